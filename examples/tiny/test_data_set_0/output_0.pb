@@ -1,0 +1,1 @@
+BprobsJdk?Gß¤=3Vj?rN­=

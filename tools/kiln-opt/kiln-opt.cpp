@@ -1,0 +1,23 @@
+//===- kiln-opt.cpp - MlirOptMain with kiln's dialect and passes ----------===//
+//
+// The pass driver lit tests use: every upstream dialect and pass kiln's
+// pipelines need, plus the onnx dialect and kiln's own passes/pipelines.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/OnnxDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  registry.insert<kiln::onnx::ONNXDialect>();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "kiln optimizer driver\n", registry));
+}
