@@ -137,6 +137,15 @@ def ods_attr(name, attr):
     return "OptionalAttr<%s>:$%s" % (ods, name)
 
 
+def attribute_order(schema):
+    """Attribute names in the order the ODS op and the C++ table use.
+
+    Alphabetical, except that If's then_branch comes before its else_branch,
+    so region #0 of onnx.If is the `then` branch.
+    """
+    return sorted(schema.attributes, key=lambda n: (n != "then_branch", n))
+
+
 def doc_block(schema):
     doc = (schema.doc or "").strip().replace("[{", "[ {").replace("}]", "} ]")
     lines = [l.rstrip() for l in doc.splitlines()]
@@ -164,7 +173,7 @@ def gen_op(schema):
         c = constraint_for(p, schema, opt == "Optional")
         args.append(("Variadic<%s>" % c if opt == "Variadic" else c) + ":$" + p.name)
     regions = []
-    for aname in sorted(schema.attributes):
+    for aname in attribute_order(schema):
         attr = schema.attributes[aname]
         if attr.type.name == "GRAPH":
             regions.append("SizedRegion<1>:$" + aname)
@@ -248,7 +257,7 @@ def gen_inc(schemas, history, version):
         if s.attributes:
             rows = ['{"%s", AttrKind::%s, %s}' % (a, ATTR_KINDS[s.attributes[a].type.name][0],
                                                  "true" if s.attributes[a].required else "false")
-                    for a in sorted(s.attributes)]
+                    for a in attribute_order(s)]
             lines.append("static const AttrInfo kAttr_%s[] = {\n  %s};" % (n, ",\n  ".join(rows)))
             attrs = "kAttr_" + n
         else:
