@@ -1,0 +1,84 @@
+/*===- kiln_internal.h - Runtime-private structures ------------------------===*
+ *
+ * The session and thread pool layouts shared by the runtime's C files. Not
+ * installed, not part of any generated header.
+ *===----------------------------------------------------------------------===*/
+
+#ifndef KILN_RUNTIME_KILN_INTERNAL_H
+#define KILN_RUNTIME_KILN_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/kiln_runtime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_RT_ERROR_BYTES 512
+
+typedef struct kiln_rt_pool kiln_rt_pool;
+
+/// Starts a pool of `threads` threads (the caller counts as one; threads-1
+/// workers are created). Returns NULL on failure.
+kiln_rt_pool *kiln_rt_pool_create(int32_t threads);
+void kiln_rt_pool_destroy(kiln_rt_pool *pool);
+
+/// Chunk `c` of `chunks` over [0, n): [*begin, *end).
+void kiln_rt_chunk(int64_t n, int64_t chunks, int64_t c, int64_t *begin,
+                   int64_t *end);
+
+/// Weights mapped from a `.weights` file.
+typedef struct kiln_rt_mapping {
+  void *base;  /* whole mapping (header included) */
+  size_t size; /* mapping size */
+  const void *blob;
+} kiln_rt_mapping;
+
+/// Maps `path` read-only and checks its header against the model. On
+/// failure writes a message into err (KILN_RT_ERROR_BYTES) and returns an
+/// error code.
+int kiln_rt_map_weights(const kiln_rt_model *m, const char *path,
+                        kiln_rt_mapping *map, char *err);
+void kiln_rt_unmap_weights(kiln_rt_mapping *map);
+
+/// Output buffer owned by a session (dynamic-shape outputs only).
+typedef struct kiln_rt_buffer {
+  void *data;
+  size_t capacity;
+} kiln_rt_buffer;
+
+struct kiln_rt_session {
+  const kiln_rt_model *model;
+  int32_t threads;
+  const void *weights;
+  kiln_rt_mapping mapping;
+  void *arena;
+  kiln_rt_pool *pool;
+  /* Frame arrays, one slot per input/output, preallocated at create. */
+  void **in_ptrs;
+  const int64_t **in_shapes;
+  void **out_ptrs;
+  const int64_t **out_shapes;
+  int64_t *out_dims; /* all output dims, outputs back to back */
+  int64_t *sym_values;
+  kiln_tensor *infer_in; /* tensors kiln_rt_infer builds, preallocated */
+  kiln_tensor *infer_out;
+  kiln_rt_buffer *out_buffers;
+  char error[KILN_RT_ERROR_BYTES];
+};
+
+/// printf-style message into s->error; returns `code`.
+int kiln_rt_fail(kiln_rt_session *s, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_RUNTIME_KILN_INTERNAL_H */

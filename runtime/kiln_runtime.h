@@ -1,0 +1,162 @@
+/*===- kiln_runtime.h - The generic runtime behind every generated model --===*
+ *
+ * Plain C11 + pthreads, no MLIR/LLVM. A generated library holds one constant
+ * `kiln_rt_model` descriptor (built by codegen/package) and thin exported
+ * functions `<m>_create/_run/...` that forward to the functions below. The
+ * runtime is compiled to LLVM bitcode, linked into each model's module and
+ * internalized there, so two models in one executable never share or clash
+ * on runtime symbols.
+ *
+ * Tensor convention of kiln_rt_run (documented in the generated header too):
+ * - inputs: in[i] in graph order; dtype, rank and every static dim must match
+ *   the descriptor; a dynamic dim bound to a symbol (e.g. "N") must take the
+ *   same value everywhere the symbol appears; data may be NULL only for an
+ *   input with zero elements; shape may be NULL only for rank 0.
+ * - outputs with a fully static shape: the caller provides out[i].data with
+ *   room for the whole tensor (the product of its dims times the element
+ *   size); the kernel writes straight into it. No allocation happens in run.
+ * - outputs with a dynamic dim: the runtime writes into a session-owned
+ *   buffer (grown when needed) and sets out[i].data; the buffer stays valid
+ *   until the next run on the session or its destruction.
+ * - on success every out[i].shape (session-owned, same lifetime), rank and
+ *   dtype are set. out[i].shape/rank/dtype given by the caller are ignored.
+ *
+ * Errors: every function returning int returns KILN_OK (0) or a KILN_ERR_*
+ * code and leaves a one-line message readable with kiln_rt_error(session).
+ * A failed create sets *out to NULL; kiln_rt_error(NULL) then gives its
+ * message (per thread). Run on a NULL session fails with an error code.
+ * One session runs on one thread at a time; separate sessions may run
+ * concurrently and share the model's weights read-only.
+ *===----------------------------------------------------------------------===*/
+
+#ifndef KILN_RUNTIME_KILN_RUNTIME_H
+#define KILN_RUNTIME_KILN_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/kiln_frame.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The public tensor/options types; the same guarded definitions appear in
+ * every generated model header, so any number of them can be included. */
+#ifndef KILN_TENSOR_TYPES_DEFINED
+#define KILN_TENSOR_TYPES_DEFINED
+typedef struct {
+  void *data;
+  const int64_t *shape;
+  int32_t rank;
+  int32_t dtype; /* ONNX TensorProto data type code */
+} kiln_tensor;
+typedef struct {
+  int32_t threads;          /* <= 0: one per online CPU */
+  const char *weights_path; /* models compiled with --weights file */
+  int32_t cuda_device;      /* ignored on CPU */
+} kiln_options;
+#define KILN_OK 0
+#define KILN_ERR_INVALID_ARGUMENT 1
+#define KILN_ERR_WEIGHTS 2
+#define KILN_ERR_OUT_OF_MEMORY 3
+#define KILN_ERR_BAD_STATE 4
+#endif
+
+/* Magic and version of a `.weights` file. Layout (little endian):
+ *   0  char[8]  "KILNWTS\0"
+ *   8  u32      version (1)
+ *  12  u32      header bytes (64; the blob starts there, 64-byte aligned)
+ *  16  u64      blob bytes
+ *  24  u64      FNV-1a 64 hash of the blob (matches the model's descriptor)
+ *  32  char[32] zero
+ */
+#define KILN_WEIGHTS_MAGIC "KILNWTS"
+#define KILN_WEIGHTS_VERSION 1u
+#define KILN_WEIGHTS_HEADER_BYTES 64u
+
+/* One graph input or output. dims: rank entries, -1 for a dynamic dim.
+ * dim_syms: rank entries, the index into kiln_rt_model.symbols of a dynamic
+ * dim's symbol, -1 for static dims and anonymous dynamic input dims. Every
+ * dynamic output dim has a symbol (the packager refuses other models). */
+typedef struct kiln_rt_tensor_desc {
+  const char *name;
+  int32_t dtype;
+  int32_t rank;
+  const int64_t *dims;
+  const int32_t *dim_syms;
+} kiln_rt_tensor_desc;
+
+/* A symbolic dim and the first input dim carrying it, where run reads it. */
+typedef struct kiln_rt_symbol_desc {
+  const char *name;
+  int32_t input;
+  int32_t dim;
+} kiln_rt_symbol_desc;
+
+#define KILN_RT_ABI_VERSION 1
+
+/* Everything the runtime knows about one compiled model. */
+typedef struct kiln_rt_model {
+  int32_t abi_version; /* KILN_RT_ABI_VERSION */
+  int32_t num_inputs;
+  int32_t num_outputs;
+  int32_t num_symbols;
+  const char *name;
+  const kiln_rt_tensor_desc *inputs;
+  const kiln_rt_tensor_desc *outputs;
+  const kiln_rt_symbol_desc *symbols;
+  uint64_t workspace_bytes;
+  const void *weights; /* embedded blob; NULL when weights_in_file */
+  uint64_t weights_bytes;
+  uint64_t weights_hash; /* FNV-1a 64 of the blob */
+  int32_t weights_in_file;
+  int32_t reserved;
+  kiln_kernel_fn kernel;
+} kiln_rt_model;
+
+typedef struct kiln_rt_session kiln_rt_session;
+
+/// Creates a session of `model`: loads or maps the weights, allocates the
+/// arena and starts the thread pool. `opt` may be NULL (defaults).
+int kiln_rt_create(const kiln_rt_model *model, kiln_rt_session **out,
+                   const kiln_options *opt);
+/// Validates the inputs, derives the output shapes and runs the kernel.
+int kiln_rt_run(kiln_rt_session *s, const kiln_tensor *in, size_t n_in,
+                kiln_tensor *out, size_t n_out);
+/// Runs a static-shape model on bare buffers in graph order (m_infer).
+int kiln_rt_infer(kiln_rt_session *s, const void *const *in, void *const *out);
+/// Stops the pool, unmaps the weights, frees everything. NULL is a no-op.
+void kiln_rt_destroy(kiln_rt_session *s);
+/// The message of the session's last failure ("" if none). For NULL, the
+/// message of this thread's last create that returned no session.
+const char *kiln_rt_error(const kiln_rt_session *s);
+
+/* Metadata accessors. Out-of-range indices give NULL / 0 / -1 / -1. */
+size_t kiln_rt_num_tensors(const kiln_rt_model *m, int outputs);
+const char *kiln_rt_tensor_name(const kiln_rt_model *m, int outputs, size_t i);
+int32_t kiln_rt_tensor_dtype(const kiln_rt_model *m, int outputs, size_t i);
+int32_t kiln_rt_tensor_rank(const kiln_rt_model *m, int outputs, size_t i);
+int64_t kiln_rt_tensor_dim(const kiln_rt_model *m, int outputs, size_t i,
+                           size_t d);
+size_t kiln_rt_workspace_bytes(const kiln_rt_model *m);
+
+/// Size in bytes of one element of ONNX dtype `dtype`; 0 when unsupported.
+size_t kiln_rt_dtype_size(int32_t dtype);
+
+/// Runs fn(ctx, begin, end) over [0, n) split into at most `threads`
+/// contiguous chunks of near-equal size (static partitioning: which indices
+/// run together never depends on timing). `runtime` is frame->runtime; NULL,
+/// a one-thread pool or a call nested inside another parallel_for runs the
+/// whole range on the calling thread. Returns when every chunk is done.
+void kiln_rt_parallel_for(void *runtime, int64_t n,
+                          void (*fn)(void *ctx, int64_t begin, int64_t end),
+                          void *ctx);
+/// Number of threads of the pool behind `runtime` (1 for NULL).
+int32_t kiln_rt_num_threads(void *runtime);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_RUNTIME_KILN_RUNTIME_H */

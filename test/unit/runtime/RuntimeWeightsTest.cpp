@@ -1,0 +1,120 @@
+//===- RuntimeWeightsTest.cpp - Loading `.weights` files at create --------===//
+//
+// A model compiled with `--weights file` maps its weights read-only at
+// create; a missing, truncated or foreign file fails create with a message
+// and leaves no session, and running on that (NULL) session fails cleanly.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FakeModels.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+uint64_t fnv1a(const void *data, size_t n) {
+  const unsigned char *p = static_cast<const unsigned char *>(data);
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; ++i)
+    h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+std::vector<unsigned char> weightsFile(const void *blob, uint64_t n,
+                                       uint64_t hash) {
+  std::vector<unsigned char> f(KILN_WEIGHTS_HEADER_BYTES + n, 0);
+  std::memcpy(f.data(), KILN_WEIGHTS_MAGIC, 8);
+  uint32_t version = KILN_WEIGHTS_VERSION, header = KILN_WEIGHTS_HEADER_BYTES;
+  std::memcpy(&f[8], &version, 4); // the test host is little endian
+  std::memcpy(&f[12], &header, 4);
+  std::memcpy(&f[16], &n, 8);
+  std::memcpy(&f[24], &hash, 8);
+  std::memcpy(&f[KILN_WEIGHTS_HEADER_BYTES], blob, n);
+  return f;
+}
+
+class WeightsFile : public ::testing::Test {
+protected:
+  void SetUp() override {
+    model = fake::staticModel();
+    model.weights = nullptr;
+    model.weights_in_file = 1;
+    model.weights_hash = fnv1a(fake::kWeights, sizeof(fake::kWeights));
+    path = ::testing::TempDir() + "kiln_rt_weights_" +
+           std::to_string(::getpid()) + ".weights";
+  }
+  void TearDown() override { std::remove(path.c_str()); }
+  void write(const std::vector<unsigned char> &bytes) {
+    FILE *f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+  }
+  int create() {
+    kiln_options opt{1, path.c_str(), 0};
+    return kiln_rt_create(&model, &s, &opt);
+  }
+  kiln_rt_model model;
+  kiln_rt_session *s = nullptr;
+  std::string path;
+};
+
+TEST_F(WeightsFile, MapsAGoodFile) {
+  float blob[4] = {0.25f, 0, 0, 0};
+  model.weights_hash = fnv1a(blob, sizeof(blob));
+  write(weightsFile(blob, sizeof(blob), model.weights_hash));
+  ASSERT_EQ(create(), KILN_OK) << kiln_rt_error(nullptr);
+  float a[8] = {}, b[4] = {}, y[8] = {};
+  int64_t sa[2] = {2, 4}, sb[1] = {4};
+  kiln_tensor in[2] = {{a, sa, 2, 1}, {b, sb, 1, 1}};
+  kiln_tensor out[1] = {{y, nullptr, 0, 0}};
+  ASSERT_EQ(kiln_rt_run(s, in, 2, out, 1), KILN_OK) << kiln_rt_error(s);
+  EXPECT_EQ(y[5], 0.25f);
+  kiln_rt_destroy(s);
+}
+
+TEST_F(WeightsFile, MissingFileFailsCreate) {
+  EXPECT_EQ(create(), KILN_ERR_WEIGHTS);
+  EXPECT_EQ(s, nullptr);
+  EXPECT_NE(std::string(kiln_rt_error(nullptr)).find("cannot open weights file"),
+            std::string::npos);
+  // Running after the failed create is an error, not a crash.
+  kiln_tensor in[2] = {}, out[1] = {};
+  EXPECT_EQ(kiln_rt_run(s, in, 2, out, 1), KILN_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(kiln_rt_error(nullptr)).find("did create fail"),
+            std::string::npos);
+  kiln_rt_destroy(s);
+}
+
+TEST_F(WeightsFile, RejectsTruncatedFile) {
+  auto bytes = weightsFile(fake::kWeights, sizeof(fake::kWeights),
+                           model.weights_hash);
+  bytes.resize(bytes.size() - 1);
+  write(bytes);
+  EXPECT_EQ(create(), KILN_ERR_WEIGHTS);
+  EXPECT_NE(std::string(kiln_rt_error(nullptr)).find("expects 80"),
+            std::string::npos)
+      << kiln_rt_error(nullptr);
+}
+
+TEST_F(WeightsFile, RejectsBadMagicAndForeignHash) {
+  auto bytes = weightsFile(fake::kWeights, sizeof(fake::kWeights),
+                           model.weights_hash);
+  bytes[0] = 'X';
+  write(bytes);
+  EXPECT_EQ(create(), KILN_ERR_WEIGHTS);
+  EXPECT_NE(std::string(kiln_rt_error(nullptr)).find("bad magic"),
+            std::string::npos);
+  write(weightsFile(fake::kWeights, sizeof(fake::kWeights), 1234));
+  EXPECT_EQ(create(), KILN_ERR_WEIGHTS);
+  EXPECT_NE(std::string(kiln_rt_error(nullptr)).find("hash differs"),
+            std::string::npos);
+}
+
+} // namespace
