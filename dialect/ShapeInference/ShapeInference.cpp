@@ -113,7 +113,8 @@ FailureOr<Dim> broadcastDim(const Dim &lhs, const Dim &rhs) {
   if (rhs.is(1))
     return lhs;
   if (lhs.isStatic() && rhs.isStatic())
-    return lhs.getSize() == rhs.getSize() ? FailureOr<Dim>(lhs) : failure();
+    return lhs.getSize() == rhs.getSize() ? FailureOr<Dim>(lhs)
+                                          : FailureOr<Dim>(failure());
   // A static size other than 1 fixes the result (the dynamic side must be
   // that size or 1).
   if (lhs.isStatic())
@@ -198,7 +199,8 @@ SmallVector<const InferenceRule *> getAllInferenceRules() {
   for (ArrayRef<InferenceRule> table :
        {getElementwiseInferenceRules(), getConvInferenceRules(),
         getMatmulInferenceRules(), getNormalizationInferenceRules(),
-        getShapeInferenceRules(), getReductionInferenceRules(),
+        getShapeInferenceRules(), getIndexingInferenceRules(),
+        getSpatialInferenceRules(), getReductionInferenceRules(),
         getControlFlowInferenceRules()})
     for (const InferenceRule &rule : table)
       rules.push_back(&rule);

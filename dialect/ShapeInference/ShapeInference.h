@@ -219,6 +219,8 @@ llvm::ArrayRef<InferenceRule> getConvInferenceRules();
 llvm::ArrayRef<InferenceRule> getMatmulInferenceRules();
 llvm::ArrayRef<InferenceRule> getNormalizationInferenceRules();
 llvm::ArrayRef<InferenceRule> getShapeInferenceRules();
+llvm::ArrayRef<InferenceRule> getIndexingInferenceRules();
+llvm::ArrayRef<InferenceRule> getSpatialInferenceRules();
 llvm::ArrayRef<InferenceRule> getReductionInferenceRules();
 llvm::ArrayRef<InferenceRule> getControlFlowInferenceRules();
 

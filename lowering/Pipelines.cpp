@@ -1,0 +1,51 @@
+//===- Pipelines.cpp - kiln's pass pipelines ------------------------------===//
+//
+// Assembles the passes of each lowering stage into the pipelines kiln's
+// driver runs, and registers them for kiln-opt. A comment above every step
+// says why it is there.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowering/Pipelines.h"
+
+#include "lowering/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+void buildOnnxImportPipeline(OpPassManager &pm,
+                             const OnnxImportPipelineOptions &options) {
+  // The importer types results without value_info as unranked tensors:
+  // give every result the shape ONNX defines for it (symbols kept) before
+  // anything that needs ranks runs.
+  pm.addPass(createOnnxShapeInference());
+  if (!options.canonicalize)
+    return;
+  // Fold constants (onnx.Constant/NoValue are ConstantLike) and drop ops
+  // whose results nothing uses, e.g. the shape arithmetic that inference
+  // has already folded into static types.
+  pm.addPass(createCanonicalizerPass());
+  // Torch exports repeat the same Shape/Gather/Unsqueeze chains and
+  // constants for every layer: keep one of each.
+  pm.addPass(createCSEPass());
+}
+
+void buildOnnxImportPipeline(OpPassManager &pm) {
+  buildOnnxImportPipeline(pm, OnnxImportPipelineOptions());
+}
+
+void registerKilnPipelines() {
+  PassPipelineRegistration<OnnxImportPipelineOptions>(
+      "kiln-onnx-import",
+      "Cleans up an imported ONNX model: shape inference, canonicalize, CSE",
+      [](OpPassManager &pm, const OnnxImportPipelineOptions &options) {
+        buildOnnxImportPipeline(pm, options);
+      });
+}
+
+} // namespace kiln
