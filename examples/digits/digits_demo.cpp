@@ -1,0 +1,136 @@
+// digits_demo: classifies the held-out 8x8 digits with the kiln-compiled
+// digits model (libdigits.a + digits.h, built by kiln_add_model) and checks
+// that its accuracy equals ONNX Runtime's (ort_accuracy.txt, from train.py).
+//
+// Usage: digits_demo [--data digits_test.bin] [--ort ort_accuracy.txt]
+//                    [--batch B] [--threads T]
+// Exit status: 0 when the accuracy matches ONNX Runtime's, 1 otherwise.
+#include "digits.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#ifndef DIGITS_DATA_DIR
+#define DIGITS_DATA_DIR "."
+#endif
+
+namespace {
+
+constexpr int kPixels = 64, kClasses = 10;
+
+struct TestSet {
+  std::vector<float> pixels; // count x 64, the model's input values
+  std::vector<int32_t> labels;
+};
+
+// digits_test.bin: int32 count, then per image 64 float32 + int32 label (LE).
+bool readTestSet(const std::string &path, TestSet &set) {
+  std::ifstream in(path, std::ios::binary);
+  int32_t count = 0;
+  if (!in.read(reinterpret_cast<char *>(&count), sizeof count) || count <= 0)
+    return false;
+  set.pixels.resize(size_t(count) * kPixels);
+  set.labels.resize(count);
+  for (int32_t i = 0; i < count; ++i) {
+    in.read(reinterpret_cast<char *>(&set.pixels[size_t(i) * kPixels]),
+            kPixels * sizeof(float));
+    in.read(reinterpret_cast<char *>(&set.labels[i]), sizeof(int32_t));
+  }
+  return bool(in);
+}
+
+// ort_accuracy.txt: "correct=C total=T accuracy=A".
+bool readOrtResult(const std::string &path, long &correct, long &total) {
+  std::ifstream in(path);
+  std::string line;
+  return std::getline(in, line) &&
+         std::sscanf(line.c_str(), "correct=%ld total=%ld", &correct, &total) == 2;
+}
+
+int fail(const char *what, const digits_session *s) {
+  std::fprintf(stderr, "digits_demo: %s: %s\n", what,
+               s ? digits_error(s) : "(no session)");
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string data = DIGITS_DATA_DIR "/digits_test.bin";
+  std::string ort = DIGITS_DATA_DIR "/ort_accuracy.txt";
+  long batch = 32;
+  int threads = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--data")) data = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--ort")) ort = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--batch")) batch = std::atol(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
+    else {
+      std::fprintf(stderr, "digits_demo: unknown option %s\n", argv[i]);
+      return 2;
+    }
+  }
+  if (argc % 2 == 0 || batch <= 0) {
+    std::fprintf(stderr, "usage: digits_demo [--data F] [--ort F] [--batch B] [--threads T]\n");
+    return 2;
+  }
+
+  TestSet set;
+  if (!readTestSet(data, set)) {
+    std::fprintf(stderr, "digits_demo: cannot read test set %s\n", data.c_str());
+    return 1;
+  }
+  long ortCorrect = 0, ortTotal = 0;
+  if (!readOrtResult(ort, ortCorrect, ortTotal)) {
+    std::fprintf(stderr, "digits_demo: cannot read %s\n", ort.c_str());
+    return 1;
+  }
+
+  kiln_options opt = {};
+  opt.threads = threads;
+  digits_session *s = nullptr;
+  if (digits_create(&s, &opt) != 0)
+    return fail("digits_create failed", s);
+
+  // Run the test set in batches of `batch` images (the last one may be
+  // smaller): the batch dimension N of digits.onnx is dynamic.
+  const long count = long(set.labels.size());
+  std::vector<float> logits(size_t(batch) * kClasses);
+  long correct = 0;
+  for (long first = 0; first < count; first += batch) {
+    const long n = count - first < batch ? count - first : batch;
+    const int64_t inShape[4] = {n, 1, 8, 8};
+    const int64_t outShape[2] = {n, kClasses};
+    kiln_tensor in = {&set.pixels[size_t(first) * kPixels], inShape, 4, 1 /*FLOAT*/};
+    kiln_tensor out = {logits.data(), outShape, 2, 1 /*FLOAT*/};
+    if (digits_run(s, &in, 1, &out, 1) != 0) {
+      int rc = fail("digits_run failed", s);
+      digits_destroy(s);
+      return rc;
+    }
+    for (long i = 0; i < n; ++i) {
+      const float *row = &logits[size_t(i) * kClasses];
+      int best = 0;
+      for (int c = 1; c < kClasses; ++c)
+        if (row[c] > row[best]) best = c;
+      correct += best == set.labels[first + i];
+    }
+  }
+  digits_destroy(s);
+
+  std::printf("kiln:        %ld/%ld correct, accuracy %.4f\n", correct, count,
+              double(correct) / count);
+  std::printf("onnxruntime: %ld/%ld correct, accuracy %.4f\n", ortCorrect, ortTotal,
+              double(ortCorrect) / ortTotal);
+  if (correct != ortCorrect || count != ortTotal) {
+    std::printf("MISMATCH: kiln's accuracy differs from ONNX Runtime's\n");
+    return 1;
+  }
+  std::printf("OK: kiln's accuracy equals ONNX Runtime's\n");
+  return 0;
+}
