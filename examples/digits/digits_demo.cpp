@@ -52,9 +52,9 @@ bool readOrtResult(const std::string &path, long &correct, long &total) {
          std::sscanf(line.c_str(), "correct=%ld total=%ld", &correct, &total) == 2;
 }
 
+// digits_error(NULL) gives the message of this thread's failed create.
 int fail(const char *what, const digits_session *s) {
-  std::fprintf(stderr, "digits_demo: %s: %s\n", what,
-               s ? digits_error(s) : "(no session)");
+  std::fprintf(stderr, "digits_demo: %s: %s\n", what, digits_error(s));
   return 1;
 }
 
@@ -98,21 +98,29 @@ int main(int argc, char **argv) {
     return fail("digits_create failed", s);
 
   // Run the test set in batches of `batch` images (the last one may be
-  // smaller): the batch dimension N of digits.onnx is dynamic.
+  // smaller): the batch dimension N of digits.onnx is dynamic. An output
+  // with a dynamic dim lives in a session-owned buffer that digits_run
+  // points out.data at (valid until the next run); out.shape is set too.
   const long count = long(set.labels.size());
-  std::vector<float> logits(size_t(batch) * kClasses);
   long correct = 0;
   for (long first = 0; first < count; first += batch) {
     const long n = count - first < batch ? count - first : batch;
     const int64_t inShape[4] = {n, 1, 8, 8};
-    const int64_t outShape[2] = {n, kClasses};
     kiln_tensor in = {&set.pixels[size_t(first) * kPixels], inShape, 4, 1 /*FLOAT*/};
-    kiln_tensor out = {logits.data(), outShape, 2, 1 /*FLOAT*/};
+    kiln_tensor out = {}; // all set by digits_run
     if (digits_run(s, &in, 1, &out, 1) != 0) {
       int rc = fail("digits_run failed", s);
       digits_destroy(s);
       return rc;
     }
+    if (!out.data || out.rank != 2 || out.dtype != 1 || out.shape[0] != n ||
+        out.shape[1] != kClasses) {
+      std::fprintf(stderr, "digits_demo: unexpected output (rank %d, dtype %d)\n",
+                   int(out.rank), int(out.dtype));
+      digits_destroy(s);
+      return 1;
+    }
+    const float *logits = static_cast<const float *>(out.data);
     for (long i = 0; i < n; ++i) {
       const float *row = &logits[size_t(i) * kClasses];
       int best = 0;
