@@ -4,6 +4,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The digits example (examples/digits/README.md): a user-style CMake project
+# that compiles digits.onnx with kiln_add_model() and links it into
+# digits_demo, which classifies the held-out digits and must match ONNX
+# Runtime's accuracy (exit status non-zero otherwise).
+digits_job() {
+  local src=examples/digits out=build/examples/digits
+  echo "== cmake: configure $src -> $out (find_package(Kiln), kiln_add_model)"
+  cmake -S "$src" -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DKiln_DIR="$PWD/cmake" -DKILN_EXECUTABLE="$PWD/build/bin/kiln" --log-level=WARNING
+  echo "== cmake --build $out"
+  cmake --build "$out"
+  echo "== $out/digits_demo"
+  "$out/digits_demo"
+}
+
 # The demonstration itself; swap this function to change what main.sh shows.
 main_job() {
   local model=examples/tiny/tiny.onnx out=build/examples/tiny
