@@ -3,8 +3,9 @@
 // Conv, ConvTranspose, and Max/Average/Lp pooling share one sliding-window
 // rule for each spatial dim (kernel, stride, dilation, explicit pads or
 // auto_pad, ceil_mode); the global pools reduce every spatial dim to 1.
-// A window that cannot change the size (1x1, stride 1, no pads, or SAME
-// with stride 1) keeps a symbolic spatial dim as it is.
+// A window that cannot change the size (stride 1 with pads that add up to
+// the kernel extent minus one, or SAME with stride 1) keeps a symbolic
+// spatial dim as it is.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,8 +61,8 @@ Dim windowOutput(const Dim &input, const Window &window, int64_t i,
   int64_t padBegin = (same || valid) ? 0 : window.pads[i];
   int64_t padEnd = (same || valid) ? 0 : window.pads[i + spatialRank];
   if (input.isDynamic()) {
-    bool keepsSize = stride == 1 && (same || (effectiveKernel == 1 &&
-                                              padBegin == 0 && padEnd == 0));
+    bool keepsSize =
+        stride == 1 && (same || padBegin + padEnd == effectiveKernel - 1);
     return keepsSize ? input : Dim::unknown();
   }
   int64_t size = input.getSize();
