@@ -53,6 +53,17 @@ bool readOrtResult(const std::string &path, long &correct, long &total) {
 }
 
 // digits_error(NULL) gives the message of this thread's failed create.
+// "image [N,1,8,8]" from the generated metadata functions (-1 = dynamic).
+std::string describe(const char *name, int32_t rank, int64_t (*dim)(size_t, size_t),
+                     size_t i) {
+  std::string text = std::string(name) + " [";
+  for (int32_t d = 0; d < rank; ++d) {
+    int64_t v = dim(i, size_t(d));
+    text += (d ? "," : "") + (v < 0 ? std::string("?") : std::to_string(v));
+  }
+  return text + "]";
+}
+
 int fail(const char *what, const digits_session *s) {
   std::fprintf(stderr, "digits_demo: %s: %s\n", what, digits_error(s));
   return 1;
@@ -90,6 +101,11 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "digits_demo: cannot read %s\n", ort.c_str());
     return 1;
   }
+
+  std::printf("model digits: %s -> %s, workspace %zu bytes\n",
+              describe(digits_input_name(0), digits_input_rank(0), digits_input_dim, 0).c_str(),
+              describe(digits_output_name(0), digits_output_rank(0), digits_output_dim, 0).c_str(),
+              size_t(digits_workspace_bytes()));
 
   kiln_options opt = {};
   opt.threads = threads;
