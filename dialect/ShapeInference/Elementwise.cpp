@@ -133,6 +133,25 @@ LogicalResult inferDropout(DropoutOp op, InferredResults &results) {
   return success();
 }
 
+/// Shape of operand 0; the element type is left to the result's own (it
+/// depends on attributes or zero points: QuantizeLinear, DequantizeLinear,
+/// RotaryEmbedding).
+LogicalResult inferShapeOfFirstInput(Operation *op, InferredResults &results) {
+  if (std::optional<DimList> dims = getDims(op->getOperand(0)))
+    results.setShape(0, *dims);
+  return success();
+}
+
+/// DynamicQuantizeLinear: y like x (uint8), scalar scale and zero point.
+LogicalResult inferDynamicQuantizeLinear(DynamicQuantizeLinearOp op,
+                                         InferredResults &results) {
+  if (std::optional<DimList> dims = getDims(op.getX()))
+    results.setShape(0, *dims);
+  results.setShape(1, {});
+  results.setShape(2, {});
+  return success();
+}
+
 const InferenceRule kElementwiseRules[] = {
     // Unary math and activations.
     genericRule<AbsOp>(13, inferLikeFirstInput),
@@ -194,6 +213,11 @@ const InferenceRule kElementwiseRules[] = {
     genericRule<IsInfOp>(20, inferBoolLikeFirstInput),
     genericRule<IsNaNOp>(20, inferBoolLikeFirstInput),
     typedRule<DropoutOp, inferDropout>(22),
+    // Quantization and rotary embeddings: shape only.
+    genericRule<DequantizeLinearOp>(25, inferShapeOfFirstInput),
+    genericRule<QuantizeLinearOp>(25, inferShapeOfFirstInput),
+    genericRule<RotaryEmbeddingOp>(23, inferShapeOfFirstInput),
+    typedRule<DynamicQuantizeLinearOp, inferDynamicQuantizeLinear>(11),
     // Broadcasting binary and variadic ops.
     genericRule<AddOp>(14, inferBroadcast),
     genericRule<AndOp>(7, inferBroadcast),

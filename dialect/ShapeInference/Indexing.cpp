@@ -351,8 +351,15 @@ LogicalResult inferOneHot(OneHotOp op, InferredResults &results) {
 
 LogicalResult inferCompress(CompressOp op, InferredResults &results) {
   std::optional<DimList> input = getDims(op.getInput());
+  // A constant condition selects a known number of slices (it may be
+  // shorter than the axis; the rest is dropped).
+  Dim selected;
+  if (std::optional<SmallVector<int64_t>> condition =
+          getConstantInts(op.getCondition()))
+    selected = Dim::get(llvm::count_if(*condition,
+                                       [](int64_t value) { return value; }));
   if (!op.getAxis()) {
-    results.setShape(0, {Dim()});
+    results.setShape(0, {selected});
     return success();
   }
   if (!input)
@@ -363,7 +370,7 @@ LogicalResult inferCompress(CompressOp op, InferredResults &results) {
   if (!normalized)
     return emitBadAxis(op, axis, rank);
   DimList output = *input;
-  output[*normalized] = Dim();
+  output[*normalized] = selected;
   results.setShape(0, output);
   return success();
 }

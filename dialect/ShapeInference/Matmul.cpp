@@ -1,14 +1,16 @@
 //===- Matmul.cpp - Inference rules of Gemm and MatMul --------------------===//
 //
 // Gemm (2-D, optional transposes) and numpy-style MatMul (1-D operands
-// promoted and squeezed back, batch dims broadcast), plus their integer and
-// quantized variants, which only differ in the element type.
+// promoted and squeezed back, batch dims broadcast), their integer and
+// quantized variants, which only differ in the element type, and Einsum.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialect/ShapeInference/ShapeInference.h"
 
 #include "dialect/OnnxDialect.h"
+
+#include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
 
@@ -99,7 +101,91 @@ LogicalResult inferQLinearMatMul(QLinearMatMulOp op, InferredResults &results) {
                          getShapeInfo(op.getYZeroPoint()).elementType);
 }
 
+/// Einsum: each letter names one dim across all terms; `...` stands for
+/// broadcast leading dims. Without `->`, the output is the ellipsis dims
+/// followed by the letters used once, in alphabetical order.
+LogicalResult inferEinsum(EinsumOp op, InferredResults &results) {
+  std::string equation;
+  for (char c : op.getEquation())
+    if (c != ' ')
+      equation.push_back(c);
+  StringRef text(equation);
+  auto [lhs, rhs] = text.split("->");
+  bool explicitOutput = text.contains("->");
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  if (terms.size() != op.getInputs().size())
+    return op.emitOpError() << "expects " << op.getInputs().size()
+                            << " terms in the equation, got " << terms.size();
+  llvm::DenseMap<char, Dim> letters;
+  llvm::DenseMap<char, unsigned> uses;
+  DimList ellipsis;
+  bool anyEllipsis = false;
+  for (auto [term, input] : llvm::zip_equal(terms, op.getInputs())) {
+    std::optional<DimList> dims = getDims(input);
+    if (!dims)
+      return success();
+    size_t dots = term.find("...");
+    std::string named = term.str();
+    if (dots != StringRef::npos)
+      named.erase(dots, 3);
+    int64_t ellipsisRank = static_cast<int64_t>(dims->size()) - named.size();
+    if (ellipsisRank < 0 || (dots == StringRef::npos && ellipsisRank != 0))
+      return op.emitOpError() << "expects term '" << term
+                              << "' to match an input of rank "
+                              << dims->size();
+    size_t d = 0;
+    for (size_t i = 0; i < term.size(); ++i) {
+      if (i == dots) {
+        anyEllipsis = true;
+        ArrayRef<Dim> part = ArrayRef<Dim>(*dims).slice(d, ellipsisRank);
+        FailureOr<DimList> merged = broadcastShapes(ellipsis, part);
+        if (failed(merged))
+          return op.emitOpError() << "expects broadcast-compatible '...' dims";
+        ellipsis = *merged;
+        d += ellipsisRank;
+        i += 2;
+        continue;
+      }
+      char letter = term[i];
+      const Dim &dim = (*dims)[d++];
+      ++uses[letter];
+      auto [it, inserted] = letters.try_emplace(letter, dim);
+      if (!inserted && !it->second.isKnownEqual(dim))
+        it->second = it->second.is(1) || dim.isStatic() ? dim : it->second;
+    }
+  }
+  DimList output;
+  if (explicitOutput) {
+    for (size_t i = 0; i < rhs.size(); ++i) {
+      if (rhs.substr(i).starts_with("...")) {
+        output.append(ellipsis.begin(), ellipsis.end());
+        i += 2;
+        continue;
+      }
+      auto it = letters.find(rhs[i]);
+      if (it == letters.end())
+        return op.emitOpError() << "expects output letter '" << rhs[i]
+                                << "' to appear in an input term";
+      output.push_back(it->second);
+    }
+  } else {
+    if (anyEllipsis)
+      output.append(ellipsis.begin(), ellipsis.end());
+    SmallVector<char> once;
+    for (auto &[letter, count] : uses)
+      if (count == 1)
+        once.push_back(letter);
+    llvm::sort(once);
+    for (char letter : once)
+      output.push_back(letters[letter]);
+  }
+  results.setShape(0, output);
+  return success();
+}
+
 const InferenceRule kMatmulRules[] = {
+    typedRule<EinsumOp, inferEinsum>(12),
     typedRule<GemmOp, inferGemm>(13),
     typedRule<MatMulOp, inferMatMul>(13),
     typedRule<MatMulIntegerOp, inferMatMulInteger>(10),

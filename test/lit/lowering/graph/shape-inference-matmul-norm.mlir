@@ -68,3 +68,17 @@ func.func @reductions(%x: tensor<?x4x6xf32, #onnx.dims<["N", "", ""]>>) -> (tens
   %5 = "onnx.ArgMax"(%x) {axis = 1 : i64, keepdims = 0 : i64} : (tensor<?x4x6xf32, #onnx.dims<["N", "", ""]>>) -> tensor<*xi64>
   return %1, %2, %3, %4, %5 : tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xi64>
 }
+
+// -----
+
+// Tests Einsum with an explicit output, implicit output and ellipsis.
+// CHECK-LABEL: func.func @einsum
+// CHECK: "onnx.Einsum"{{.*}} -> tensor<?x2x4xf32, #onnx.dims<["B", "", ""]>>
+// CHECK: "onnx.Einsum"{{.*}} -> tensor<4x2xf32>
+// CHECK: "onnx.Einsum"{{.*}} -> tensor<?x3xf32, #onnx.dims<["B", ""]>>
+func.func @einsum(%a: tensor<?x2x3xf32, #onnx.dims<["B", "", ""]>>, %b: tensor<?x3x4xf32, #onnx.dims<["B", "", ""]>>, %c: tensor<2x4xf32>) -> (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) {
+  %0 = "onnx.Einsum"(%a, %b) {equation = "bij, bjk -> bik"} : (tensor<?x2x3xf32, #onnx.dims<["B", "", ""]>>, tensor<?x3x4xf32, #onnx.dims<["B", "", ""]>>) -> tensor<*xf32>
+  %1 = "onnx.Einsum"(%c) {equation = "ji"} : (tensor<2x4xf32>) -> tensor<*xf32>
+  %2 = "onnx.Einsum"(%a) {equation = "...ij->...j"} : (tensor<?x2x3xf32, #onnx.dims<["B", "", ""]>>) -> tensor<*xf32>
+  return %0, %1, %2 : tensor<*xf32>, tensor<*xf32>, tensor<*xf32>
+}
