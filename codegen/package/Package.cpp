@@ -184,8 +184,9 @@ Expected<std::vector<std::string>> packageModel(const ModelInterface &iface,
   if (!isValidSymbol(m))
     return createStringError("model name '" + m +
                              "' is not a C identifier (letters, digits, _)");
-  if (!kernel.module)
-    return createStringError("packaging got no kernel module");
+  if (std::error_code ec = sys::fs::create_directories(opts.outputDir))
+    return createStringError("cannot create output folder '" +
+                             opts.outputDir + "': " + ec.message());
   PendingOutputs out(opts.outputDir);
   auto headers = [&]() -> Error {
     if (Error e = out.addBytes(m + ".h", generateCHeader(iface, opts)))
@@ -198,6 +199,8 @@ Expected<std::vector<std::string>> packageModel(const ModelInterface &iface,
     return out.commit();
   }
 
+  if (!kernel.module)
+    return createStringError("packaging got no kernel module");
   Module &module = *kernel.module;
   if (Error e = buildEntryPoints(module, iface, kernel, opts))
     return std::move(e);

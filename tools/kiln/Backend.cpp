@@ -1,0 +1,181 @@
+//===- Backend.cpp - kiln compile: onnx dialect to a linkable library -----===//
+//
+// Composes the stages after import, in order:
+//   1. the C API signature, read from the onnx-level graph (codegen/package)
+//   2. convert-onnx-to-linalg (lowering/)          -> --emit linalg-mlir
+//   3. codegen/cpu: bufferize, plan memory, LLVM IR (compileLinalgModule)
+//   4. codegen/package: entry points, runtime, weights, headers, archive
+//                                                  -> lib|shared|obj|llvm-ir|asm
+// `--emit header` stops after 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/kiln/Backend.h"
+
+#include "codegen/cpu/CpuCodegen.h"
+#include "codegen/package/Package.h"
+#include "frontend/Diagnostics.h"
+#include "frontend/Importer.h"
+#include "frontend/ModelReader.h"
+#include "lowering/Passes.h"
+#include "lowering/Pipelines.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace kiln::driver {
+namespace {
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "kiln: error: " << message << "\n";
+  return 1;
+}
+
+/// Writes `text` to `dir/name` through a temporary renamed on success.
+int writeFileAtomically(llvm::StringRef dir, llvm::StringRef name,
+                        llvm::function_ref<void(llvm::raw_ostream &)> emit) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return fail("cannot create output folder '" + dir + "': " + ec.message());
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, name);
+  auto temp = llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
+  if (!temp)
+    return fail("cannot write '" + path + "': " +
+                llvm::toString(temp.takeError()));
+  {
+    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
+    emit(os);
+  }
+  if (llvm::Error err = temp->keep(path))
+    return fail("cannot write '" + path + "': " +
+                llvm::toString(std::move(err)));
+  return 0;
+}
+
+package::WeightsBlob toBlob(const cpu::WeightsLayout &layout) {
+  package::WeightsBlob blob;
+  blob.totalBytes = static_cast<uint64_t>(layout.totalBytes);
+  for (const auto &e : layout.entries)
+    blob.pieces.push_back({static_cast<uint64_t>(e.offset), e.data});
+  return blob;
+}
+
+} // namespace
+
+bool isBackendEmitKind(llvm::StringRef emit) {
+  return emit == "linalg-mlir" || package::parseEmitKind(emit).has_value();
+}
+
+int compileBackend(ModuleOp module, const BackendOptions &opts) {
+  MLIRContext &ctx = *module.getContext();
+  FailureOr<package::ModelInterface> iface =
+      package::extractModelInterface(module);
+  if (failed(iface))
+    return 1;
+
+  package::PackageOptions popts;
+  popts.symbol = opts.symbol;
+  popts.outputDir = opts.outDir;
+  popts.sourceName = llvm::sys::path::filename(opts.modelPath).str();
+  if (opts.weights == "file")
+    popts.weights = package::WeightsMode::File;
+  else if (opts.weights != "embed")
+    return fail("--weights expects embed or file, got '" + opts.weights + "'");
+  if (opts.emit != "linalg-mlir") {
+    std::optional<package::EmitKind> kind = package::parseEmitKind(opts.emit);
+    if (!kind)
+      return fail("--emit " + opts.emit + " is not supported for --target cpu");
+    popts.emit = *kind;
+  }
+  if (opts.emit == "header") {
+    package::KernelArtifact none;
+    auto written = package::packageModel(*iface, none, popts);
+    if (!written)
+      return fail(llvm::toString(written.takeError()));
+    return 0;
+  }
+
+  // Stage 2: onnx -> linalg on tensors.
+  PassManager pm(&ctx);
+  pm.addPass(kiln::createConvertOnnxToLinalg());
+  if (failed(pm.run(module)))
+    return 1;
+  if (opts.emit == "linalg-mlir")
+    return writeFileAtomically(opts.outDir, opts.symbol + ".linalg.mlir",
+                               [&](llvm::raw_ostream &os) { module.print(os); });
+
+  // Stage 3: codegen/cpu.
+  cpu::CpuCodegenOptions copts;
+  copts.symbol = opts.symbol;
+  copts.mcpu = opts.mcpu;
+  copts.optLevel = opts.optLevel;
+  llvm::LLVMContext llvmContext;
+  FailureOr<cpu::CompiledKernel> kernel =
+      cpu::compileLinalgModule(module, llvmContext, copts);
+  if (failed(kernel))
+    return 1;
+
+  // Stage 4: packaging.
+  package::KernelArtifact artifact;
+  artifact.module = kernel->module.get();
+  artifact.kernelName = kernel->kernelName;
+  artifact.workspaceBytes = static_cast<uint64_t>(kernel->workspaceBytes);
+  artifact.weights = toBlob(kernel->weights);
+  artifact.emit = [&](llvm::Module &m, package::EmitKind kind)
+      -> llvm::Expected<std::string> {
+    switch (kind) {
+    case package::EmitKind::Asm:
+      return cpu::emitAssembly(m, copts);
+    case package::EmitKind::LLVMIR:
+      return cpu::emitLLVMIR(m, copts);
+    default:
+      return cpu::emitObject(m, copts);
+    }
+  };
+  auto written = package::packageModel(*iface, artifact, popts);
+  if (!written)
+    return fail(llvm::toString(written.takeError()) + " (" +
+                opts.modelPath + ")");
+  if (opts.verbose)
+    for (const std::string &path : *written)
+      llvm::errs() << "kiln: wrote " << path << "\n";
+  return 0;
+}
+
+int compileModelFile(const std::string &modelPath, const BackendOptions &opts,
+                     const llvm::StringMap<int64_t> &dims) {
+  DialectRegistry registry;
+  kiln::registerImporterDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.printOpOnDiagnostic(false);
+  ctx.printStackTraceOnDiagnostic(false);
+  kiln::OneLineDiagnosticHandler handler(ctx, llvm::errs(), opts.verbose);
+  auto model = kiln::readModelFile(ctx, modelPath);
+  if (failed(model))
+    return 1;
+  kiln::ImportOptions importOptions;
+  importOptions.modelPath = modelPath;
+  importOptions.dimOverrides = dims;
+  auto module = kiln::importModel(ctx, **model, importOptions);
+  if (failed(module) || handler.hadError())
+    return 1;
+  model->reset();
+  if (failed(verify(**module)))
+    return 1;
+  PassManager pm(&ctx);
+  kiln::buildOnnxImportPipeline(pm);
+  if (failed(pm.run(**module)) || handler.hadError())
+    return 1;
+  int rc = compileBackend(**module, opts);
+  return handler.hadError() ? 1 : rc;
+}
+
+} // namespace kiln::driver

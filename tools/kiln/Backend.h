@@ -1,0 +1,50 @@
+//===- Backend.h - kiln compile past the onnx dialect; kiln run/bench -----===//
+//
+// The driver's backend half: onnx dialect -> linalg (convert-onnx-to-linalg)
+// -> codegen/cpu -> codegen/package, and the `run`/`bench` commands that
+// load a generated shared library with dlopen. kiln.cpp parses `compile`
+// and imports; everything after import is composed here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_TOOLS_KILN_BACKEND_H
+#define KILN_TOOLS_KILN_BACKEND_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <string>
+
+namespace kiln::driver {
+
+struct BackendOptions {
+  std::string symbol = "model";
+  std::string outDir = ".";
+  std::string emit = "lib"; ///< lib|shared|obj|header|linalg-mlir|llvm-ir|asm
+  std::string weights = "embed";
+  std::string mcpu = "native";
+  std::string modelPath;
+  unsigned optLevel = 3;
+  bool verbose = false;
+};
+
+/// True for the `--emit` kinds compileBackend handles.
+bool isBackendEmitKind(llvm::StringRef emit);
+
+/// Lowers `module` (onnx dialect after the import pipeline) and writes what
+/// `opts.emit` asks for. Errors are printed as one line; returns 0 or 1.
+int compileBackend(mlir::ModuleOp module, const BackendOptions &opts);
+
+/// Reads, imports and compiles MODEL.onnx into a shared library in `outDir`
+/// (for run/bench). Returns 0 or 1.
+int compileModelFile(const std::string &modelPath, const BackendOptions &opts,
+                     const llvm::StringMap<int64_t> &dims);
+
+/// `kiln run` and `kiln bench`; return the exit status.
+int runCommand(llvm::ArrayRef<std::string> args);
+int benchCommand(llvm::ArrayRef<std::string> args);
+
+} // namespace kiln::driver
+
+#endif // KILN_TOOLS_KILN_BACKEND_H

@@ -1,0 +1,331 @@
+//===- LoadedModel.cpp - dlopen'ed model libraries and tensor files -------===//
+//
+// Opens `lib<m>.so` (the symbol prefix is the file name's) and resolves its
+// C API; MODEL.onnx is first compiled to a shared library in a temporary
+// folder removed when the model is closed. Tensor files: ONNX TensorProto
+// (raw_data or the typed repeated fields) and NumPy .npy (v1-3, C order).
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/kiln/LoadedModel.h"
+#include "tools/kiln/Backend.h"
+
+#include "frontend/OnnxProto.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <dlfcn.h>
+
+using namespace llvm;
+
+namespace kiln::driver {
+
+int64_t HostTensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+kiln_tensor HostTensor::view() {
+  return kiln_tensor{bytes.data(), shape.data(),
+                     static_cast<int32_t>(shape.size()), dtype};
+}
+
+double HostTensor::at(int64_t i) const {
+  const char *p = bytes.data();
+  switch (dtype) {
+  case 1: { float v; std::memcpy(&v, p + 4 * i, 4); return v; }
+  case 11: { double v; std::memcpy(&v, p + 8 * i, 8); return v; }
+  case 7: { int64_t v; std::memcpy(&v, p + 8 * i, 8); return double(v); }
+  case 6: { int32_t v; std::memcpy(&v, p + 4 * i, 4); return v; }
+  case 3: return static_cast<int8_t>(p[i]);
+  case 2: case 9: return static_cast<uint8_t>(p[i]);
+  default: return 0;
+  }
+}
+
+Expected<std::unique_ptr<LoadedModel>>
+LoadedModel::open(const std::string &path, const StringMap<int64_t> &dims,
+                  bool verbose) {
+  std::unique_ptr<LoadedModel> m(new LoadedModel());
+  std::string lib = path;
+  if (!StringRef(path).ends_with(".so")) {
+    SmallString<128> dir;
+    if (std::error_code ec = sys::fs::createUniqueDirectory("kiln-run", dir))
+      return createStringError("cannot create a temporary folder: " +
+                               ec.message());
+    m->tempDir = dir.str().str();
+    BackendOptions opts;
+    opts.symbol = "kiln_run_model";
+    opts.outDir = m->tempDir;
+    opts.emit = "shared";
+    opts.modelPath = path;
+    opts.verbose = verbose;
+    if (compileModelFile(path, opts, dims) != 0)
+      return createStringError("compiling '" + path + "' failed");
+    lib = m->tempDir + "/libkiln_run_model.so";
+  }
+  StringRef stem = sys::path::stem(lib);
+  if (!stem.consume_front("lib") || stem.empty())
+    return createStringError("'" + lib +
+                             "' is not named lib<model>.so; cannot tell the "
+                             "model's symbol prefix");
+  m->symbol_ = stem.str();
+  std::string abs = lib;
+  if (!sys::path::is_absolute(abs)) {
+    SmallString<256> full(lib);
+    sys::fs::make_absolute(full);
+    abs = full.str().str();
+  }
+  m->handle = dlopen(abs.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!m->handle)
+    return createStringError("cannot load '" + lib + "': " + dlerror());
+  std::string missing;
+  auto get = [&](auto &fn, const char *suffix) {
+    std::string name = m->symbol_ + "_" + suffix;
+    void *sym = dlsym(m->handle, name.c_str());
+    if (!sym && missing.empty())
+      missing = name;
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(sym);
+  };
+  get(m->create_, "create");
+  get(m->run_, "run");
+  get(m->destroy_, "destroy");
+  get(m->error_, "error");
+  get(m->numInputs_, "num_inputs");
+  get(m->numOutputs_, "num_outputs");
+  get(m->inputName_, "input_name");
+  get(m->outputName_, "output_name");
+  get(m->inputDtype_, "input_dtype");
+  get(m->inputRank_, "input_rank");
+  get(m->inputDim_, "input_dim");
+  if (!missing.empty())
+    return createStringError("'" + lib + "' does not define '" + missing +
+                             "'");
+  return m;
+}
+
+LoadedModel::~LoadedModel() {
+  if (handle)
+    dlclose(handle);
+  if (!tempDir.empty())
+    sys::fs::remove_directories(tempDir);
+}
+
+Expected<void *> LoadedModel::create(int32_t threads) {
+  void *s = nullptr;
+  kiln_options opt{threads, nullptr, 0};
+  if (create_(&s, &opt) != 0)
+    return createStringError(StringRef("create failed: ") + error_(nullptr));
+  return s;
+}
+
+void LoadedModel::destroy(void *s) { destroy_(s); }
+
+std::vector<int64_t> LoadedModel::inputDims(size_t i) const {
+  std::vector<int64_t> dims;
+  for (int32_t d = 0; d < inputRank_(i); ++d)
+    dims.push_back(inputDim_(i, d));
+  return dims;
+}
+
+Error LoadedModel::run(void *s, std::vector<HostTensor> &inputs,
+                       std::vector<HostTensor> &outputs) {
+  std::vector<kiln_tensor> in;
+  for (HostTensor &t : inputs)
+    in.push_back(t.view());
+  size_t nOut = numOutputs();
+  // Static outputs need caller buffers: allocate from the declared dims;
+  // dynamic ones come back in session buffers.
+  auto outRank = reinterpret_cast<int32_t (*)(size_t)>(
+      dlsym(handle, (symbol_ + "_output_rank").c_str()));
+  auto outDim = reinterpret_cast<int64_t (*)(size_t, size_t)>(
+      dlsym(handle, (symbol_ + "_output_dim").c_str()));
+  auto outDtype = reinterpret_cast<int32_t (*)(size_t)>(
+      dlsym(handle, (symbol_ + "_output_dtype").c_str()));
+  if (!outRank || !outDim || !outDtype)
+    return createStringError("the library lacks output metadata functions");
+  std::vector<std::vector<char>> buffers(nOut);
+  std::vector<kiln_tensor> out(nOut);
+  for (size_t o = 0; o < nOut; ++o) {
+    int64_t count = 1;
+    bool dynamic = false;
+    for (int32_t d = 0; d < outRank(o); ++d) {
+      int64_t v = outDim(o, d);
+      dynamic |= v < 0;
+      count *= v < 0 ? 0 : v;
+    }
+    if (!dynamic) {
+      buffers[o].resize(std::max<int64_t>(count, 1) *
+                        kiln_rt_dtype_size(outDtype(o)));
+      out[o].data = buffers[o].data();
+    }
+  }
+  if (run_(s, in.data(), in.size(), out.data(), nOut) != 0)
+    return createStringError(error_(s));
+  outputs.clear();
+  for (size_t o = 0; o < nOut; ++o) {
+    HostTensor t;
+    t.name = outputName(o);
+    t.dtype = out[o].dtype;
+    t.shape.assign(out[o].shape, out[o].shape + out[o].rank);
+    size_t bytes = t.numElements() * kiln_rt_dtype_size(t.dtype);
+    const char *p = static_cast<const char *>(out[o].data);
+    t.bytes.assign(p, p + bytes);
+    outputs.push_back(std::move(t));
+  }
+  return Error::success();
+}
+
+namespace {
+
+Expected<HostTensor> fromProto(const std::string &path, StringRef bytes) {
+  pb::TensorProto proto;
+  if (!proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return createStringError("'" + path + "' is not a TensorProto");
+  HostTensor t;
+  t.name = proto.name();
+  t.dtype = proto.data_type();
+  for (int64_t d : proto.dims()) {
+    if (d < 0 || d > (int64_t(1) << 40))
+      return createStringError("'" + path + "' has a bad dim");
+    t.shape.push_back(d);
+  }
+  size_t elem = kiln_rt_dtype_size(t.dtype);
+  if (!elem)
+    return createStringError("'" + path + "' has unsupported data type " +
+                             Twine(t.dtype));
+  size_t bytesNeeded = static_cast<size_t>(t.numElements()) * elem;
+  if (proto.has_raw_data()) {
+    t.bytes.assign(proto.raw_data().begin(), proto.raw_data().end());
+  } else {
+    auto append = [&](const void *p, size_t n) {
+      const char *c = static_cast<const char *>(p);
+      t.bytes.insert(t.bytes.end(), c, c + n);
+    };
+    if (t.dtype == 1)
+      for (float v : proto.float_data()) append(&v, 4);
+    else if (t.dtype == 11)
+      for (double v : proto.double_data()) append(&v, 8);
+    else if (t.dtype == 7)
+      for (int64_t v : proto.int64_data()) append(&v, 8);
+    else
+      for (int32_t v : proto.int32_data()) append(&v, elem); // little endian
+  }
+  if (t.bytes.size() != bytesNeeded)
+    return createStringError("'" + path + "' holds " + Twine(t.bytes.size()) +
+                             " bytes of data, its shape needs " +
+                             Twine(bytesNeeded));
+  return t;
+}
+
+Expected<HostTensor> fromNpy(const std::string &path, StringRef bytes) {
+  if (bytes.size() < 10 || !bytes.starts_with("\x93NUMPY"))
+    return createStringError("'" + path + "' is not a .npy file");
+  unsigned major = static_cast<unsigned char>(bytes[6]);
+  size_t headerLen, start;
+  if (major == 1) {
+    headerLen = uint8_t(bytes[8]) | (uint8_t(bytes[9]) << 8);
+    start = 10;
+  } else {
+    if (bytes.size() < 12)
+      return createStringError("'" + path + "' is truncated");
+    headerLen = uint8_t(bytes[8]) | (uint8_t(bytes[9]) << 8) |
+                (uint32_t(uint8_t(bytes[10])) << 16) |
+                (uint32_t(uint8_t(bytes[11])) << 24);
+    start = 12;
+  }
+  if (start + headerLen > bytes.size())
+    return createStringError("'" + path + "' is truncated");
+  StringRef header = bytes.substr(start, headerLen);
+  HostTensor t;
+  auto field = [&](StringRef key) {
+    size_t at = header.find(key);
+    return at == StringRef::npos ? StringRef() : header.drop_front(at + key.size());
+  };
+  StringRef descr = field("'descr':").ltrim(" '").take_until([](char c) {
+    return c == '\'';
+  });
+  static const std::pair<const char *, int32_t> kinds[] = {
+      {"<f4", 1}, {"<f8", 11}, {"<i8", 7}, {"<i4", 6}, {"<i2", 5},
+      {"<u2", 4}, {"|u1", 2},  {"|i1", 3}, {"|b1", 9}, {"<f2", 10}};
+  for (auto &[name, code] : kinds)
+    if (descr == name)
+      t.dtype = code;
+  if (!t.dtype)
+    return createStringError("'" + path + "' has unsupported dtype '" + descr +
+                             "'");
+  if (field("'fortran_order':").ltrim().starts_with("True"))
+    return createStringError("'" + path + "' is in Fortran order");
+  StringRef shape = field("'shape':").ltrim(" (").take_until(
+      [](char c) { return c == ')'; });
+  SmallVector<StringRef> parts;
+  shape.split(parts, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef p : parts) {
+    int64_t d;
+    if (p.trim().empty())
+      continue;
+    if (p.trim().getAsInteger(10, d) || d < 0)
+      return createStringError("'" + path + "' has a bad shape");
+    t.shape.push_back(d);
+  }
+  size_t need = t.numElements() * kiln_rt_dtype_size(t.dtype);
+  StringRef data = bytes.drop_front(start + headerLen);
+  if (data.size() != need)
+    return createStringError("'" + path + "' holds " + Twine(data.size()) +
+                             " bytes of data, its shape needs " + Twine(need));
+  t.bytes.assign(data.begin(), data.end());
+  return t;
+}
+
+} // namespace
+
+Expected<HostTensor> readTensorFile(const std::string &path) {
+  auto buf = MemoryBuffer::getFile(path);
+  if (!buf)
+    return createStringError("cannot read '" + path + "': " +
+                             buf.getError().message());
+  StringRef bytes = (*buf)->getBuffer();
+  if (StringRef(path).ends_with(".npy"))
+    return fromNpy(path, bytes);
+  return fromProto(path, bytes);
+}
+
+Error writeNpy(const std::string &path, const HostTensor &t) {
+  const char *descr = "<f4";
+  switch (t.dtype) {
+  case 11: descr = "<f8"; break;
+  case 7: descr = "<i8"; break;
+  case 6: descr = "<i4"; break;
+  case 2: descr = "|u1"; break;
+  case 3: descr = "|i1"; break;
+  case 9: descr = "|b1"; break;
+  case 10: descr = "<f2"; break;
+  default: break;
+  }
+  std::string header = std::string("{'descr': '") + descr +
+                       "', 'fortran_order': False, 'shape': (";
+  for (int64_t d : t.shape)
+    header += std::to_string(d) + ", ";
+  header += "), }";
+  while ((10 + header.size() + 1) % 64)
+    header += ' ';
+  header += '\n';
+  std::error_code ec;
+  raw_fd_ostream os(path, ec);
+  if (ec)
+    return createStringError("cannot write '" + path + "': " + ec.message());
+  os << "\x93NUMPY" << char(1) << char(0) << char(header.size() & 0xff)
+     << char(header.size() >> 8) << header;
+  os.write(t.bytes.data(), t.bytes.size());
+  return Error::success();
+}
+
+} // namespace kiln::driver

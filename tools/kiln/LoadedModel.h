@@ -1,0 +1,86 @@
+//===- LoadedModel.h - A generated shared library opened with dlopen ------===//
+//
+// What `kiln run` and `kiln bench` need: the model's C API resolved by name
+// from `lib<m>.so` (compiled on the fly from MODEL.onnx when given one), and
+// host tensors read from ONNX TensorProto (.pb) or NumPy (.npy) files.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_TOOLS_KILN_LOADEDMODEL_H
+#define KILN_TOOLS_KILN_LOADEDMODEL_H
+
+#include "runtime/kiln_runtime.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln::driver {
+
+/// A dense host tensor.
+struct HostTensor {
+  std::string name;
+  int32_t dtype = 0;
+  std::vector<int64_t> shape;
+  std::vector<char> bytes;
+
+  int64_t numElements() const;
+  kiln_tensor view();
+  /// Element i converted to double (for comparisons).
+  double at(int64_t i) const;
+};
+
+/// The C API of one generated library.
+class LoadedModel {
+public:
+  /// Opens MODEL.onnx (compiled to a temporary shared library) or LIB.so.
+  static llvm::Expected<std::unique_ptr<LoadedModel>>
+  open(const std::string &path, const llvm::StringMap<int64_t> &dims,
+       bool verbose);
+  ~LoadedModel();
+
+  struct Session;
+  llvm::Expected<void *> create(int32_t threads);
+  void destroy(void *session);
+  /// Runs; on failure returns the model's error message.
+  llvm::Error run(void *session, std::vector<HostTensor> &inputs,
+                  std::vector<HostTensor> &outputs);
+
+  size_t numInputs() const { return numInputs_(); }
+  size_t numOutputs() const { return numOutputs_(); }
+  std::string inputName(size_t i) const { return inputName_(i); }
+  std::string outputName(size_t i) const { return outputName_(i); }
+  int32_t inputDtype(size_t i) const { return inputDtype_(i); }
+  std::vector<int64_t> inputDims(size_t i) const;
+  const std::string &symbol() const { return symbol_; }
+
+private:
+  LoadedModel() = default;
+  void *handle = nullptr;
+  std::string symbol_, tempDir;
+  int (*create_)(void **, const kiln_options *) = nullptr;
+  int (*run_)(void *, const kiln_tensor *, size_t, kiln_tensor *,
+              size_t) = nullptr;
+  void (*destroy_)(void *) = nullptr;
+  const char *(*error_)(const void *) = nullptr;
+  size_t (*numInputs_)() = nullptr;
+  size_t (*numOutputs_)() = nullptr;
+  const char *(*inputName_)(size_t) = nullptr;
+  const char *(*outputName_)(size_t) = nullptr;
+  int32_t (*inputDtype_)(size_t) = nullptr;
+  int32_t (*inputRank_)(size_t) = nullptr;
+  int64_t (*inputDim_)(size_t, size_t) = nullptr;
+};
+
+/// Reads a TensorProto (.pb) or NumPy array (.npy, little-endian, C order).
+llvm::Expected<HostTensor> readTensorFile(const std::string &path);
+/// Writes `t` as a .npy file.
+llvm::Error writeNpy(const std::string &path, const HostTensor &t);
+
+} // namespace kiln::driver
+
+#endif // KILN_TOOLS_KILN_LOADEDMODEL_H

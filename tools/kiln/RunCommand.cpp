@@ -1,0 +1,287 @@
+//===- RunCommand.cpp - kiln run and kiln bench ---------------------------===//
+//
+// `kiln run MODEL.onnx|LIB.so --data DIR [--rtol R --atol A] [--threads N]`
+// runs DIR/input_N.pb and compares with DIR/output_N.pb (ONNX backend-test
+// layout): an element matches when |got - want| <= atol + rtol * |want|.
+// `--input NAME=FILE.(pb|npy)` gives inputs explicitly; `--output-dir DIR`
+// writes each output as NAME.npy. `kiln bench` runs random inputs (fixed
+// seed; dynamic dims 1 unless --dim) and reports the median latency.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/kiln/Backend.h"
+#include "tools/kiln/LoadedModel.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+
+using namespace llvm;
+
+namespace kiln::driver {
+namespace {
+
+int fail(const Twine &message) {
+  errs() << "kiln: error: " << message << "\n";
+  return 1;
+}
+
+struct RunOptions {
+  std::string model, dataDir, outputDir;
+  std::vector<std::pair<std::string, std::string>> inputs;
+  StringMap<int64_t> dims;
+  double rtol = 1e-3, atol = 1e-4;
+  int32_t threads = 0;
+  int64_t iterations = 20;
+  bool json = false, verbose = false;
+};
+
+std::optional<std::string> parse(ArrayRef<std::string> args, RunOptions &o,
+                                 bool bench) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    StringRef arg = args[i];
+    std::optional<std::string> inlineValue;
+    if (arg.starts_with("--") && arg.contains('=') && arg != "--input") {
+      inlineValue = arg.split('=').second.str();
+      arg = arg.split('=').first;
+    }
+    auto value = [&]() -> std::optional<std::string> {
+      if (inlineValue)
+        return inlineValue;
+      if (i + 1 >= args.size())
+        return std::nullopt;
+      return args[++i];
+    };
+    auto number = [&](auto &out) -> std::optional<std::string> {
+      auto v = value();
+      if (!v)
+        return "option '" + arg.str() + "' needs a value";
+      double d;
+      if (StringRef(*v).getAsDouble(d) || !(d >= 0) || d > 1e12)
+        return "option '" + arg.str() + "' expects a number >= 0, got '" +
+               *v + "'";
+      out = static_cast<std::remove_reference_t<decltype(out)>>(d);
+      return std::nullopt;
+    };
+    std::optional<std::string> err;
+    if (arg == "--threads")
+      err = number(o.threads);
+    else if (bench && arg == "--iterations")
+      err = number(o.iterations);
+    else if (bench && arg == "--json")
+      o.json = true;
+    else if (!bench && arg == "--rtol")
+      err = number(o.rtol);
+    else if (!bench && arg == "--atol")
+      err = number(o.atol);
+    else if (!bench && (arg == "--data" || arg == "--output-dir")) {
+      auto v = value();
+      if (!v)
+        return "option '" + arg.str() + "' needs a value";
+      (arg == "--data" ? o.dataDir : o.outputDir) = *v;
+    } else if (!bench && arg == "--input") {
+      auto v = value();
+      if (!v || !StringRef(*v).contains('='))
+        return std::string("--input expects NAME=FILE");
+      auto [name, file] = StringRef(*v).split('=');
+      o.inputs.emplace_back(name.str(), file.str());
+    } else if (arg == "--dim") {
+      auto v = value();
+      int64_t size;
+      auto [name, text] = StringRef(v ? *v : "").split('=');
+      if (name.empty() || text.getAsInteger(10, size) || size < 0)
+        return std::string("--dim expects NAME=VALUE");
+      o.dims[name] = size;
+    } else if (arg == "-v" || arg == "--verbose")
+      o.verbose = true;
+    else if (arg.starts_with("-"))
+      return "unknown option '" + arg.str() + "'";
+    else if (o.model.empty())
+      o.model = arg.str();
+    else
+      return std::string("takes one MODEL or LIB.so");
+    if (err)
+      return err;
+  }
+  if (o.model.empty())
+    return std::string("needs a MODEL.onnx or LIB.so");
+  if (!bench && o.dataDir.empty() && o.inputs.empty())
+    return std::string("needs --data DIR or --input NAME=FILE");
+  return std::nullopt;
+}
+
+/// Inputs in graph order from --data or --input.
+Expected<std::vector<HostTensor>> loadInputs(LoadedModel &m,
+                                             const RunOptions &o) {
+  std::vector<HostTensor> inputs(m.numInputs());
+  std::vector<bool> given(m.numInputs(), false);
+  for (size_t i = 0; i < m.numInputs() && !o.dataDir.empty(); ++i) {
+    auto t = readTensorFile(o.dataDir + "/input_" + std::to_string(i) + ".pb");
+    if (!t)
+      return t.takeError();
+    inputs[i] = std::move(*t);
+    given[i] = true;
+  }
+  for (auto &[name, file] : o.inputs) {
+    size_t i = 0;
+    while (i < m.numInputs() && m.inputName(i) != name)
+      ++i;
+    if (i == m.numInputs())
+      return createStringError("the model has no input '" + name + "'");
+    auto t = readTensorFile(file);
+    if (!t)
+      return t.takeError();
+    inputs[i] = std::move(*t);
+    given[i] = true;
+  }
+  for (size_t i = 0; i < given.size(); ++i)
+    if (!given[i])
+      return createStringError("no value for input '" + m.inputName(i) + "'");
+  return inputs;
+}
+
+} // namespace
+
+int runCommand(ArrayRef<std::string> args) {
+  RunOptions o;
+  if (auto err = parse(args, o, /*bench=*/false))
+    return fail("run: " + *err);
+  auto model = LoadedModel::open(o.model, o.dims, o.verbose);
+  if (!model)
+    return fail(toString(model.takeError()));
+  LoadedModel &m = **model;
+  auto inputs = loadInputs(m, o);
+  if (!inputs)
+    return fail(toString(inputs.takeError()));
+  auto session = m.create(o.threads);
+  if (!session)
+    return fail(toString(session.takeError()));
+  std::vector<HostTensor> outputs;
+  Error runErr = m.run(*session, *inputs, outputs);
+  m.destroy(*session);
+  if (runErr)
+    return fail("run failed: " + toString(std::move(runErr)));
+
+  bool ok = true;
+  for (size_t o_ = 0; o_ < outputs.size(); ++o_) {
+    HostTensor &got = outputs[o_];
+    if (!o.outputDir.empty()) {
+      sys::fs::create_directories(o.outputDir);
+      std::string name = got.name.empty() ? "output_" + std::to_string(o_)
+                                          : got.name;
+      for (char &c : name)
+        if (!isAlnum(c) && c != '_' && c != '-' && c != '.')
+          c = '_';
+      if (Error e = writeNpy(o.outputDir + "/" + name + ".npy", got))
+        return fail(toString(std::move(e)));
+    }
+    if (o.dataDir.empty()) {
+      outs() << "output " << o_ << " '" << got.name << "': shape [";
+      interleaveComma(got.shape, outs());
+      outs() << "]\n";
+      continue;
+    }
+    auto want = readTensorFile(o.dataDir + "/output_" + std::to_string(o_) +
+                               ".pb");
+    if (!want)
+      return fail(toString(want.takeError()));
+    if (want->shape != got.shape) {
+      outs() << "output " << o_ << " '" << got.name << "': shape mismatch\n";
+      ok = false;
+      continue;
+    }
+    double maxAbs = 0, maxRel = 0;
+    bool match = true;
+    for (int64_t i = 0; i < got.numElements(); ++i) {
+      double a = got.at(i), b = want->at(i), diff = std::fabs(a - b);
+      if (std::isnan(a) != std::isnan(b))
+        diff = INFINITY;
+      else if (std::isnan(a))
+        diff = 0;
+      maxAbs = std::max(maxAbs, diff);
+      if (b != 0)
+        maxRel = std::max(maxRel, diff / std::fabs(b));
+      if (!(diff <= o.atol + o.rtol * std::fabs(b)))
+        match = false;
+    }
+    outs() << "output " << o_ << " '" << got.name << "': max abs err "
+           << format("%.3g", maxAbs) << ", max rel err "
+           << format("%.3g", maxRel) << (match ? ": ok" : ": MISMATCH") << "\n";
+    ok &= match;
+  }
+  return ok ? 0 : 1;
+}
+
+int benchCommand(ArrayRef<std::string> args) {
+  RunOptions o;
+  if (auto err = parse(args, o, /*bench=*/true))
+    return fail("bench: " + *err);
+  if (o.iterations < 1)
+    o.iterations = 1;
+  auto model = LoadedModel::open(o.model, o.dims, o.verbose);
+  if (!model)
+    return fail(toString(model.takeError()));
+  LoadedModel &m = **model;
+  std::vector<HostTensor> inputs(m.numInputs());
+  std::mt19937 rng(0);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (size_t i = 0; i < m.numInputs(); ++i) {
+    HostTensor &t = inputs[i];
+    t.name = m.inputName(i);
+    t.dtype = m.inputDtype(i);
+    for (int64_t d : m.inputDims(i))
+      t.shape.push_back(d < 0 ? 1 : d);
+    size_t elem = kiln_rt_dtype_size(t.dtype);
+    t.bytes.assign(t.numElements() * elem, 0);
+    if (t.dtype == 1)
+      for (int64_t k = 0; k < t.numElements(); ++k) {
+        float v = dist(rng);
+        std::memcpy(&t.bytes[k * 4], &v, 4);
+      }
+  }
+  auto session = m.create(o.threads);
+  if (!session)
+    return fail(toString(session.takeError()));
+  std::vector<HostTensor> outputs;
+  std::vector<double> ms;
+  for (int64_t it = -3; it < o.iterations; ++it) {
+    auto start = std::chrono::steady_clock::now();
+    if (Error e = m.run(*session, inputs, outputs)) {
+      m.destroy(*session);
+      return fail("run failed: " + toString(std::move(e)));
+    }
+    auto end = std::chrono::steady_clock::now();
+    if (it >= 0)
+      ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+  }
+  m.destroy(*session);
+  std::vector<double> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  double median = sorted[sorted.size() / 2];
+  if (sorted.size() % 2 == 0)
+    median = (sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]) / 2;
+  double mean = 0;
+  for (double v : ms)
+    mean += v / ms.size();
+  if (o.json)
+    outs() << "{\"model\": \"" << sys::path::filename(o.model)
+           << "\", \"threads\": " << o.threads << ", \"iterations\": "
+           << o.iterations << ", \"median_ms\": " << format("%.4f", median)
+           << ", \"min_ms\": " << format("%.4f", sorted.front())
+           << ", \"mean_ms\": " << format("%.4f", mean) << "}\n";
+  else
+    outs() << "median " << format("%.3f", median) << " ms, min "
+           << format("%.3f", sorted.front()) << " ms, mean "
+           << format("%.3f", mean) << " ms over " << o.iterations
+           << " iterations\n";
+  return 0;
+}
+
+} // namespace kiln::driver
