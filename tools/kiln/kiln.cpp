@@ -1,0 +1,314 @@
+//===- kiln.cpp - The kiln driver: compile, run, inspect, bench -----------===//
+//
+// Parses the command line and composes the pieces: frontend/ reads and
+// imports the model, lowering/ pipelines transform it, the result is
+// written atomically. The driver owns no compiler logic; every failure is
+// one line "kiln: error: ..." on stderr and exit status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/Diagnostics.h"
+#include "frontend/Importer.h"
+#include "frontend/ModelPrinter.h"
+#include "frontend/ModelReader.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#if KILN_HAVE_LOWERING_PIPELINES
+#include "lowering/Pipelines.h"
+#endif
+#if KILN_HAVE_BACKEND
+#include "tools/kiln/Backend.h"
+#endif
+
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace mlir;
+
+namespace {
+
+const char *kUsage =
+    "usage: kiln compile MODEL.onnx [-o OUTDIR|-] [--name SYMBOL]\n"
+    "                   [--emit onnx-mlir|lib|shared|obj|header|linalg-mlir|"
+    "llvm-ir|asm|ptx]\n"
+    "                   [--target cpu|cuda] [-O0|-O1|-O2|-O3] [--mcpu CPU]\n"
+    "                   [--cuda-arch SM] [--weights embed|file]\n"
+    "                   [--dim NAME=VALUE]... [--threads N] [--timing] [-v]\n"
+    "       kiln inspect MODEL.onnx\n"
+    "       kiln run MODEL.onnx|LIB.so --data DIR [--rtol R --atol A] [--threads N]\n"
+    "       kiln run MODEL.onnx|LIB.so --input NAME=FILE.pb|npy ... [--output-dir DIR]\n"
+    "       kiln bench MODEL.onnx|LIB.so [--threads N] [--iterations K] [--json]\n";
+
+/// Prints the one-line error and returns the exit status.
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "kiln: error: " << message << "\n";
+  return 1;
+}
+
+struct CompileOptions {
+  std::string model;
+  std::string outDir = ".";
+  std::string name;
+  std::string emit = "lib";
+  bool verbose = false;
+  llvm::StringMap<int64_t> dims;
+  std::string weights = "embed";
+  std::string mcpu = "native";
+  unsigned optLevel = 3;
+};
+
+/// A C identifier made from the model file's stem.
+std::string symbolFromPath(llvm::StringRef path) {
+  std::string name;
+  for (char c : llvm::sys::path::stem(path))
+    name += (llvm::isAlnum(c) || c == '_') ? c : '_';
+  if (name.empty())
+    name = "model";
+  if (llvm::isDigit(name[0]))
+    name.insert(0, "_");
+  return name;
+}
+
+bool isCIdentifier(llvm::StringRef s) {
+  if (s.empty() || llvm::isDigit(s[0]))
+    return false;
+  return llvm::all_of(s, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+}
+
+/// Parses `kiln compile` arguments; returns an error message on failure.
+std::optional<std::string> parseCompileArgs(llvm::ArrayRef<std::string> args,
+                                            CompileOptions &opts) {
+  std::vector<std::string> positional;
+  for (size_t i = 0; i < args.size(); ++i) {
+    llvm::StringRef arg = args[i];
+    std::optional<std::string> inlineValue;
+    if (arg.starts_with("--") && arg.contains('=')) {
+      inlineValue = arg.split('=').second.str();
+      arg = arg.split('=').first;
+    }
+    auto value = [&](std::string &out) -> std::optional<std::string> {
+      if (inlineValue) {
+        out = *inlineValue;
+        return std::nullopt;
+      }
+      if (i + 1 >= args.size())
+        return "option '" + arg.str() + "' needs a value";
+      out = args[++i];
+      return std::nullopt;
+    };
+    std::string v;
+    if (arg == "-o" || arg == "--output") {
+      if (auto err = value(opts.outDir))
+        return err;
+    } else if (arg == "--name") {
+      if (auto err = value(opts.name))
+        return err;
+      if (!isCIdentifier(opts.name))
+        return "--name '" + opts.name + "' is not a C identifier";
+    } else if (arg == "--emit") {
+      if (auto err = value(opts.emit))
+        return err;
+    } else if (arg == "--dim") {
+      if (auto err = value(v))
+        return err;
+      auto [dimName, dimValue] = llvm::StringRef(v).split('=');
+      int64_t size;
+      if (dimName.empty() || dimValue.getAsInteger(10, size) || size < 0)
+        return "--dim expects NAME=VALUE with VALUE >= 0, got '" + v + "'";
+      opts.dims[dimName] = size;
+    } else if (arg == "-v" || arg == "--verbose") {
+      opts.verbose = true;
+    } else if (arg == "--weights") {
+      if (auto err = value(opts.weights))
+        return err;
+      if (opts.weights != "embed" && opts.weights != "file")
+        return "--weights expects embed or file, got '" + opts.weights + "'";
+    } else if (arg == "--mcpu") {
+      if (auto err = value(opts.mcpu))
+        return err;
+    } else if (arg == "--target" || arg == "--cuda-arch" ||
+               arg == "--threads") {
+      // Accepted for the contract; used by later stages.
+      if (auto err = value(v))
+        return err;
+    } else if (arg == "-O0" || arg == "-O1" || arg == "-O2" ||
+               arg == "-O3") {
+      opts.optLevel = static_cast<unsigned>(arg[2] - '0');
+    } else if (arg == "--timing") {
+    } else if (arg.starts_with("-") && arg != "-") {
+      return "unknown option '" + arg.str() + "'";
+    } else {
+      positional.push_back(arg.str());
+    }
+  }
+  if (positional.size() != 1)
+    return positional.empty() ? std::string("compile needs a MODEL file")
+                              : std::string("compile takes one MODEL file");
+  opts.model = positional[0];
+  if (opts.name.empty())
+    opts.name = symbolFromPath(opts.model);
+  return std::nullopt;
+}
+
+/// Runs the passes that follow import for `--emit onnx-mlir`.
+LogicalResult runImportPipeline(MLIRContext &ctx, ModuleOp module) {
+  if (failed(verify(module)))
+    return failure();
+#if KILN_HAVE_LOWERING_PIPELINES
+  // HOOK: shape inference and the other onnx-level passes after import,
+  // assembled in lowering/Pipelines.cpp.
+  PassManager pm(&ctx);
+  kiln::buildOnnxImportPipeline(pm);
+  if (failed(pm.run(module)))
+    return failure();
+#else
+  (void)ctx;
+#endif
+  return success();
+}
+
+/// Writes `text` to `dir/fileName` through a temporary file renamed on
+/// success, so a failure never leaves a partial output.
+std::optional<std::string> writeAtomically(llvm::StringRef dir,
+                                           llvm::StringRef fileName,
+                                           llvm::function_ref<void(llvm::raw_ostream &)> emit) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return "cannot create output folder '" + dir.str() + "': " + ec.message();
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, fileName);
+  auto temp = llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
+  if (!temp) {
+    std::string msg = llvm::toString(temp.takeError());
+    return "cannot write '" + path.str().str() + "': " + msg;
+  }
+  {
+    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
+    emit(os);
+    os.flush();
+    if (os.has_error()) {
+      std::string msg = os.error().message();
+      os.clear_error();
+      llvm::consumeError(temp->discard());
+      return "cannot write '" + path.str().str() + "': " + msg;
+    }
+  }
+  if (llvm::Error err = temp->keep(path)) {
+    std::string msg = llvm::toString(std::move(err));
+    llvm::consumeError(temp->discard());
+    return "cannot write '" + path.str().str() + "': " + msg;
+  }
+  return std::nullopt;
+}
+
+int runCompile(llvm::ArrayRef<std::string> args) {
+  CompileOptions opts;
+  if (auto err = parseCompileArgs(args, opts))
+    return fail(*err);
+#if KILN_HAVE_BACKEND
+  if (opts.emit != "onnx-mlir" && !kiln::driver::isBackendEmitKind(opts.emit))
+#else
+  if (opts.emit != "onnx-mlir")
+#endif
+    return fail("--emit " + opts.emit + " is not implemented yet");
+
+  DialectRegistry registry;
+  kiln::registerImporterDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.printOpOnDiagnostic(false);
+  ctx.printStackTraceOnDiagnostic(false);
+  kiln::OneLineDiagnosticHandler handler(ctx, llvm::errs(), opts.verbose);
+
+  auto model = kiln::readModelFile(ctx, opts.model);
+  if (failed(model))
+    return 1;
+  kiln::ImportOptions importOptions;
+  importOptions.modelPath = opts.model;
+  importOptions.dimOverrides = opts.dims;
+  auto module = kiln::importModel(ctx, **model, importOptions);
+  if (failed(module) || handler.hadError())
+    return 1;
+  model->reset(); // The proto is no longer needed; free it early.
+  if (failed(runImportPipeline(ctx, **module)) || handler.hadError())
+    return 1;
+
+#if KILN_HAVE_BACKEND
+  // HOOK: everything past the onnx dialect (tools/kiln/Backend.cpp).
+  if (opts.emit != "onnx-mlir") {
+    kiln::driver::BackendOptions backend;
+    backend.symbol = opts.name;
+    backend.outDir = opts.outDir == "-" ? "." : opts.outDir;
+    backend.emit = opts.emit;
+    backend.weights = opts.weights;
+    backend.mcpu = opts.mcpu;
+    backend.optLevel = opts.optLevel;
+    backend.modelPath = opts.model;
+    backend.verbose = opts.verbose;
+    int rc = kiln::driver::compileBackend(**module, backend);
+    return handler.hadError() ? 1 : rc;
+  }
+#endif
+  auto emit = [&](llvm::raw_ostream &os) { (*module)->print(os); };
+  if (opts.outDir == "-") {
+    emit(llvm::outs());
+    llvm::outs().flush();
+    return 0;
+  }
+  if (auto err = writeAtomically(opts.outDir, opts.name + ".onnx.mlir", emit))
+    return fail(*err);
+  if (opts.verbose)
+    llvm::errs() << "kiln: wrote " << opts.outDir << "/" << opts.name
+                 << ".onnx.mlir\n";
+  return 0;
+}
+
+int runInspect(llvm::ArrayRef<std::string> args) {
+  if (args.size() != 1 || llvm::StringRef(args[0]).starts_with("-"))
+    return fail("inspect takes one MODEL file");
+  MLIRContext ctx;
+  kiln::OneLineDiagnosticHandler handler(ctx, llvm::errs());
+  auto model = kiln::readModelFile(ctx, args[0]);
+  if (failed(model))
+    return 1;
+  kiln::printModel(**model, llvm::outs());
+  llvm::outs().flush();
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  kiln::silenceProtobufLogging();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty())
+    return fail("no command given (kiln compile|run|inspect|bench; see --help)");
+  llvm::StringRef command = args[0];
+  llvm::ArrayRef<std::string> rest = llvm::ArrayRef(args).drop_front();
+  if (command == "--help" || command == "-h" || command == "help") {
+    llvm::outs() << kUsage;
+    return 0;
+  }
+  if (command == "compile")
+    return runCompile(rest);
+  if (command == "inspect")
+    return runInspect(rest);
+#if KILN_HAVE_BACKEND
+  if (command == "run")
+    return kiln::driver::runCommand(rest);
+  if (command == "bench")
+    return kiln::driver::benchCommand(rest);
+#endif
+  if (command == "run" || command == "bench")
+    return fail("'" + command + "' is not implemented yet");
+  return fail("unknown command '" + command + "' (kiln compile|run|inspect|bench)");
+}
