@@ -1,0 +1,322 @@
+//===- Conv.cpp - onnx Conv and ConvTranspose -> linalg convolutions ------===//
+//
+// Conv pads its input with tensor.pad and accumulates into an init holding
+// the broadcast bias. 2-D convs use the named linalg ops upstream tiling
+// and vectorization know (conv_2d_nchw_fchw, depthwise_conv_2d_nchw_chw);
+// grouped, 1-D, 3-D and channel-multiplier depthwise convs use one
+// grouped-convolution linalg.generic. ConvTranspose is the same generic over
+// the stride-dilated, padded input with the kernel read reversed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/OnnxDialect.h"
+#include "lowering/to-linalg/Patterns.h"
+#include "lowering/to-linalg/Utils.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// The accumulator: bias broadcast along dim 1, or zeros.
+Value createConvInit(OpBuilder &b, Location loc, Value bias,
+                     RankedTensorType outType, ArrayRef<OpFoldResult> sizes) {
+  Type elementType = outType.getElementType();
+  if (isa<NoneType>(bias.getType()))
+    return createFilled(b, loc, outType, sizes,
+                        createScalarConstant(b, loc, elementType, 0));
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = outType.getRank();
+  Value empty = createEmpty(b, loc, outType, sizes);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(rank, 0, {getAffineDimExpr(1, ctx)}, ctx),
+      AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{outType}, ValueRange{bias}, ValueRange{empty},
+             maps, parallelIterators(rank),
+             [](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(nb, nloc, args[0]);
+             })
+      .getResult(0);
+}
+
+/// A grouped convolution of any spatial rank as one linalg.generic.
+/// `input` is padded [N, C, S...]; `filter` is [M, C/G, K...] or, when
+/// `transposed`, [C, M/G, K...] read with reversed kernel indices; `init` is
+/// [N, M, O...].
+Value buildGroupedConv(OpBuilder &b, Location loc, Value input, Value filter,
+                       Value init, int64_t groups, ArrayRef<int64_t> strides,
+                       ArrayRef<int64_t> dilations, bool transposed) {
+  MLIRContext *ctx = b.getContext();
+  auto inType = cast<RankedTensorType>(input.getType());
+  auto fType = cast<RankedTensorType>(filter.getType());
+  auto outType = cast<RankedTensorType>(init.getType());
+  int64_t r = inType.getRank() - 2;
+  int64_t channels = inType.getDimSize(1), outChannels = outType.getDimSize(1);
+  int64_t cg = channels / groups, mg = outChannels / groups;
+  auto split = [](ArrayRef<int64_t> shape, int64_t at, int64_t g, int64_t per) {
+    SmallVector<int64_t> result(shape.take_front(at));
+    result.append({g, per});
+    result.append(shape.begin() + at + 1, shape.end());
+    return result;
+  };
+  auto splitGroups = [&](int64_t at, int64_t rank) {
+    SmallVector<ReassociationIndices> groupsOf;
+    for (int64_t i = 0; i < rank; ++i) {
+      if (i < at)
+        groupsOf.push_back({i});
+      else if (i == at)
+        groupsOf.push_back({i, i + 1});
+      else
+        groupsOf.push_back({i + 1});
+    }
+    return groupsOf;
+  };
+  int64_t rank = inType.getRank();
+  Value x = tensor::ExpandShapeOp::create(
+      b, loc,
+      RankedTensorType::get(split(inType.getShape(), 1, groups, cg),
+                            inType.getElementType()),
+      input, splitGroups(1, rank));
+  Value w = tensor::ExpandShapeOp::create(
+      b, loc,
+      RankedTensorType::get(
+          split(fType.getShape(), 0, groups, transposed ? cg : mg),
+          fType.getElementType()),
+      filter, splitGroups(0, rank));
+  auto groupedOutType = RankedTensorType::get(
+      split(outType.getShape(), 1, groups, mg), outType.getElementType());
+  Value out = tensor::ExpandShapeOp::create(b, loc, groupedOutType, init,
+                                            splitGroups(1, rank));
+
+  // Loops: n, g, mg, o_1..o_r, cg, k_1..k_r.
+  int64_t numLoops = 3 + 2 * r + 1;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  AffineExpr n = d(0), g = d(1), m = d(2), c = d(3 + r);
+  SmallVector<AffineExpr> xExprs = {n, g, c}, wExprs, outExprs = {n, g, m};
+  wExprs = transposed ? SmallVector<AffineExpr>{g, c, m}
+                      : SmallVector<AffineExpr>{g, m, c};
+  for (int64_t i = 0; i < r; ++i) {
+    AffineExpr o = d(3 + i), k = d(4 + r + i);
+    int64_t kernel = fType.getDimSize(2 + i);
+    if (transposed)
+      xExprs.push_back(o * strides[i] + (kernel - 1) * dilations[i] -
+                       k * dilations[i]);
+    else
+      xExprs.push_back(o * strides[i] + k * dilations[i]);
+    wExprs.push_back(k);
+    outExprs.push_back(o);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, xExprs, ctx),
+                                 AffineMap::get(numLoops, 0, wExprs, ctx),
+                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators = parallelIterators(3 + r);
+  iterators.append(r + 1, utils::IteratorType::reduction);
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{groupedOutType}, ValueRange{x, w}, ValueRange{out},
+          maps, iterators,
+          [](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value mul = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+            Value sum = arith::AddFOp::create(nb, nloc, args[2], mul);
+            linalg::YieldOp::create(nb, nloc, sum);
+          })
+          .getResult(0);
+  return tensor::CollapseShapeOp::create(b, loc, outType, result,
+                                         splitGroups(1, rank));
+}
+
+struct ConvLowering : OpConversionPattern<onnx::ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::ConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX(), w = adaptor.getW();
+    auto xType = dyn_cast<RankedTensorType>(x.getType());
+    auto wType = dyn_cast<RankedTensorType>(w.getType());
+    RankedTensorType resultType =
+        getConvertedResultType(*getTypeConverter(), op);
+    if (!xType || !wType || !resultType || xType.getRank() < 3 ||
+        wType.getRank() != xType.getRank())
+      return rewriter.notifyMatchFailure(op, "expects ranked N-D operands");
+    if (!wType.hasStaticShape() || xType.isDynamicDim(1))
+      return rewriter.notifyMatchFailure(op, "expects static channels/kernel");
+    int64_t groups = op.getGroup();
+    int64_t channels = xType.getDimSize(1), outChannels = wType.getDimSize(0);
+    if (groups <= 0 || channels % groups || outChannels % groups ||
+        wType.getDimSize(1) != channels / groups)
+      return rewriter.notifyMatchFailure(op, "inconsistent groups");
+    FailureOr<WindowGeometry> geometry = getWindowGeometry(
+        rewriter, op, xType, wType.getShape().drop_front(2),
+        op.getStridesAttr(), op.getDilationsAttr(), op.getPadsAttr(),
+        op.getAutoPad(), /*ceilMode=*/false, resultType);
+    if (failed(geometry))
+      return failure();
+    const WindowGeometry &g = *geometry;
+    int64_t r = xType.getRank() - 2;
+
+    Value zero = createScalarConstant(rewriter, loc, xType.getElementType(), 0);
+    Value padded = padSpatial(rewriter, loc, x, g.padsBegin, g.padsEnd, zero);
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, x, 0),
+        rewriter.getIndexAttr(outChannels)};
+    for (int64_t i = 0; i < r; ++i)
+      sizes.push_back(getWindowOutputSize(
+          rewriter, loc, tensor::getMixedSize(rewriter, loc, x, i + 2),
+          g.kernel[i], g.strides[i], g.dilations[i],
+          g.padsBegin[i] + g.padsEnd[i]));
+    Value init = createConvInit(rewriter, loc, adaptor.getB(), resultType, sizes);
+
+    Value result;
+    auto i64Attr = [&](ArrayRef<int64_t> v) {
+      return rewriter.getI64TensorAttr(v);
+    };
+    if (r == 2 && groups == 1) {
+      result = linalg::Conv2DNchwFchwOp::create(
+                   rewriter, loc, TypeRange{resultType}, ValueRange{padded, w},
+                   ValueRange{init}, i64Attr(g.strides), i64Attr(g.dilations))
+                   .getResult(0);
+    } else if (r == 2 && groups == channels && outChannels == channels) {
+      auto fType = RankedTensorType::get(
+          {channels, wType.getDimSize(2), wType.getDimSize(3)},
+          wType.getElementType());
+      Value filter = tensor::CollapseShapeOp::create(
+          rewriter, loc, fType, w,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+      result = linalg::DepthwiseConv2DNchwChwOp::create(
+                   rewriter, loc, TypeRange{resultType},
+                   ValueRange{padded, filter}, ValueRange{init},
+                   i64Attr(g.strides), i64Attr(g.dilations))
+                   .getResult(0);
+    } else {
+      result = buildGroupedConv(rewriter, loc, padded, w, init, groups,
+                                g.strides, g.dilations, /*transposed=*/false);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+SmallVector<int64_t> intsOr(std::optional<ArrayAttr> attr, size_t n,
+                            int64_t dflt) {
+  if (!attr || !*attr)
+    return SmallVector<int64_t>(n, dflt);
+  SmallVector<int64_t> v;
+  for (Attribute a : *attr)
+    v.push_back(cast<IntegerAttr>(a).getInt());
+  return v;
+}
+
+struct ConvTransposeLowering : OpConversionPattern<onnx::ConvTransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::ConvTransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX(), w = adaptor.getW();
+    auto xType = dyn_cast<RankedTensorType>(x.getType());
+    auto wType = dyn_cast<RankedTensorType>(w.getType());
+    RankedTensorType resultType =
+        getConvertedResultType(*getTypeConverter(), op);
+    if (!xType || !wType || !resultType || xType.getRank() < 3 ||
+        wType.getRank() != xType.getRank() || !wType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "expects static-kernel operands");
+    int64_t r = xType.getRank() - 2;
+    for (int64_t i = 0; i < r; ++i)
+      if (xType.isDynamicDim(i + 2))
+        return rewriter.notifyMatchFailure(op, "dynamic spatial dims");
+    int64_t groups = op.getGroup();
+    int64_t channels = wType.getDimSize(0);
+    int64_t outChannels = wType.getDimSize(1) * groups;
+    if (groups <= 0 || channels % groups || xType.getDimSize(1) != channels)
+      return rewriter.notifyMatchFailure(op, "inconsistent groups");
+    SmallVector<int64_t> strides = intsOr(op.getStrides(), r, 1);
+    SmallVector<int64_t> dilations = intsOr(op.getDilations(), r, 1);
+    SmallVector<int64_t> outPad = intsOr(op.getOutputPadding(), r, 0);
+    SmallVector<int64_t> pads = intsOr(op.getPads(), 2 * r, 0);
+    SmallVector<int64_t> outShape = intsOr(op.getOutputShape(), 0, 0);
+    if (strides.size() != (size_t)r || dilations.size() != (size_t)r ||
+        outPad.size() != (size_t)r || pads.size() != (size_t)(2 * r))
+      return rewriter.notifyMatchFailure(op, "attributes of wrong size");
+    StringRef autoPad = op.getAutoPad();
+    SmallVector<int64_t> in, kernel, outSize;
+    for (int64_t i = 0; i < r; ++i) {
+      in.push_back(xType.getDimSize(i + 2));
+      kernel.push_back(wType.getDimSize(i + 2));
+      int64_t full = strides[i] * (in[i] - 1) + outPad[i] +
+                     (kernel[i] - 1) * dilations[i] + 1;
+      bool same = autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+      if (!outShape.empty() || same) {
+        int64_t target = !outShape.empty()
+                             ? outShape[outShape.size() - r + i]
+                             : in[i] * strides[i];
+        int64_t total = full - target;
+        bool upper = autoPad != "SAME_LOWER";
+        pads[i] = upper ? total / 2 : total - total / 2;
+        pads[i + r] = total - pads[i];
+      } else if (autoPad == "VALID") {
+        pads[i] = pads[i + r] = 0;
+      }
+      outSize.push_back(full - pads[i] - pads[i + r]);
+    }
+
+    // Dilate the input by the strides (zeros between elements), then pad so
+    // that a stride-1 convolution with the reversed kernel gives the output.
+    Type elementType = xType.getElementType();
+    Value zero = createScalarConstant(rewriter, loc, elementType, 0);
+    Value dilated = x;
+    if (llvm::any_of(strides, [](int64_t s) { return s != 1; })) {
+      SmallVector<int64_t> shape(xType.getShape());
+      SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, x);
+      SmallVector<OpFoldResult> offsets(r + 2, rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> steps(2, rewriter.getIndexAttr(1));
+      SmallVector<OpFoldResult> bigSizes(sizes.begin(), sizes.begin() + 2);
+      for (int64_t i = 0; i < r; ++i) {
+        shape[i + 2] = (in[i] - 1) * strides[i] + 1;
+        bigSizes.push_back(rewriter.getIndexAttr(shape[i + 2]));
+        steps.push_back(rewriter.getIndexAttr(strides[i]));
+      }
+      auto bigType = RankedTensorType::get(shape, elementType);
+      Value zeros = createFilled(rewriter, loc, bigType, bigSizes, zero);
+      dilated = tensor::InsertSliceOp::create(rewriter, loc, x, zeros, offsets,
+                                              sizes, steps);
+    }
+    SmallVector<int64_t> padBegin, padEnd;
+    for (int64_t i = 0; i < r; ++i) {
+      padBegin.push_back((kernel[i] - 1) * dilations[i] - pads[i]);
+      padEnd.push_back((kernel[i] - 1) * dilations[i] - pads[i + r] + outPad[i]);
+      if (padBegin.back() < 0 || padEnd.back() < 0)
+        return rewriter.notifyMatchFailure(op, "pads larger than the kernel");
+    }
+    Value padded = padSpatial(rewriter, loc, dilated, padBegin, padEnd, zero);
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, x, 0),
+        rewriter.getIndexAttr(outChannels)};
+    for (int64_t s : outSize)
+      sizes.push_back(rewriter.getIndexAttr(s));
+    SmallVector<int64_t> shape = {xType.getDimSize(0), outChannels};
+    shape.append(outSize.begin(), outSize.end());
+    auto outType = RankedTensorType::get(shape, elementType);
+    Value init = createConvInit(rewriter, loc, adaptor.getB(), outType, sizes);
+    SmallVector<int64_t> ones(r, 1);
+    Value result = buildGroupedConv(rewriter, loc, padded, w, init, groups,
+                                    ones, dilations, /*transposed=*/true);
+    if (outType != resultType)
+      result = tensor::CastOp::create(rewriter, loc, resultType, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateOnnxConvToLinalgPatterns(TypeConverter &converter,
+                                      RewritePatternSet &patterns) {
+  patterns.add<ConvLowering, ConvTransposeLowering>(converter,
+                                                    patterns.getContext());
+}
+
+} // namespace kiln

@@ -1,0 +1,439 @@
+//===- DataMovement.cpp - onnx data movement ops -> linalg/tensor ---------===//
+//
+// Transpose becomes linalg.transpose; Concat an insert_slice chain into one
+// tensor.empty; Split and Slice become extract_slice (negative steps add a
+// reversing generic); Gather/GatherElements/Tile become generics whose
+// bodies index the data with tensor.extract (indices may be negative).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/OnnxDialect.h"
+#include "lowering/to-linalg/Patterns.h"
+#include "lowering/to-linalg/Utils.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+struct TransposeLowering : OpConversionPattern<onnx::TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value data = adaptor.getData();
+    auto type = dyn_cast<RankedTensorType>(data.getType());
+    RankedTensorType resultType = getConvertedResultType(*getTypeConverter(), op);
+    if (!type || !resultType)
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> perm;
+    if (std::optional<ArrayAttr> attr = op.getPerm()) {
+      for (Attribute a : *attr)
+        perm.push_back(cast<IntegerAttr>(a).getInt());
+    } else {
+      for (int64_t i = rank - 1; i >= 0; --i)
+        perm.push_back(i);
+    }
+    if ((int64_t)perm.size() != rank || !isPermutationVector(perm))
+      return rewriter.notifyMatchFailure(op, "invalid perm");
+    SmallVector<OpFoldResult> in = getSizes(rewriter, op.getLoc(), data);
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t p : perm)
+      sizes.push_back(in[p]);
+    Value init = createEmpty(rewriter, op.getLoc(), resultType, sizes);
+    rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(),
+                                                       data, init, perm)
+                               .getResult());
+    return success();
+  }
+};
+
+struct ConcatLowering : OpConversionPattern<onnx::ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    if (!type || adaptor.getInputs().empty())
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), type.getRank());
+    if (failed(axis))
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    for (Value v : adaptor.getInputs())
+      if (!isa<RankedTensorType>(v.getType()))
+        return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    Value first = adaptor.getInputs().front();
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, first);
+    Value total = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    for (Value v : adaptor.getInputs())
+      total = arith::AddIOp::create(rewriter, loc, total,
+                                    getDimValue(rewriter, loc, v, *axis));
+    sizes[*axis] = total;
+    Value result = createEmpty(rewriter, loc, type, sizes);
+    Value offset = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    SmallVector<OpFoldResult> ones(type.getRank(), rewriter.getIndexAttr(1));
+    for (Value v : adaptor.getInputs()) {
+      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+      offsets[*axis] = offset;
+      result = tensor::InsertSliceOp::create(rewriter, loc, v, result, offsets,
+                                             getSizes(rewriter, loc, v), ones);
+      offset = arith::AddIOp::create(rewriter, loc, offset,
+                                     getDimValue(rewriter, loc, v, *axis));
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct SplitLowering : OpConversionPattern<onnx::SplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::SplitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto type = dyn_cast<RankedTensorType>(input.getType());
+    if (!type)
+      return rewriter.notifyMatchFailure(op, "expects a ranked tensor");
+    FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), type.getRank());
+    if (failed(axis))
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    int64_t n = op->getNumResults();
+    // Piece sizes: the split operand, else the result types, else an even
+    // split (the last piece smaller) of the run-time dim.
+    SmallVector<OpFoldResult> pieces;
+    if (!isa<NoneType>(adaptor.getSplit().getType())) {
+      FailureOr<SmallVector<int64_t>> split = getConstantInts(adaptor.getSplit());
+      if (failed(split) || (int64_t)split->size() != n)
+        return rewriter.notifyMatchFailure(op, "non-constant split");
+      for (int64_t s : *split)
+        pieces.push_back(rewriter.getIndexAttr(s));
+    } else {
+      Value dim = getDimValue(rewriter, loc, input, *axis);
+      Value count = arith::ConstantIndexOp::create(rewriter, loc, n);
+      Value each = arith::CeilDivUIOp::create(rewriter, loc, dim, count);
+      for (int64_t i = 0; i < n; ++i) {
+        RankedTensorType t = getConvertedResultType(*getTypeConverter(), op, i);
+        if (t && !t.isDynamicDim(*axis)) {
+          pieces.push_back(rewriter.getIndexAttr(t.getDimSize(*axis)));
+          continue;
+        }
+        Value start = arith::MulIOp::create(
+            rewriter, loc, each, arith::ConstantIndexOp::create(rewriter, loc, i));
+        start = arith::MinUIOp::create(rewriter, loc, start, dim);
+        Value left = arith::SubIOp::create(rewriter, loc, dim, start);
+        pieces.push_back(
+            arith::MinUIOp::create(rewriter, loc, each, left).getResult());
+      }
+    }
+    SmallVector<Value> results;
+    OpFoldResult offset = rewriter.getIndexAttr(0);
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, input);
+    SmallVector<OpFoldResult> ones(type.getRank(), rewriter.getIndexAttr(1));
+    for (int64_t i = 0; i < n; ++i) {
+      RankedTensorType t = getConvertedResultType(*getTypeConverter(), op, i);
+      if (!t)
+        return rewriter.notifyMatchFailure(op, "unranked result");
+      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+      offsets[*axis] = offset;
+      sizes[*axis] = pieces[i];
+      Value slice = tensor::ExtractSliceOp::create(rewriter, loc, input, offsets,
+                                                   sizes, ones);
+      if (slice.getType() != t)
+        slice = tensor::CastOp::create(rewriter, loc, t, slice);
+      results.push_back(slice);
+      offset = arith::AddIOp::create(
+                   rewriter, loc,
+                   getValueOrCreateConstantIndexOp(rewriter, loc, offset),
+                   getValueOrCreateConstantIndexOp(rewriter, loc, pieces[i]))
+                   .getResult();
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+/// Reverses `value` along `dims` (static sizes) with a generic.
+Value reverseDims(OpBuilder &b, Location loc, Value value,
+                  ArrayRef<int64_t> dims) {
+  auto type = cast<RankedTensorType>(value.getType());
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = type.getRank();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < rank; ++i)
+    exprs.push_back(llvm::is_contained(dims, i)
+                        ? type.getDimSize(i) - 1 - getAffineDimExpr(i, ctx)
+                        : getAffineDimExpr(i, ctx));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  Value empty = createEmpty(b, loc, type, getSizes(b, loc, value));
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{value}, ValueRange{empty},
+             maps, parallelIterators(rank),
+             [](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(nb, nloc, args[0]);
+             })
+      .getResult(0);
+}
+
+struct SliceLowering : OpConversionPattern<onnx::SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData();
+    auto type = dyn_cast<RankedTensorType>(data.getType());
+    RankedTensorType resultType = getConvertedResultType(*getTypeConverter(), op);
+    if (!type || !resultType)
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    int64_t rank = type.getRank();
+    FailureOr<SmallVector<int64_t>> starts = getConstantInts(adaptor.getStarts());
+    FailureOr<SmallVector<int64_t>> ends = getConstantInts(adaptor.getEnds());
+    if (failed(starts) || failed(ends) || starts->size() != ends->size())
+      return rewriter.notifyMatchFailure(op, "non-constant starts/ends");
+    size_t n = starts->size();
+    SmallVector<int64_t> axes, steps(n, 1);
+    for (size_t i = 0; i < n; ++i)
+      axes.push_back(i);
+    if (!isa<NoneType>(adaptor.getAxes().getType())) {
+      FailureOr<SmallVector<int64_t>> a = getConstantInts(adaptor.getAxes());
+      if (failed(a) || a->size() != n)
+        return rewriter.notifyMatchFailure(op, "non-constant axes");
+      axes = *a;
+    }
+    if (!isa<NoneType>(adaptor.getSteps().getType())) {
+      FailureOr<SmallVector<int64_t>> s = getConstantInts(adaptor.getSteps());
+      if (failed(s) || s->size() != n)
+        return rewriter.notifyMatchFailure(op, "non-constant steps");
+      steps = *s;
+    }
+    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, data);
+    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+    SmallVector<int64_t> reversed;
+    for (size_t i = 0; i < n; ++i) {
+      FailureOr<int64_t> axis = normalizeAxis(axes[i], rank);
+      if (failed(axis) || steps[i] == 0)
+        return rewriter.notifyMatchFailure(op, "invalid axis or step");
+      int64_t dim = type.getDimSize(*axis);
+      int64_t step = steps[i];
+      if (ShapedType::isDynamic(dim)) {
+        if (step < 0)
+          return rewriter.notifyMatchFailure(op, "negative step, dynamic dim");
+        // Clamp at run time: start/end in [0, dim].
+        Value d = getDimValue(rewriter, loc, data, *axis);
+        auto clampIndex = [&](int64_t v) -> Value {
+          Value c = arith::ConstantIndexOp::create(rewriter, loc,
+                                                   std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
+          Value r = v < 0 ? (Value)arith::AddIOp::create(rewriter, loc, d, c) : c;
+          r = arith::MaxSIOp::create(rewriter, loc, r,
+                                     arith::ConstantIndexOp::create(rewriter, loc, 0));
+          return arith::MinSIOp::create(rewriter, loc, r, d);
+        };
+        Value s = clampIndex((*starts)[i]), e = clampIndex((*ends)[i]);
+        Value span = arith::SubIOp::create(rewriter, loc, e, s);
+        span = arith::MaxSIOp::create(rewriter, loc, span,
+                                      arith::ConstantIndexOp::create(rewriter, loc, 0));
+        offsets[*axis] = s;
+        sizes[*axis] = arith::CeilDivSIOp::create(
+                           rewriter, loc, span,
+                           arith::ConstantIndexOp::create(rewriter, loc, step))
+                           .getResult();
+        strides[*axis] = rewriter.getIndexAttr(step);
+        continue;
+      }
+      int64_t s = (*starts)[i], e = (*ends)[i];
+      if (s < 0)
+        s += dim;
+      if (e < 0)
+        e += dim;
+      int64_t count;
+      if (step > 0) {
+        s = std::clamp<int64_t>(s, 0, dim);
+        e = std::clamp<int64_t>(e, 0, dim);
+        count = std::max<int64_t>(0, (e - s + step - 1) / step);
+        offsets[*axis] = rewriter.getIndexAttr(s);
+        strides[*axis] = rewriter.getIndexAttr(step);
+      } else {
+        s = std::clamp<int64_t>(s, 0, dim - 1);
+        e = std::clamp<int64_t>(e, -1, dim - 1);
+        count = std::max<int64_t>(0, (s - e + (-step) - 1) / (-step));
+        // Take the elements in ascending order, then reverse them.
+        int64_t lowest = s + (count - 1) * step;
+        offsets[*axis] = rewriter.getIndexAttr(count ? lowest : 0);
+        strides[*axis] = rewriter.getIndexAttr(-step);
+        if (count > 1)
+          reversed.push_back(*axis);
+      }
+      sizes[*axis] = rewriter.getIndexAttr(count);
+    }
+    Value result = tensor::ExtractSliceOp::create(rewriter, loc, data, offsets,
+                                                  sizes, strides);
+    if (!reversed.empty())
+      result = reverseDims(rewriter, loc, result, reversed);
+    if (result.getType() != resultType)
+      result = tensor::CastOp::create(rewriter, loc, resultType, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// An index operand element as an index in [0, dim) (negative wraps).
+Value normalizeIndex(OpBuilder &b, Location loc, Value index, Value dim) {
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
+  Value wrapped = arith::AddIOp::create(b, loc, i, dim);
+  return arith::SelectOp::create(b, loc, neg, wrapped, i);
+}
+
+struct GatherLowering : OpConversionPattern<onnx::GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dataType = dyn_cast<RankedTensorType>(data.getType());
+    auto indicesType = dyn_cast<RankedTensorType>(indices.getType());
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    if (!dataType || !indicesType || !type)
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), dataType.getRank());
+    if (failed(axis))
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    int64_t q = indicesType.getRank(), rank = type.getRank();
+    MLIRContext *ctx = rewriter.getContext();
+    // Output dims: data[:axis], indices, data[axis+1:].
+    SmallVector<OpFoldResult> dataSizes = getSizes(rewriter, loc, data);
+    SmallVector<OpFoldResult> sizes(dataSizes.begin(), dataSizes.begin() + *axis);
+    llvm::append_range(sizes, getSizes(rewriter, loc, indices));
+    sizes.append(dataSizes.begin() + *axis + 1, dataSizes.end());
+    SmallVector<AffineExpr> indexExprs;
+    for (int64_t i = 0; i < q; ++i)
+      indexExprs.push_back(getAffineDimExpr(*axis + i, ctx));
+    SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, indexExprs, ctx),
+                                   AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    Value dim = getDimValue(rewriter, loc, data, *axis);
+    Value empty = createEmpty(rewriter, loc, type, sizes);
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{type}, ValueRange{indices},
+            ValueRange{empty}, maps, parallelIterators(rank),
+            [&](OpBuilder &nb, Location nloc, ValueRange args) {
+              SmallVector<Value> at;
+              for (int64_t i = 0; i < dataType.getRank(); ++i) {
+                if (i < *axis)
+                  at.push_back(linalg::IndexOp::create(nb, nloc, i));
+                else if (i == *axis)
+                  at.push_back(normalizeIndex(nb, nloc, args[0], dim));
+                else
+                  at.push_back(linalg::IndexOp::create(nb, nloc, i - 1 + q));
+              }
+              Value element = tensor::ExtractOp::create(nb, nloc, data, at);
+              linalg::YieldOp::create(nb, nloc, element);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct GatherElementsLowering : OpConversionPattern<onnx::GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::GatherElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dataType = dyn_cast<RankedTensorType>(data.getType());
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    if (!dataType || !type || !isa<RankedTensorType>(indices.getType()))
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    int64_t rank = type.getRank();
+    FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), rank);
+    if (failed(axis))
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineMap> maps(2, AffineMap::getMultiDimIdentityMap(rank, ctx));
+    Value dim = getDimValue(rewriter, loc, data, *axis);
+    Value empty = createEmpty(rewriter, loc, type, getSizes(rewriter, loc, indices));
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{type}, ValueRange{indices},
+            ValueRange{empty}, maps, parallelIterators(rank),
+            [&](OpBuilder &nb, Location nloc, ValueRange args) {
+              SmallVector<Value> at;
+              for (int64_t i = 0; i < rank; ++i)
+                at.push_back(i == *axis
+                                 ? normalizeIndex(nb, nloc, args[0], dim)
+                                 : (Value)linalg::IndexOp::create(nb, nloc, i));
+              Value element = tensor::ExtractOp::create(nb, nloc, data, at);
+              linalg::YieldOp::create(nb, nloc, element);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct TileLowering : OpConversionPattern<onnx::TileOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::TileOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inType = dyn_cast<RankedTensorType>(input.getType());
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    FailureOr<SmallVector<int64_t>> repeats = getConstantInts(adaptor.getRepeats());
+    if (!inType || !type || !inType.hasStaticShape() || failed(repeats) ||
+        (int64_t)repeats->size() != inType.getRank())
+      return rewriter.notifyMatchFailure(op, "expects static shape, constant repeats");
+    int64_t rank = inType.getRank();
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> exprs;
+    SmallVector<int64_t> shape;
+    for (int64_t i = 0; i < rank; ++i) {
+      exprs.push_back(getAffineDimExpr(i, ctx) % inType.getDimSize(i));
+      shape.push_back(inType.getDimSize(i) * (*repeats)[i]);
+    }
+    auto outType = RankedTensorType::get(shape, inType.getElementType());
+    SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
+                                   AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    Value empty = tensor::EmptyOp::create(rewriter, loc, shape,
+                                          inType.getElementType());
+    Value result = linalg::GenericOp::create(
+                       rewriter, loc, TypeRange{outType}, ValueRange{input},
+                       ValueRange{empty}, maps, parallelIterators(rank),
+                       [](OpBuilder &nb, Location nloc, ValueRange args) {
+                         linalg::YieldOp::create(nb, nloc, args[0]);
+                       })
+                       .getResult(0);
+    if (outType != type)
+      result = tensor::CastOp::create(rewriter, loc, type, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateOnnxDataMovementToLinalgPatterns(TypeConverter &converter,
+                                              RewritePatternSet &patterns) {
+  patterns.add<TransposeLowering, ConcatLowering, SplitLowering, SliceLowering,
+               GatherLowering, GatherElementsLowering, TileLowering>(
+      converter, patterns.getContext());
+}
+
+} // namespace kiln

@@ -1,0 +1,52 @@
+//===- OnnxToLinalg.cpp - Type converter and the set of all patterns ------===//
+//
+// The type conversion of the onnx -> linalg lowering and the function that
+// collects the patterns of every op family.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowering/to-linalg/Patterns.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+OnnxToLinalgTypeConverter::OnnxToLinalgTypeConverter() {
+  addConversion([](Type type) { return type; });
+  addConversion([](IntegerType type) -> Type {
+    if (type.isSignless())
+      return type;
+    return IntegerType::get(type.getContext(), type.getWidth());
+  });
+  addConversion([this](RankedTensorType type) -> Type {
+    Type element = convertType(type.getElementType());
+    if (!element)
+      return nullptr;
+    return RankedTensorType::get(type.getShape(), element);
+  });
+  auto cast = [](OpBuilder &b, Type type, ValueRange inputs,
+                 Location loc) -> Value {
+    return UnrealizedConversionCastOp::create(b, loc, type, inputs)
+        .getResult(0);
+  };
+  addSourceMaterialization(cast);
+  addTargetMaterialization(cast);
+}
+
+void populateOnnxToLinalgPatterns(TypeConverter &converter,
+                                  RewritePatternSet &patterns) {
+  populateOnnxElementwiseToLinalgPatterns(converter, patterns);
+  populateOnnxMatMulToLinalgPatterns(converter, patterns);
+  populateOnnxConvToLinalgPatterns(converter, patterns);
+  populateOnnxPoolingToLinalgPatterns(converter, patterns);
+  populateOnnxNormalizationToLinalgPatterns(converter, patterns);
+  populateOnnxReductionToLinalgPatterns(converter, patterns);
+  populateOnnxSoftmaxToLinalgPatterns(converter, patterns);
+  populateOnnxShapeToLinalgPatterns(converter, patterns);
+  populateOnnxDataMovementToLinalgPatterns(converter, patterns);
+  populateOnnxPadResizeToLinalgPatterns(converter, patterns);
+}
+
+} // namespace kiln

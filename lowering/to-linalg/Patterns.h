@@ -1,0 +1,65 @@
+//===- Patterns.h - onnx -> linalg/tensor/arith/math conversion patterns --===//
+//
+// The entry points of the onnx-to-linalg lowering: the type converter and one
+// populate function per op family. The pass (ConvertOnnxToLinalg.cpp) mixes
+// them; pipelines and tests may mix them differently.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_LOWERING_TOLINALG_PATTERNS_H
+#define KILN_LOWERING_TOLINALG_PATTERNS_H
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace kiln {
+
+/// Converts onnx-dialect tensor types to the builtin types linalg works on:
+/// drops the `#onnx.dims` encoding and makes unsigned integers signless.
+class OnnxToLinalgTypeConverter : public mlir::TypeConverter {
+public:
+  OnnxToLinalgTypeConverter();
+};
+
+/// Unary/binary/variadic elementwise math, activations, comparisons, logic,
+/// Where and Cast, with numpy broadcasting.
+void populateOnnxElementwiseToLinalgPatterns(mlir::TypeConverter &converter,
+                                             mlir::RewritePatternSet &patterns);
+/// MatMul (1-D, 2-D, batched, broadcast) and Gemm.
+void populateOnnxMatMulToLinalgPatterns(mlir::TypeConverter &converter,
+                                        mlir::RewritePatternSet &patterns);
+/// Conv (any rank, groups, depthwise, dilations, strides, pads) and
+/// ConvTranspose.
+void populateOnnxConvToLinalgPatterns(mlir::TypeConverter &converter,
+                                      mlir::RewritePatternSet &patterns);
+/// MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool.
+void populateOnnxPoolingToLinalgPatterns(mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
+/// BatchNormalization (inference), LayerNormalization, InstanceNormalization.
+void populateOnnxNormalizationToLinalgPatterns(
+    mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
+/// Reduce* ops and ArgMax/ArgMin.
+void populateOnnxReductionToLinalgPatterns(mlir::TypeConverter &converter,
+                                           mlir::RewritePatternSet &patterns);
+/// Softmax and LogSoftmax.
+void populateOnnxSoftmaxToLinalgPatterns(mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
+/// Constants and shape ops: Constant, Reshape, Flatten, Squeeze, Unsqueeze,
+/// Shape, Size, ConstantOfShape, Range, Expand, Identity, Dropout.
+void populateOnnxShapeToLinalgPatterns(mlir::TypeConverter &converter,
+                                       mlir::RewritePatternSet &patterns);
+/// Data movement: Transpose, Concat, Split, Slice, Gather, GatherElements,
+/// Tile.
+void populateOnnxDataMovementToLinalgPatterns(
+    mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
+/// Pad (constant/reflect/edge/wrap) and Resize (nearest/linear).
+void populateOnnxPadResizeToLinalgPatterns(mlir::TypeConverter &converter,
+                                           mlir::RewritePatternSet &patterns);
+
+/// All of the above.
+void populateOnnxToLinalgPatterns(mlir::TypeConverter &converter,
+                                  mlir::RewritePatternSet &patterns);
+
+} // namespace kiln
+
+#endif // KILN_LOWERING_TOLINALG_PATTERNS_H

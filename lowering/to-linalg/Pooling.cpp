@@ -1,0 +1,264 @@
+//===- Pooling.cpp - onnx pooling ops -> linalg pooling -------------------===//
+//
+// MaxPool pads with -inf and AveragePool with 0 (tensor.pad, including the
+// extra end padding ceil_mode needs), then use linalg.pooling_nchw_max/sum
+// for 2-D and a windowed linalg.generic otherwise. AveragePool divides by
+// the per-output window count computed from the output index, which gives
+// count_include_pad and the ceil_mode tail exactly. Global pools are
+// reductions over the spatial dims.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/OnnxDialect.h"
+#include "lowering/to-linalg/Patterns.h"
+#include "lowering/to-linalg/Utils.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+enum class PoolKind { Max, Sum };
+
+/// Pools the padded `input` [N, C, S...] into `init` [N, C, O...].
+Value buildPool(OpBuilder &b, Location loc, PoolKind kind, Value input,
+                Value init, const WindowGeometry &g, bool isUnsigned) {
+  MLIRContext *ctx = b.getContext();
+  auto inType = cast<RankedTensorType>(input.getType());
+  auto outType = cast<RankedTensorType>(init.getType());
+  Type elementType = inType.getElementType();
+  int64_t r = inType.getRank() - 2;
+  Value window = tensor::EmptyOp::create(b, loc, g.kernel, elementType);
+  if (r == 2 && isa<FloatType>(elementType)) {
+    auto strides = b.getI64TensorAttr(g.strides);
+    auto dilations = b.getI64TensorAttr(g.dilations);
+    if (kind == PoolKind::Max)
+      return linalg::PoolingNchwMaxOp::create(
+                 b, loc, TypeRange{outType}, ValueRange{input, window},
+                 ValueRange{init}, strides, dilations)
+          .getResult(0);
+    return linalg::PoolingNchwSumOp::create(b, loc, TypeRange{outType},
+                                            ValueRange{input, window},
+                                            ValueRange{init}, strides,
+                                            dilations)
+        .getResult(0);
+  }
+  // Loops: n, c, o_1..o_r, k_1..k_r; the window operand only gives the k
+  // loops their extent.
+  int64_t numLoops = 2 + 2 * r;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> inExprs = {d(0), d(1)}, winExprs, outExprs = {d(0), d(1)};
+  for (int64_t i = 0; i < r; ++i) {
+    inExprs.push_back(d(2 + i) * g.strides[i] + d(2 + r + i) * g.dilations[i]);
+    winExprs.push_back(d(2 + r + i));
+    outExprs.push_back(d(2 + i));
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
+                                 AffineMap::get(numLoops, 0, winExprs, ctx),
+                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators = parallelIterators(2 + r);
+  iterators.append(r, utils::IteratorType::reduction);
+  bool isFloat = isa<FloatType>(elementType);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{outType}, ValueRange{input, window},
+             ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value v;
+               if (kind == PoolKind::Sum)
+                 v = arith::AddFOp::create(nb, nloc, args[0], args[2]);
+               else if (isFloat)
+                 v = arith::MaximumFOp::create(nb, nloc, args[0], args[2]);
+               else if (isUnsigned)
+                 v = arith::MaxUIOp::create(nb, nloc, args[0], args[2]);
+               else
+                 v = arith::MaxSIOp::create(nb, nloc, args[0], args[2]);
+               linalg::YieldOp::create(nb, nloc, v);
+             })
+      .getResult(0);
+}
+
+/// Divides the window sums by the number of input (or, with
+/// count_include_pad, input-or-explicit-pad) positions each window covers.
+Value divideByWindowCount(OpBuilder &b, Location loc, Value sums,
+                          const WindowGeometry &g, ArrayRef<int64_t> explicitEnd,
+                          RankedTensorType inType, bool countIncludePad) {
+  auto type = cast<RankedTensorType>(sums.getType());
+  int64_t rank = type.getRank(), r = rank - 2;
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps(2, AffineMap::getMultiDimIdentityMap(rank, ctx));
+  Value empty = createEmpty(b, loc, type, getSizes(b, loc, sums));
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{sums}, ValueRange{empty}, maps,
+             parallelIterators(rank),
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               auto c = [&](int64_t v) {
+                 return arith::ConstantIndexOp::create(nb, nloc, v);
+               };
+               Value count = c(1);
+               for (int64_t i = 0; i < r; ++i) {
+                 // Window positions t in [0, k) with lo <= start + t*d < hi.
+                 int64_t lo = countIncludePad ? -g.padsBegin[i] : 0;
+                 int64_t hi = inType.getDimSize(i + 2) +
+                              (countIncludePad ? explicitEnd[i] : 0);
+                 Value o = linalg::IndexOp::create(nb, nloc, 2 + i);
+                 Value start = arith::SubIOp::create(
+                     nb, nloc, arith::MulIOp::create(nb, nloc, o, c(g.strides[i])),
+                     c(g.padsBegin[i]));
+                 Value dil = c(g.dilations[i]);
+                 Value first = arith::CeilDivSIOp::create(
+                     nb, nloc, arith::SubIOp::create(nb, nloc, c(lo), start), dil);
+                 first = arith::MaxSIOp::create(nb, nloc, first, c(0));
+                 Value last = arith::FloorDivSIOp::create(
+                     nb, nloc,
+                     arith::SubIOp::create(nb, nloc, c(hi - 1), start), dil);
+                 last = arith::MinSIOp::create(nb, nloc, last,
+                                               c(g.kernel[i] - 1));
+                 Value n = arith::AddIOp::create(
+                     nb, nloc, arith::SubIOp::create(nb, nloc, last, first), c(1));
+                 n = arith::MaxSIOp::create(nb, nloc, n, c(1));
+                 count = arith::MulIOp::create(nb, nloc, count, n);
+               }
+               Value countInt = arith::IndexCastOp::create(
+                   nb, nloc, nb.getI64Type(), count);
+               Value countF = arith::SIToFPOp::create(
+                   nb, nloc, args[0].getType(), countInt);
+               Value mean = arith::DivFOp::create(nb, nloc, args[0], countF);
+               linalg::YieldOp::create(nb, nloc, mean);
+             })
+      .getResult(0);
+}
+
+template <typename OpTy, PoolKind kind>
+struct PoolLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto xType = dyn_cast<RankedTensorType>(x.getType());
+    RankedTensorType resultType =
+        getConvertedResultType(*this->getTypeConverter(), op);
+    if (!xType || !resultType || xType.getRank() < 3)
+      return rewriter.notifyMatchFailure(op, "expects ranked N-D input");
+    if (op->getNumResults() > 1 && !op->getResult(1).use_empty())
+      return rewriter.notifyMatchFailure(op, "MaxPool Indices output");
+    if constexpr (std::is_same_v<OpTy, onnx::MaxPoolOp>)
+      if (op.getStorageOrder() != 0 && op->getNumResults() > 1 &&
+          !op->getResult(1).use_empty())
+        return rewriter.notifyMatchFailure(op, "storage_order");
+    SmallVector<int64_t> kernel;
+    for (Attribute a : op.getKernelShape())
+      kernel.push_back(cast<IntegerAttr>(a).getInt());
+    FailureOr<WindowGeometry> geometry = getWindowGeometry(
+        rewriter, op, xType, kernel, op.getStridesAttr(), op.getDilationsAttr(),
+        op.getPadsAttr(), op.getAutoPad(), op.getCeilMode() != 0, resultType);
+    if (failed(geometry))
+      return failure();
+    WindowGeometry g = *geometry;
+    int64_t r = xType.getRank() - 2;
+    // The end pads without ceil_mode's extra tail (for count_include_pad).
+    FailureOr<WindowGeometry> noCeil = getWindowGeometry(
+        rewriter, op, xType, kernel, op.getStridesAttr(), op.getDilationsAttr(),
+        op.getPadsAttr(), op.getAutoPad(), false, resultType);
+    if (failed(noCeil))
+      return failure();
+
+    if (kind == PoolKind::Sum)
+      for (int64_t i = 0; i < r; ++i)
+        if (xType.isDynamicDim(i + 2))
+          return rewriter.notifyMatchFailure(op, "dynamic spatial dims");
+    Type elementType = xType.getElementType();
+    bool isUnsigned = isUnsignedElement(op.getX().getType());
+    Value padValue = kind == PoolKind::Max
+                         ? createLowestValue(rewriter, loc, elementType,
+                                             isUnsigned)
+                         : createScalarConstant(rewriter, loc, elementType, 0);
+    Value padded = padSpatial(rewriter, loc, x, g.padsBegin, g.padsEnd, padValue);
+    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, x, 0),
+                                       tensor::getMixedSize(rewriter, loc, x, 1)};
+    for (int64_t i = 0; i < r; ++i)
+      sizes.push_back(getWindowOutputSize(
+          rewriter, loc, tensor::getMixedSize(rewriter, loc, x, i + 2),
+          g.kernel[i], g.strides[i], g.dilations[i],
+          g.padsBegin[i] + g.padsEnd[i]));
+    Value init = createFilled(rewriter, loc, resultType, sizes, padValue);
+    Value result =
+        buildPool(rewriter, loc, kind, padded, init, g, isUnsigned);
+    if constexpr (kind == PoolKind::Sum) {
+      result = divideByWindowCount(rewriter, loc, result, g, noCeil->padsEnd,
+                                   xType, op.getCountIncludePad() != 0);
+    }
+    SmallVector<Value> replacements = {result};
+    // The unused Indices output (a `none` result or dead) goes away.
+    for (unsigned i = 1; i < op->getNumResults(); ++i)
+      replacements.push_back(Value());
+    rewriter.replaceOp(op, replacements);
+    return success();
+  }
+};
+
+template <typename OpTy, PoolKind kind>
+struct GlobalPoolLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto xType = dyn_cast<RankedTensorType>(x.getType());
+    RankedTensorType resultType =
+        getConvertedResultType(*this->getTypeConverter(), op);
+    if (!xType || !resultType || xType.getRank() < 3 ||
+        !isa<FloatType>(xType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "expects ranked float N-D input");
+    Type elementType = xType.getElementType();
+    SmallVector<int64_t> axes;
+    for (int64_t i = 2; i < xType.getRank(); ++i)
+      axes.push_back(i);
+    Value init = kind == PoolKind::Max
+                     ? createLowestValue(rewriter, loc, elementType, false)
+                     : createScalarConstant(rewriter, loc, elementType, 0);
+    Value reduced = buildReduction(
+        rewriter, loc, x, axes, init,
+        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          if (kind == PoolKind::Max)
+            return arith::MaximumFOp::create(nb, nloc, args[0], args[1]);
+          return arith::AddFOp::create(nb, nloc, args[0], args[1]);
+        });
+    if (kind == PoolKind::Sum) {
+      Value count = getProduct(
+          rewriter, loc, ArrayRef<OpFoldResult>(getSizes(rewriter, loc, x)).drop_front(2));
+      Value countF = arith::UIToFPOp::create(
+          rewriter, loc, elementType,
+          arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), count));
+      reduced = buildInternalBroadcast(
+          rewriter, loc, {reduced}, reduced, elementType,
+          [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+            return arith::DivFOp::create(nb, nloc, args[0], countF);
+          });
+    }
+    SmallVector<bool> isUnit(xType.getRank(), true);
+    isUnit[0] = isUnit[1] = false;
+    rewriter.replaceOp(
+        op, expandUnitDims(rewriter, loc, reduced, resultType, isUnit));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateOnnxPoolingToLinalgPatterns(TypeConverter &converter,
+                                         RewritePatternSet &patterns) {
+  patterns.add<PoolLowering<onnx::MaxPoolOp, PoolKind::Max>,
+               PoolLowering<onnx::AveragePoolOp, PoolKind::Sum>,
+               GlobalPoolLowering<onnx::GlobalMaxPoolOp, PoolKind::Max>,
+               GlobalPoolLowering<onnx::GlobalAveragePoolOp, PoolKind::Sum>>(
+      converter, patterns.getContext());
+}
+
+} // namespace kiln

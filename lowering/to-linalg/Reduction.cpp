@@ -1,0 +1,327 @@
+//===- Reduction.cpp - onnx Reduce* and ArgMax/ArgMin -> linalg -----------===//
+//
+// Every Reduce* op is one table row: the accumulator's initial value, a map
+// applied to each element (abs, square, exp), the combiner (add, mul, max,
+// min) and a final map (divide by the count, sqrt, log). One pattern class
+// builds the reduction generic, then re-inserts unit dims for keepdims.
+// ArgMax/ArgMin reduce (value, index) pairs in one generic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/OnnxDialect.h"
+#include "lowering/to-linalg/Patterns.h"
+#include "lowering/to-linalg/Utils.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+enum class Init { Zero, One, Lowest, Highest };
+enum class Combine { Add, Mul, Max, Min };
+enum class Pre { None, Abs, Square, Exp };
+enum class Post { None, Mean, Sqrt, Log };
+
+/// One Reduce* op.
+struct ReduceEntry {
+  StringLiteral opName;
+  Init init;
+  Pre pre;
+  Combine combine;
+  Post post;
+};
+
+constexpr ReduceEntry kReduceEntries[] = {
+    {"onnx.ReduceSum", Init::Zero, Pre::None, Combine::Add, Post::None},
+    {"onnx.ReduceMean", Init::Zero, Pre::None, Combine::Add, Post::Mean},
+    {"onnx.ReduceProd", Init::One, Pre::None, Combine::Mul, Post::None},
+    {"onnx.ReduceMax", Init::Lowest, Pre::None, Combine::Max, Post::None},
+    {"onnx.ReduceMin", Init::Highest, Pre::None, Combine::Min, Post::None},
+    {"onnx.ReduceL1", Init::Zero, Pre::Abs, Combine::Add, Post::None},
+    {"onnx.ReduceL2", Init::Zero, Pre::Square, Combine::Add, Post::Sqrt},
+    {"onnx.ReduceSumSquare", Init::Zero, Pre::Square, Combine::Add, Post::None},
+    {"onnx.ReduceLogSum", Init::Zero, Pre::None, Combine::Add, Post::Log},
+    {"onnx.ReduceLogSumExp", Init::Zero, Pre::Exp, Combine::Add, Post::Log},
+};
+
+Value combineScalars(OpBuilder &b, Location loc, Combine kind, Value x, Value acc,
+                     bool isFloat, bool isUnsigned) {
+  switch (kind) {
+  case Combine::Add:
+    return isFloat ? (Value)arith::AddFOp::create(b, loc, x, acc)
+                   : (Value)arith::AddIOp::create(b, loc, x, acc);
+  case Combine::Mul:
+    return isFloat ? (Value)arith::MulFOp::create(b, loc, x, acc)
+                   : (Value)arith::MulIOp::create(b, loc, x, acc);
+  case Combine::Max:
+    return isFloat      ? (Value)arith::MaximumFOp::create(b, loc, x, acc)
+           : isUnsigned ? (Value)arith::MaxUIOp::create(b, loc, x, acc)
+                        : (Value)arith::MaxSIOp::create(b, loc, x, acc);
+  case Combine::Min:
+    return isFloat      ? (Value)arith::MinimumFOp::create(b, loc, x, acc)
+           : isUnsigned ? (Value)arith::MinUIOp::create(b, loc, x, acc)
+                        : (Value)arith::MinSIOp::create(b, loc, x, acc);
+  }
+  return acc;
+}
+
+/// The reduced axes of a reduction with an optional `axes` operand.
+FailureOr<SmallVector<int64_t>> getReducedAxes(Operation *op, Value axesValue,
+                                               int64_t rank, bool noopIfEmpty) {
+  SmallVector<int64_t> axes;
+  if (!isa<NoneType>(axesValue.getType())) {
+    FailureOr<SmallVector<int64_t>> values = getConstantInts(axesValue);
+    if (failed(values))
+      return failure();
+    for (int64_t a : *values) {
+      FailureOr<int64_t> axis = normalizeAxis(a, rank);
+      if (failed(axis))
+        return failure();
+      if (!llvm::is_contained(axes, *axis))
+        axes.push_back(*axis);
+    }
+  }
+  if (axes.empty() && !noopIfEmpty)
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  llvm::sort(axes);
+  return axes;
+}
+
+/// Restores reduced dims as unit dims (keepdims) or casts to the result.
+Value finishReduction(OpBuilder &b, Location loc, Value reduced,
+                      RankedTensorType resultType, ArrayRef<int64_t> axes,
+                      int64_t rank, bool keepDims) {
+  if (keepDims) {
+    SmallVector<bool> isUnit(rank, false);
+    for (int64_t a : axes)
+      isUnit[a] = true;
+    return expandUnitDims(b, loc, reduced, resultType, isUnit);
+  }
+  if (reduced.getType() != resultType)
+    return tensor::CastOp::create(b, loc, resultType, reduced);
+  return reduced;
+}
+
+class ReduceLowering : public ConversionPattern {
+public:
+  ReduceLowering(const TypeConverter &converter, MLIRContext *ctx,
+                 const ReduceEntry &entry)
+      : ConversionPattern(converter, entry.opName, 1, ctx), entry(entry) {}
+
+  LogicalResult
+  matchAndRewrite(Operation *op, ArrayRef<Value> operands,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op->getLoc();
+    Value data = operands[0];
+    auto type = dyn_cast<RankedTensorType>(data.getType());
+    RankedTensorType resultType = getConvertedResultType(*getTypeConverter(), op);
+    if (!type || !resultType || operands.size() != 2)
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    auto keepDims = op->getAttrOfType<IntegerAttr>("keepdims");
+    auto noop = op->getAttrOfType<IntegerAttr>("noop_with_empty_axes");
+    bool keep = !keepDims || keepDims.getInt() != 0;
+    FailureOr<SmallVector<int64_t>> axes = getReducedAxes(
+        op, operands[1], type.getRank(), noop && noop.getInt() != 0);
+    if (failed(axes))
+      return rewriter.notifyMatchFailure(op, "non-constant or invalid axes");
+    Type elementType = type.getElementType();
+    bool isFloat = isa<FloatType>(elementType);
+    bool isUnsigned = isUnsignedElement(op->getOperand(0).getType());
+    if (!isFloat && (entry.pre == Pre::Exp || entry.post == Post::Sqrt ||
+                     entry.post == Post::Log || entry.post == Post::Mean))
+      return rewriter.notifyMatchFailure(op, "float-only reduction on ints");
+
+    Value init;
+    switch (entry.init) {
+    case Init::Zero:
+      init = createScalarConstant(rewriter, loc, elementType, 0);
+      break;
+    case Init::One:
+      init = createScalarConstant(rewriter, loc, elementType, 1);
+      break;
+    case Init::Lowest:
+      init = createLowestValue(rewriter, loc, elementType, isUnsigned);
+      break;
+    case Init::Highest:
+      init = createHighestValue(rewriter, loc, elementType, isUnsigned);
+      break;
+    }
+    // LogSumExp subtracts the max first so exp() cannot overflow.
+    Value maxes;
+    if (entry.pre == Pre::Exp && !axes->empty()) {
+      Value lowest = createLowestValue(rewriter, loc, elementType, false);
+      maxes = buildReduction(rewriter, loc, data, *axes, lowest,
+                             [](OpBuilder &b, Location l, ValueRange args) {
+                               return arith::MaximumFOp::create(b, l, args[0],
+                                                                args[1]);
+                             });
+      Value kept = restoreReducedDims(rewriter, loc, maxes, type, *axes);
+      data = buildInternalBroadcast(
+          rewriter, loc, {data, kept}, data, elementType,
+          [](OpBuilder &b, Location l, ValueRange args) -> Value {
+            return arith::SubFOp::create(b, l, args[0], args[1]);
+          });
+    }
+    Value reduced = buildReduction(
+        rewriter, loc, data, *axes, init,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = args[0];
+          switch (entry.pre) {
+          case Pre::None:
+            break;
+          case Pre::Abs:
+            x = isFloat ? (Value)math::AbsFOp::create(b, l, x)
+                : isUnsigned ? x
+                             : (Value)math::AbsIOp::create(b, l, x);
+            break;
+          case Pre::Square:
+            x = isFloat ? (Value)arith::MulFOp::create(b, l, x, x)
+                        : (Value)arith::MulIOp::create(b, l, x, x);
+            break;
+          case Pre::Exp:
+            x = math::ExpOp::create(b, l, x);
+            break;
+          }
+          return combineScalars(b, l, entry.combine, x, args[1], isFloat,
+                                isUnsigned);
+        });
+    if (entry.post != Post::None || maxes) {
+      SmallVector<int64_t> reducedDims;
+      Value count;
+      if (entry.post == Post::Mean) {
+        SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, data);
+        SmallVector<OpFoldResult> reducedSizes;
+        for (int64_t a : *axes)
+          reducedSizes.push_back(sizes[a]);
+        count = arith::UIToFPOp::create(
+            rewriter, loc, elementType,
+            arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
+                                       getProduct(rewriter, loc, reducedSizes)));
+      }
+      SmallVector<Value> inputs = {reduced};
+      if (maxes)
+        inputs.push_back(maxes);
+      reduced = buildInternalBroadcast(
+          rewriter, loc, inputs, reduced, elementType,
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            Value x = args[0];
+            if (entry.post == Post::Mean)
+              return arith::DivFOp::create(b, l, x, count);
+            if (entry.post == Post::Sqrt)
+              return math::SqrtOp::create(b, l, x);
+            x = math::LogOp::create(b, l, x);
+            return maxes ? (Value)arith::AddFOp::create(b, l, x, args[1]) : x;
+          });
+    }
+    rewriter.replaceOp(op, finishReduction(rewriter, loc, reduced, resultType,
+                                           *axes, type.getRank(), keep));
+    return success();
+  }
+
+private:
+  const ReduceEntry &entry;
+};
+
+/// ArgMax/ArgMin: a generic reducing (value, index) pairs.
+template <typename OpTy, bool isMax>
+struct ArgReduceLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData();
+    auto type = dyn_cast<RankedTensorType>(data.getType());
+    RankedTensorType resultType =
+        getConvertedResultType(*this->getTypeConverter(), op);
+    if (!type || !resultType)
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), type.getRank());
+    if (failed(axis))
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    bool last = op.getSelectLastIndex() != 0;
+    Type elementType = type.getElementType();
+    bool isFloat = isa<FloatType>(elementType);
+    bool isUnsigned = isUnsignedElement(op.getData().getType());
+    int64_t rank = type.getRank();
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<int64_t> shape;
+    SmallVector<OpFoldResult> sizes, in = getSizes(rewriter, loc, data);
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> iterators;
+    for (int64_t i = 0; i < rank; ++i) {
+      if (i == *axis) {
+        iterators.push_back(utils::IteratorType::reduction);
+        continue;
+      }
+      iterators.push_back(utils::IteratorType::parallel);
+      shape.push_back(type.getDimSize(i));
+      sizes.push_back(in[i]);
+      outExprs.push_back(getAffineDimExpr(i, ctx));
+    }
+    auto valueType = RankedTensorType::get(shape, elementType);
+    auto indexType = RankedTensorType::get(shape, rewriter.getI64Type());
+    Value values = createFilled(
+        rewriter, loc, valueType, sizes,
+        isMax ? createLowestValue(rewriter, loc, elementType, isUnsigned)
+              : createHighestValue(rewriter, loc, elementType, isUnsigned));
+    Value indices = createFilled(
+        rewriter, loc, indexType, sizes,
+        createScalarConstant(rewriter, loc, rewriter.getI64Type(), 0));
+    AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+    SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                   outMap, outMap};
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{valueType, indexType}, ValueRange{data},
+        ValueRange{values, indices}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = args[0], best = args[1], bestIndex = args[2];
+          Value index = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, *axis));
+          Value better;
+          if (isFloat) {
+            better = arith::CmpFOp::create(
+                b, l,
+                isMax ? (last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
+                      : (last ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT),
+                x, best);
+          } else {
+            using P = arith::CmpIPredicate;
+            P pred = isMax ? (last ? (isUnsigned ? P::uge : P::sge)
+                                   : (isUnsigned ? P::ugt : P::sgt))
+                           : (last ? (isUnsigned ? P::ule : P::sle)
+                                   : (isUnsigned ? P::ult : P::slt));
+            better = arith::CmpIOp::create(b, l, pred, x, best);
+          }
+          // The first element always wins (the init is only a sentinel).
+          Value isFirst = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::eq, index,
+              createScalarConstant(b, l, b.getI64Type(), 0));
+          better = arith::OrIOp::create(b, l, better, isFirst);
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::SelectOp::create(b, l, better, x, best),
+                         arith::SelectOp::create(b, l, better, index, bestIndex)});
+        });
+    rewriter.replaceOp(op, finishReduction(rewriter, loc, generic.getResult(1),
+                                           resultType, {*axis}, rank,
+                                           op.getKeepdims() != 0));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateOnnxReductionToLinalgPatterns(TypeConverter &converter,
+                                           RewritePatternSet &patterns) {
+  for (const ReduceEntry &entry : kReduceEntries)
+    patterns.add<ReduceLowering>(converter, patterns.getContext(), entry);
+  patterns.add<ArgReduceLowering<onnx::ArgMaxOp, true>,
+               ArgReduceLowering<onnx::ArgMinOp, false>>(converter,
+                                                        patterns.getContext());
+}
+
+} // namespace kiln

@@ -1,0 +1,528 @@
+//===- Shape.cpp - onnx constants and shape ops -> tensor/arith -----------===//
+//
+// Constant becomes arith.constant (dense_resource weights stay resources,
+// never copied element by element). Reshape/Flatten/Squeeze/Unsqueeze
+// become collapse_shape/expand_shape where a reassociation exists (the form
+// fusion propagates through), else a collapse-then-expand, or tensor.reshape
+// for run-time shapes. Shape/Size/ConstantOfShape/Range/Expand build their
+// values from tensor.dim where dims are dynamic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/OnnxDialect.h"
+#include "lowering/to-linalg/Patterns.h"
+#include "lowering/to-linalg/Utils.h"
+
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+struct ConstantLowering : OpConversionPattern<onnx::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    Attribute folded;
+    if (!type || !matchPattern(op.getResult(), m_Constant(&folded)))
+      return rewriter.notifyMatchFailure(op, "no constant value");
+    Attribute value;
+    if (auto dense = dyn_cast<DenseElementsAttr>(folded)) {
+      if (!dense.isSplat() && dense.getType().getShape() != type.getShape())
+        return rewriter.notifyMatchFailure(op, "value of wrong shape");
+      if (dense.getElementType() != type.getElementType())
+        dense = dense.isSplat()
+                    ? DenseElementsAttr::get(
+                          type, dense.getSplatValue<Attribute>())
+                    : dense.bitcast(type.getElementType());
+      value = dense.getType() == type ? dense : dense.reshape(type);
+    } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(folded)) {
+      value = DenseResourceElementsAttr::get(type, resource.getRawHandle());
+    }
+    if (!value || !isa<IntegerType, FloatType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "unsupported constant");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type,
+                                                   cast<TypedAttr>(value));
+    return success();
+  }
+};
+
+/// Reshapes `src` to `type` whose sizes are `sizes`: one collapse_shape or
+/// expand_shape when a reassociation exists, else collapse to 1-D and
+/// expand.
+Value reshapeTo(OpBuilder &b, Location loc, Value src, RankedTensorType type,
+                ArrayRef<OpFoldResult> sizes) {
+  auto srcType = cast<RankedTensorType>(src.getType());
+  if (srcType == type)
+    return src;
+  if (srcType.getRank() == type.getRank() &&
+      srcType.getShape() == type.getShape())
+    return src;
+  if (std::optional<SmallVector<ReassociationIndices>> groups =
+          getReassociationIndicesForReshape(srcType, type)) {
+    if (srcType.getRank() > type.getRank())
+      return tensor::CollapseShapeOp::create(b, loc, type, src, *groups);
+    if (srcType.getRank() < type.getRank())
+      return tensor::ExpandShapeOp::create(b, loc, type, src, *groups, sizes);
+  }
+  Value flat = src;
+  if (srcType.getRank() != 1) {
+    ReassociationIndices all;
+    for (int64_t i = 0; i < srcType.getRank(); ++i)
+      all.push_back(i);
+    SmallVector<ReassociationIndices> groups;
+    if (srcType.getRank() > 0)
+      groups.push_back(all);
+    flat = tensor::CollapseShapeOp::create(b, loc, src, groups);
+  }
+  if (type.getRank() == 1)
+    return tensor::CastOp::create(b, loc, type, flat);
+  ReassociationIndices all;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    all.push_back(i);
+  SmallVector<ReassociationIndices> groups;
+  if (type.getRank() > 0)
+    groups.push_back(all);
+  return tensor::ExpandShapeOp::create(b, loc, type, flat, groups, sizes);
+}
+
+/// The element count of `value` as an index.
+Value getNumElements(OpBuilder &b, Location loc, Value value) {
+  return getProduct(b, loc, getSizes(b, loc, value));
+}
+
+struct ReshapeLowering : OpConversionPattern<onnx::ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData();
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    auto dataType = dyn_cast<RankedTensorType>(data.getType());
+    if (!type || !dataType)
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    bool allowZero = op.getAllowzero() != 0;
+    FailureOr<SmallVector<int64_t>> shape = getConstantInts(adaptor.getShape());
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> sizes(rank);
+    if (succeeded(shape)) {
+      if ((int64_t)shape->size() != rank)
+        return rewriter.notifyMatchFailure(op, "shape/result rank mismatch");
+      int64_t inferred = -1;
+      for (int64_t i = 0; i < rank; ++i) {
+        int64_t s = (*shape)[i];
+        if (!type.isDynamicDim(i))
+          sizes[i] = rewriter.getIndexAttr(type.getDimSize(i));
+        else if (s == 0 && !allowZero && i < dataType.getRank())
+          sizes[i] = tensor::getMixedSize(rewriter, loc, data, i);
+        else if (s == -1)
+          inferred = i;
+        else if (s >= 0)
+          sizes[i] = rewriter.getIndexAttr(s);
+        else
+          return rewriter.notifyMatchFailure(op, "invalid shape entry");
+      }
+      if (inferred >= 0) {
+        SmallVector<OpFoldResult> known;
+        for (int64_t i = 0; i < rank; ++i)
+          if (i != inferred)
+            known.push_back(sizes[i]);
+        sizes[inferred] = arith::DivUIOp::create(
+                              rewriter, loc, getNumElements(rewriter, loc, data),
+                              getProduct(rewriter, loc, known))
+                              .getResult();
+      }
+      rewriter.replaceOp(op, reshapeTo(rewriter, loc, data, type, sizes));
+      return success();
+    }
+    // Run-time shape: resolve 0 and -1 entries, then tensor.reshape.
+    Value shapeValue = adaptor.getShape();
+    auto shapeType = dyn_cast<RankedTensorType>(shapeValue.getType());
+    if (!shapeType || shapeType.getRank() != 1 ||
+        shapeType.getDimSize(0) != rank)
+      return rewriter.notifyMatchFailure(op, "shape of unknown length");
+    Type i64 = rewriter.getI64Type();
+    SmallVector<Value> entries;
+    Value minusOne = createScalarConstant(rewriter, loc, i64, -1);
+    Value zero = createScalarConstant(rewriter, loc, i64, 0);
+    Value one = createScalarConstant(rewriter, loc, i64, 1);
+    Value known = one;
+    for (int64_t i = 0; i < rank; ++i) {
+      Value idx = arith::ConstantIndexOp::create(rewriter, loc, i);
+      Value s = tensor::ExtractOp::create(rewriter, loc, shapeValue, idx);
+      if (!allowZero && i < dataType.getRank()) {
+        Value dim = arith::IndexCastOp::create(
+            rewriter, loc, i64, getDimValue(rewriter, loc, data, i));
+        Value isZero = arith::CmpIOp::create(rewriter, loc,
+                                             arith::CmpIPredicate::eq, s, zero);
+        s = arith::SelectOp::create(rewriter, loc, isZero, dim, s);
+      }
+      Value isInferred = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::eq, s, minusOne);
+      known = arith::MulIOp::create(
+          rewriter, loc, known,
+          arith::SelectOp::create(rewriter, loc, isInferred, one, s));
+      entries.push_back(s);
+    }
+    Value total = arith::IndexCastOp::create(
+        rewriter, loc, i64, getNumElements(rewriter, loc, data));
+    Value inferredSize = arith::DivUIOp::create(rewriter, loc, total, known);
+    for (Value &s : entries) {
+      Value isInferred = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::eq, s, minusOne);
+      s = arith::SelectOp::create(rewriter, loc, isInferred, inferredSize, s);
+    }
+    Value resolved = tensor::FromElementsOp::create(
+        rewriter, loc, RankedTensorType::get({rank}, i64), entries);
+    rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, type, data, resolved);
+    return success();
+  }
+};
+
+struct FlattenLowering : OpConversionPattern<onnx::FlattenOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::FlattenOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    auto inType = dyn_cast<RankedTensorType>(input.getType());
+    if (!type || !inType || type.getRank() != 2)
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    int64_t rank = inType.getRank();
+    int64_t axis = op.getAxis();
+    if (axis < 0)
+      axis += rank;
+    if (axis < 0 || axis > rank)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    SmallVector<OpFoldResult> in = getSizes(rewriter, loc, input);
+    SmallVector<OpFoldResult> sizes = {
+        getProduct(rewriter, loc, ArrayRef(in).take_front(axis)),
+        getProduct(rewriter, loc, ArrayRef(in).drop_front(axis))};
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, input, type, sizes));
+    return success();
+  }
+};
+
+/// Squeeze and Unsqueeze: the axes name the unit dims of the larger shape.
+template <typename OpTy, bool squeeze>
+struct UnitDimLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value data = adaptor.getData();
+    RankedTensorType type =
+        getConvertedResultType(*this->getTypeConverter(), op);
+    auto dataType = dyn_cast<RankedTensorType>(data.getType());
+    if (!type || !dataType)
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    int64_t bigRank = squeeze ? dataType.getRank() : type.getRank();
+    SmallVector<bool> isUnit(bigRank, false);
+    if (isa<NoneType>(adaptor.getAxes().getType())) {
+      if (!squeeze)
+        return rewriter.notifyMatchFailure(op, "Unsqueeze without axes");
+      for (int64_t i = 0; i < bigRank; ++i)
+        isUnit[i] = dataType.getDimSize(i) == 1;
+    } else {
+      FailureOr<SmallVector<int64_t>> axes = getConstantInts(adaptor.getAxes());
+      if (failed(axes))
+        return rewriter.notifyMatchFailure(op, "non-constant axes");
+      for (int64_t axis : *axes) {
+        FailureOr<int64_t> a = normalizeAxis(axis, bigRank);
+        if (failed(a))
+          return rewriter.notifyMatchFailure(op, "axis out of range");
+        isUnit[*a] = true;
+      }
+    }
+    int64_t units = llvm::count(isUnit, true);
+    if ((squeeze ? bigRank - units : bigRank) != type.getRank() ||
+        (squeeze ? bigRank : bigRank - units) != dataType.getRank())
+      return rewriter.notifyMatchFailure(op, "axes do not match the ranks");
+    Value result =
+        squeeze
+            ? collapseUnitDims(rewriter, op.getLoc(), data, type, isUnit)
+            : expandUnitDims(rewriter, op.getLoc(), data, type, isUnit);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ShapeLowering : OpConversionPattern<onnx::ShapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::ShapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData();
+    auto dataType = dyn_cast<RankedTensorType>(data.getType());
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    if (!dataType || !type)
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    int64_t rank = dataType.getRank();
+    auto clamp = [&](int64_t v) {
+      if (v < 0)
+        v += rank;
+      return std::clamp<int64_t>(v, 0, rank);
+    };
+    int64_t start = clamp(op.getStart());
+    int64_t end = op.getEnd() ? clamp(*op.getEnd()) : rank;
+    SmallVector<Value> dims;
+    SmallVector<int64_t> staticDims;
+    for (int64_t i = start; i < end; ++i) {
+      dims.push_back(arith::IndexCastOp::create(
+          rewriter, loc, rewriter.getI64Type(), getDimValue(rewriter, loc, data, i)));
+      staticDims.push_back(dataType.getDimSize(i));
+    }
+    auto resultType = RankedTensorType::get({(int64_t)dims.size()},
+                                            rewriter.getI64Type());
+    if (!llvm::is_contained(staticDims, ShapedType::kDynamic)) {
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+          op, DenseIntElementsAttr::get(resultType, staticDims));
+      return success();
+    }
+    Value shape = tensor::FromElementsOp::create(rewriter, loc, resultType, dims);
+    if (resultType != type)
+      shape = tensor::CastOp::create(rewriter, loc, type, shape);
+    rewriter.replaceOp(op, shape);
+    return success();
+  }
+};
+
+struct SizeLowering : OpConversionPattern<onnx::SizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::SizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData();
+    if (!isa<RankedTensorType>(data.getType()))
+      return rewriter.notifyMatchFailure(op, "expects a ranked tensor");
+    Value n = arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
+                                         getNumElements(rewriter, loc, data));
+    rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(
+        op, RankedTensorType::get({}, rewriter.getI64Type()), ValueRange{n});
+    return success();
+  }
+};
+
+/// Result sizes from a 1-D i64 shape operand: static dims of the result
+/// type, else the shape's entries.
+SmallVector<OpFoldResult> sizesFromShape(OpBuilder &b, Location loc,
+                                         Value shape, RankedTensorType type) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (!type.isDynamicDim(i)) {
+      sizes.push_back(b.getIndexAttr(type.getDimSize(i)));
+      continue;
+    }
+    Value s = tensor::ExtractOp::create(
+        b, loc, shape, ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
+    sizes.push_back(
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), s).getResult());
+  }
+  return sizes;
+}
+
+struct ConstantOfShapeLowering : OpConversionPattern<onnx::ConstantOfShapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::ConstantOfShapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    if (!type || !isa<IntegerType, FloatType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "unsupported result type");
+    Attribute fill = rewriter.getZeroAttr(type.getElementType());
+    if (auto value = dyn_cast_or_null<DenseElementsAttr>(op.getValueAttr())) {
+      if (value.getNumElements() != 1)
+        return rewriter.notifyMatchFailure(op, "value is not one element");
+      fill = value.getValues<Attribute>()[0];
+      if (auto i = dyn_cast<IntegerAttr>(fill))
+        fill = rewriter.getIntegerAttr(type.getElementType(), i.getValue());
+    }
+    if (type.hasStaticShape()) {
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+          op, DenseElementsAttr::get(type, fill));
+      return success();
+    }
+    Value scalar = arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(fill));
+    rewriter.replaceOp(op, createFilled(rewriter, loc, type,
+                                        sizesFromShape(rewriter, loc,
+                                                       adaptor.getInput(), type),
+                                        scalar));
+    return success();
+  }
+};
+
+struct RangeLowering : OpConversionPattern<onnx::RangeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::RangeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    if (!type || type.getRank() != 1)
+      return rewriter.notifyMatchFailure(op, "expects a 1-D result");
+    Type elementType = type.getElementType();
+    bool isFloat = isa<FloatType>(elementType);
+    auto scalarOf = [&](Value t) {
+      return tensor::ExtractOp::create(rewriter, loc, t, ValueRange{});
+    };
+    Value start = scalarOf(adaptor.getStart());
+    Value limit = scalarOf(adaptor.getLimit());
+    Value delta = scalarOf(adaptor.getDelta());
+    OpFoldResult size;
+    if (!type.isDynamicDim(0)) {
+      size = rewriter.getIndexAttr(type.getDimSize(0));
+    } else {
+      // max(ceil((limit - start) / delta), 0)
+      Value span, count;
+      if (isFloat) {
+        span = arith::SubFOp::create(rewriter, loc, limit, start);
+        Value q = math::CeilOp::create(
+            rewriter, loc, arith::DivFOp::create(rewriter, loc, span, delta));
+        count = arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(), q);
+      } else {
+        span = arith::SubIOp::create(rewriter, loc, limit, start);
+        count = arith::CeilDivSIOp::create(rewriter, loc, span, delta);
+        count = convertScalar(rewriter, loc, count, rewriter.getI64Type(),
+                              false, false);
+      }
+      count = arith::MaxSIOp::create(
+          rewriter, loc, count,
+          createScalarConstant(rewriter, loc, rewriter.getI64Type(), 0));
+      size = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(),
+                                        count)
+                 .getResult();
+    }
+    Value empty = createEmpty(rewriter, loc, type, {size});
+    MLIRContext *ctx = rewriter.getContext();
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{empty},
+            ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(1, ctx)},
+            parallelIterators(1),
+            [&](OpBuilder &nb, Location nloc, ValueRange) {
+              Value i = linalg::IndexOp::create(nb, nloc, 0);
+              Value i64 =
+                  arith::IndexCastOp::create(nb, nloc, nb.getI64Type(), i);
+              Value iv = convertScalar(nb, nloc, i64, elementType, false, false);
+              Value v = isFloat
+                            ? (Value)arith::AddFOp::create(
+                                  nb, nloc, start,
+                                  arith::MulFOp::create(nb, nloc, iv, delta))
+                            : (Value)arith::AddIOp::create(
+                                  nb, nloc, start,
+                                  arith::MulIOp::create(nb, nloc, iv, delta));
+              linalg::YieldOp::create(nb, nloc, v);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ExpandLowering : OpConversionPattern<onnx::ExpandOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::ExpandOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inType = dyn_cast<RankedTensorType>(input.getType());
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    if (!inType || !type || inType.getRank() > type.getRank())
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    // Result dims: max(shape[i], input dim) (one of them is 1).
+    SmallVector<OpFoldResult> sizes =
+        sizesFromShape(rewriter, loc, adaptor.getShape(), type);
+    int64_t offset = type.getRank() - inType.getRank();
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      if (!type.isDynamicDim(i) || i < offset)
+        continue;
+      Value dim = getDimValue(rewriter, loc, input, i - offset);
+      sizes[i] = arith::MaxUIOp::create(rewriter, loc, cast<Value>(sizes[i]), dim)
+                     .getResult();
+    }
+    rewriter.replaceOp(
+        op, buildBroadcastGeneric(
+                rewriter, loc, {input}, {op.getInput().getType()}, type,
+                op.getType(),
+                [](OpBuilder &, Location, ValueRange args) { return args[0]; },
+                sizes));
+    return success();
+  }
+};
+
+struct IdentityLowering : OpConversionPattern<onnx::IdentityOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::IdentityOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+
+/// Inference-mode Dropout: the data unchanged, the mask all true.
+struct DropoutLowering : OpConversionPattern<onnx::DropoutOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::DropoutOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value trainingMode = adaptor.getTrainingMode();
+    if (!isa<NoneType>(trainingMode.getType())) {
+      FailureOr<SmallVector<int64_t>> mode = getConstantInts(trainingMode);
+      if (failed(mode) || mode->size() != 1 || (*mode)[0] != 0)
+        return rewriter.notifyMatchFailure(op, "training mode");
+    }
+    Value data = adaptor.getData();
+    Value mask;
+    if (!isa<NoneType>(op.getMask().getType()) && !op.getMask().use_empty()) {
+      RankedTensorType maskType =
+          getConvertedResultType(*getTypeConverter(), op, 1);
+      if (!maskType || !isa<RankedTensorType>(data.getType()))
+        return rewriter.notifyMatchFailure(op, "unranked mask");
+      mask = createFilled(rewriter, loc, maskType, getSizes(rewriter, loc, data),
+                          arith::ConstantOp::create(rewriter, loc,
+                                                    rewriter.getBoolAttr(true)));
+    }
+    rewriter.replaceOp(op, {data, mask});
+    return success();
+  }
+};
+
+} // namespace
+
+void populateOnnxShapeToLinalgPatterns(TypeConverter &converter,
+                                       RewritePatternSet &patterns) {
+  patterns.add<ConstantLowering, ReshapeLowering, FlattenLowering,
+               UnitDimLowering<onnx::SqueezeOp, true>,
+               UnitDimLowering<onnx::UnsqueezeOp, false>, ShapeLowering,
+               SizeLowering, ConstantOfShapeLowering, RangeLowering,
+               ExpandLowering, IdentityLowering, DropoutLowering>(
+      converter, patterns.getContext());
+}
+
+} // namespace kiln

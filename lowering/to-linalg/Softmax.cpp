@@ -1,0 +1,85 @@
+//===- Softmax.cpp - onnx Softmax/LogSoftmax -> linalg reductions ---------===//
+//
+// Numerically stable softmax along one axis: subtract the max, exponentiate,
+// sum, divide (or, for LogSoftmax, x - max - log(sum)). Each step is a
+// reduction or broadcasting generic, so fusion can merge the elementwise
+// steps with their neighbours.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/OnnxDialect.h"
+#include "lowering/to-linalg/Patterns.h"
+#include "lowering/to-linalg/Utils.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+template <typename OpTy, bool isLog>
+struct SoftmaxLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = dyn_cast<RankedTensorType>(x.getType());
+    if (!type || !isa<FloatType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "expects a ranked float tensor");
+    FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), type.getRank());
+    if (failed(axis))
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    Type elementType = type.getElementType();
+    SmallVector<int64_t> axes = {*axis};
+
+    Value maxes = buildReduction(
+        rewriter, loc, x, axes, createLowestValue(rewriter, loc, elementType, false),
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return arith::MaximumFOp::create(b, l, args[0], args[1]);
+        });
+    Value keptMax = restoreReducedDims(rewriter, loc, maxes, type, axes);
+    Value exps = buildInternalBroadcast(
+        rewriter, loc, {x, keptMax}, x, elementType,
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value shifted = arith::SubFOp::create(b, l, args[0], args[1]);
+          return math::ExpOp::create(b, l, shifted);
+        });
+    Value sums = buildReduction(
+        rewriter, loc, exps, axes, createScalarConstant(rewriter, loc, elementType, 0),
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return arith::AddFOp::create(b, l, args[0], args[1]);
+        });
+    Value keptSum = restoreReducedDims(rewriter, loc, sums, type, axes);
+    Value result;
+    if (isLog)
+      result = buildInternalBroadcast(
+          rewriter, loc, {x, keptMax, keptSum}, x, elementType,
+          [](OpBuilder &b, Location l, ValueRange args) -> Value {
+            Value shifted = arith::SubFOp::create(b, l, args[0], args[1]);
+            return arith::SubFOp::create(b, l, shifted,
+                                         math::LogOp::create(b, l, args[2]));
+          });
+    else
+      result = buildInternalBroadcast(
+          rewriter, loc, {exps, keptSum}, x, elementType,
+          [](OpBuilder &b, Location l, ValueRange args) -> Value {
+            return arith::DivFOp::create(b, l, args[0], args[1]);
+          });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateOnnxSoftmaxToLinalgPatterns(TypeConverter &converter,
+                                         RewritePatternSet &patterns) {
+  patterns.add<SoftmaxLowering<onnx::SoftmaxOp, false>,
+               SoftmaxLowering<onnx::LogSoftmaxOp, true>>(converter,
+                                                          patterns.getContext());
+}
+
+} // namespace kiln

@@ -1,0 +1,80 @@
+// RUN: kiln-opt %s -convert-onnx-to-linalg -split-input-file | FileCheck %s
+
+// Tests that ReduceMean with keepdims reduces, divides by the count and
+// restores the unit dim.
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @reduce_mean
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[OUT]]], iterator_types = ["parallel", "reduction"]}
+// CHECK: arith.addf
+// CHECK: arith.divf
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [4, 1] : tensor<4xf32> into tensor<4x1xf32>
+func.func @reduce_mean(%x: tensor<4x8xf32>) -> tensor<4x1xf32> {
+  %a = "onnx.Constant"() {value = dense<[-1]> : tensor<1xi64>} : () -> tensor<1xi64>
+  %0 = "onnx.ReduceMean"(%x, %a) : (tensor<4x8xf32>, tensor<1xi64>) -> tensor<4x1xf32>
+  return %0 : tensor<4x1xf32>
+}
+
+// -----
+
+// Tests that ReduceMax over all axes (axes omitted, keepdims = 0) starts
+// from -inf.
+// CHECK-LABEL: func.func @reduce_max_all
+// CHECK: arith.constant 0xFF800000 : f32
+// CHECK: iterator_types = ["reduction", "reduction"]
+// CHECK: arith.maximumf
+func.func @reduce_max_all(%x: tensor<4x8xf32>) -> tensor<f32> {
+  %none = onnx.NoValue
+  %0 = "onnx.ReduceMax"(%x, %none) {keepdims = 0 : i64} : (tensor<4x8xf32>, none) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// Tests that ReduceL2 squares, sums and takes the square root.
+// CHECK-LABEL: func.func @reduce_l2
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: math.sqrt
+func.func @reduce_l2(%x: tensor<4x8xf32>) -> tensor<4xf32> {
+  %a = "onnx.Constant"() {value = dense<[1]> : tensor<1xi64>} : () -> tensor<1xi64>
+  %0 = "onnx.ReduceL2"(%x, %a) {keepdims = 0 : i64} : (tensor<4x8xf32>, tensor<1xi64>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Tests that ArgMax reduces (value, index) pairs and returns the indices.
+// CHECK-LABEL: func.func @argmax
+// CHECK: %[[R:.*]]:2 = linalg.generic
+// CHECK: arith.cmpf ogt
+// CHECK: linalg.yield
+// CHECK: tensor.expand_shape %[[R]]#1
+func.func @argmax(%x: tensor<4x8xf32>) -> tensor<4x1xi64> {
+  %0 = "onnx.ArgMax"(%x) {axis = 1 : i64} : (tensor<4x8xf32>) -> tensor<4x1xi64>
+  return %0 : tensor<4x1xi64>
+}
+
+// -----
+
+// Tests that Softmax subtracts the max before exponentiating.
+// CHECK-LABEL: func.func @softmax
+// CHECK: arith.maximumf
+// CHECK: arith.subf
+// CHECK: math.exp
+// CHECK: arith.addf
+// CHECK: arith.divf
+func.func @softmax(%x: tensor<2x12x128x128xf32>) -> tensor<2x12x128x128xf32> {
+  %0 = "onnx.Softmax"(%x) {axis = -1 : i64} : (tensor<2x12x128x128xf32>) -> tensor<2x12x128x128xf32>
+  return %0 : tensor<2x12x128x128xf32>
+}
+
+// -----
+
+// Tests that LogSoftmax is x - max - log(sum(exp(x - max))).
+// CHECK-LABEL: func.func @log_softmax
+// CHECK: math.exp
+// CHECK: math.log
+func.func @log_softmax(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
+  %0 = "onnx.LogSoftmax"(%x) {axis = 1 : i64} : (tensor<2x10xf32>) -> tensor<2x10xf32>
+  return %0 : tensor<2x10xf32>
+}
