@@ -1,0 +1,64 @@
+//===- Passes.td - CPU codegen passes ----------------------*- tablegen -*-===//
+//
+// Passes of the CPU backend: from bufferized linalg (kiln's buffer ABI) to the
+// LLVM dialect with the `<sym>_kernel(const kiln_frame *)` entry point.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CODEGEN_CPU_PASSES_TD
+#define KILN_CODEGEN_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def KilnCpuKernelWrapper : Pass<"kiln-cpu-kernel-wrapper", "::mlir::ModuleOp"> {
+  let summary = "Add the `<symbol>_kernel(const kiln_frame *)` entry point";
+  let description = [{
+    Adds `func.func @<symbol>_kernel(%frame: !llvm.ptr)`, which loads the
+    weights, arena, input and output pointers and the shapes from the frame
+    (layout of runtime/kiln_frame.h), builds a memref descriptor for every
+    argument of the bufferized entry function (static dims as constants,
+    dynamic dims from the shape arrays, contiguous row-major strides) and
+    calls it. The descriptors are LLVM structs cast to memrefs with
+    `builtin.unrealized_conversion_cast`; they fold away when func-to-llvm
+    lowers the call. Every other function with a body gets internal linkage,
+    so two models never clash when linked together.
+
+    Entry arguments are classified by their attributes: `kiln.weights`,
+    `kiln.arena`, `bufferize.result` (outputs, in order), inputs otherwise.
+  }];
+  let options = [
+    Option<"symbol", "symbol", "std::string", /*default=*/"\"model\"",
+           "Model symbol: the kernel is named <symbol>_kernel">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
+def KilnCpuApproximateMath : Pass<"kiln-cpu-approximate-math"> {
+  let summary = "Polynomial approximations of math functions";
+  let description = [{
+    Rewrites math ops for which LLVM has no inline lowering (its intrinsics
+    become libm calls, scalar even in vector code) into polynomial
+    approximations on arith ops: tanh, erf, erfc, exp, expm1, log, log1p,
+    log2, atan, atan2, asin, acos, cbrt, sin, cos. f16/bf16 operands are
+    computed in f32. Other math ops are left for math-to-llvm.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def KilnCpuLowerStridedCopies : Pass<"kiln-cpu-lower-strided-copies"> {
+  let summary = "Turn memref.copy between non-contiguous buffers into loops";
+  let description = [{
+    memref-to-llvm lowers a `memref.copy` whose operands are not both
+    contiguous to a call to `memrefCopy` of MLIR's C runner library, which a
+    generated model library does not link. Such copies (from
+    `tensor.insert_slice`/`extract_slice` bufferization: Concat, Slice, Pad)
+    become `linalg.copy`, lowered to loops with the rest of linalg.
+    Contiguous copies stay `memref.copy` (a memcpy).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+#endif // KILN_CODEGEN_CPU_PASSES_TD

@@ -1,0 +1,92 @@
+//===- Pipelines.cpp - CPU backend pipelines ------------------------------===//
+//
+// Assembles the CPU backend's passes; a comment above every step says why it
+// is there.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/Pipelines.h"
+
+#include "codegen/cpu/Passes.h"
+#include "lowering/bufferize/BufferizePipeline.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace kiln::cpu {
+
+void buildCpuLinalgToLoopsPipeline(OpPassManager &pm) {
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  // Copies into/out of subviews would become calls to MLIR's runner library;
+  // make them linalg so they become loops like everything else.
+  funcPm.addPass(createKilnCpuLowerStridedCopies());
+  // Plain loop nests, one per linalg op (tiling/vectorization replaces this).
+  funcPm.addPass(createConvertLinalgToLoopsPass());
+  funcPm.addPass(createCanonicalizerPass());
+}
+
+void buildCpuLoopsToLLVMPipeline(OpPassManager &pm,
+                                 const CpuLoweringOptions &options) {
+  // The exported entry point, built while argument types are still memrefs
+  // (descriptors are assembled from the frame and cast to memrefs).
+  KilnCpuKernelWrapperOptions wrapper;
+  wrapper.symbol = options.symbol;
+  pm.addPass(createKilnCpuKernelWrapper(wrapper));
+  // tanh/erf/exp/log... as polynomials: no libm calls, vectorizable.
+  pm.addPass(createKilnCpuApproximateMath());
+  // Structured control flow and affine maps to branches and arith.
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  // Subviews, views, reshapes become explicit offset/stride arithmetic, so
+  // memref-to-llvm only sees simple descriptors.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // Dialect conversions to LLVM. memref first (its descriptors), func last
+  // but one (signatures), then the casts between the two type systems fold.
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildCpuLowerToLLVMPipeline(OpPassManager &pm,
+                                 const CpuLoweringOptions &options) {
+  buildCpuLinalgToLoopsPipeline(pm);
+  buildCpuLoopsToLLVMPipeline(pm, options);
+}
+
+void buildCpuCodegenPipeline(OpPassManager &pm,
+                             const CpuLoweringOptions &options) {
+  BufferizePipelineOptions bufferize;
+  bufferize.weightsMinBytes = options.weightsMinBytes;
+  buildBufferizePipeline(pm, bufferize);
+  buildCpuLowerToLLVMPipeline(pm, options);
+}
+
+void registerCpuCodegenPasses() {
+  registerKilnCpuPasses();
+  PassPipelineRegistration<CpuLoweringOptions>(
+      "kiln-cpu-lower-to-llvm",
+      "Lower a bufferized module (kiln's buffer ABI) to the LLVM dialect with "
+      "the <symbol>_kernel entry point",
+      buildCpuLowerToLLVMPipeline);
+  PassPipelineRegistration<CpuLoweringOptions>(
+      "kiln-cpu-codegen",
+      "Bufferize, plan memory and lower linalg on tensors to the LLVM dialect",
+      buildCpuCodegenPipeline);
+}
+
+} // namespace kiln::cpu

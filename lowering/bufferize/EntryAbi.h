@@ -1,0 +1,48 @@
+//===- EntryAbi.h - attributes describing the entry function's ABI -*- C++ -*-===//
+//
+// Names of the attributes through which bufferization, memory planning and
+// codegen agree on the entry function's arguments and the module's layout
+// records, and the lookup of the entry function itself.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_LOWERING_BUFFERIZE_ENTRYABI_H
+#define KILN_LOWERING_BUFFERIZE_ENTRYABI_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace kiln {
+
+/// Unit attribute on the entry argument holding the weights blob.
+inline constexpr llvm::StringLiteral kWeightsArgAttr = "kiln.weights";
+/// Unit attribute on the entry argument holding the arena.
+inline constexpr llvm::StringLiteral kArenaArgAttr = "kiln.arena";
+/// Unit attribute that upstream buffer-results-to-out-params puts on outputs.
+inline constexpr llvm::StringLiteral kResultArgAttr = "bufferize.result";
+/// Unit attribute naming the entry function when the module has several.
+inline constexpr llvm::StringLiteral kEntryFuncAttr = "kiln.entry";
+
+/// Module attributes.
+inline constexpr llvm::StringLiteral kWeightsLayoutAttr = "kiln.weights_layout";
+inline constexpr llvm::StringLiteral kWeightsBytesAttr = "kiln.weights_bytes";
+inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
+    "kiln.workspace_bytes";
+
+/// Alignment of every buffer placed in the weights blob or the arena.
+inline constexpr int64_t kBufferAlignment = 64;
+
+/// Returns the entry function: the one tagged `kiln.entry`, else
+/// `@main_graph`, else the only public function with a body. Emits an error on
+/// the module and fails when there is none or the choice is ambiguous.
+mlir::FailureOr<mlir::func::FuncOp> findEntryFunction(mlir::ModuleOp module);
+
+/// Role of one entry argument after bufferization.
+enum class EntryArgKind { Input, Output, Weights, Arena };
+
+/// Returns the role of argument `index` of the bufferized entry function.
+EntryArgKind getEntryArgKind(mlir::func::FuncOp entry, unsigned index);
+
+} // namespace kiln
+
+#endif // KILN_LOWERING_BUFFERIZE_ENTRYABI_H
