@@ -232,12 +232,12 @@ Type ModelImporter::inferResultType(const OpSchemaInfo &schema,
   bool sharedWithInput = llvm::any_of(schema.inputs, [&](const ParamInfo &in) {
     return StringRef(in.typeStr) == typeStr;
   });
-  if (Type dtype = dataTypeAttr(ctx, attrs))
-    if (!sharedWithInput || op == "QuantizeLinear")
-      return unranked(dtype);
   if (Type special =
           specialResultType(ctx, op, resultIndex, operands, attrs))
     return special;
+  if (Type dtype = dataTypeAttr(ctx, attrs))
+    if (!sharedWithInput || op == "QuantizeLinear")
+      return unranked(dtype);
 
   // The type parameter is shared with a present input: take its type.
   unsigned operandIndex = 0;
