@@ -68,21 +68,21 @@ struct ConcatLowering : OpConversionPattern<onnx::ConcatOp> {
         return rewriter.notifyMatchFailure(op, "expects ranked tensors");
     Value first = adaptor.getInputs().front();
     SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, first);
-    Value total = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    OpFoldResult total = rewriter.getIndexAttr(0);
     for (Value v : adaptor.getInputs())
-      total = arith::AddIOp::create(rewriter, loc, total,
-                                    getDimValue(rewriter, loc, v, *axis));
+      total = addSizes(rewriter, loc, total,
+                       tensor::getMixedSize(rewriter, loc, v, *axis));
     sizes[*axis] = total;
     Value result = createEmpty(rewriter, loc, type, sizes);
-    Value offset = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    OpFoldResult offset = rewriter.getIndexAttr(0);
     SmallVector<OpFoldResult> ones(type.getRank(), rewriter.getIndexAttr(1));
     for (Value v : adaptor.getInputs()) {
       SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
       offsets[*axis] = offset;
       result = tensor::InsertSliceOp::create(rewriter, loc, v, result, offsets,
                                              getSizes(rewriter, loc, v), ones);
-      offset = arith::AddIOp::create(rewriter, loc, offset,
-                                     getDimValue(rewriter, loc, v, *axis));
+      offset = addSizes(rewriter, loc, offset,
+                        tensor::getMixedSize(rewriter, loc, v, *axis));
     }
     rewriter.replaceOp(op, result);
     return success();
@@ -147,11 +147,7 @@ struct SplitLowering : OpConversionPattern<onnx::SplitOp> {
       if (slice.getType() != t)
         slice = tensor::CastOp::create(rewriter, loc, t, slice);
       results.push_back(slice);
-      offset = arith::AddIOp::create(
-                   rewriter, loc,
-                   getValueOrCreateConstantIndexOp(rewriter, loc, offset),
-                   getValueOrCreateConstantIndexOp(rewriter, loc, pieces[i]))
-                   .getResult();
+      offset = addSizes(rewriter, loc, offset, pieces[i]);
     }
     rewriter.replaceOp(op, results);
     return success();

@@ -658,3 +658,17 @@ Value restoreReducedDims(OpBuilder &b, Location loc, Value reduced,
   return expandUnitDims(b, loc, reduced, type, isUnit);
 }
 } // namespace kiln
+
+namespace kiln {
+OpFoldResult addSizes(OpBuilder &b, Location loc, OpFoldResult lhs,
+                      OpFoldResult rhs) {
+  std::optional<int64_t> l = getConstantIntValue(lhs);
+  std::optional<int64_t> r = getConstantIntValue(rhs);
+  if (l && r)
+    return b.getIndexAttr(*l + *r);
+  return arith::AddIOp::create(b, loc,
+                               getValueOrCreateConstantIndexOp(b, loc, lhs),
+                               getValueOrCreateConstantIndexOp(b, loc, rhs))
+      .getResult();
+}
+} // namespace kiln

@@ -179,3 +179,9 @@ mlir::Value restoreReducedDims(mlir::OpBuilder &b, mlir::Location loc,
                                mlir::RankedTensorType fullType,
                                llvm::ArrayRef<int64_t> axes);
 } // namespace kiln
+
+namespace kiln {
+/// `lhs + rhs`, folded to an attribute when both are constant.
+mlir::OpFoldResult addSizes(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::OpFoldResult lhs, mlir::OpFoldResult rhs);
+} // namespace kiln

@@ -40,14 +40,25 @@ func.func @matmul_4d(%a: tensor<2x12x16x8xf32>, %b: tensor<2x12x8x16xf32>) -> te
 
 // Tests that a broadcast batch dim and a 1-D operand use a contraction
 // generic with a constant-0 batch map.
-// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2) -> (0, d1, d2)>
-// CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1, d2) -> (d2)>
-// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
-// CHECK-LABEL: func.func @matmul_broadcast_vector
-// CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "reduction"]}
-func.func @matmul_broadcast_vector(%a: tensor<1x5x3xf32>, %b: tensor<3xf32>) -> tensor<1x5xf32> {
-  %0 = "onnx.MatMul"(%a, %b) : (tensor<1x5x3xf32>, tensor<3xf32>) -> tensor<1x5xf32>
-  return %0 : tensor<1x5xf32>
+// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2, d3) -> (0, d1, d3)>
+// CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @matmul_broadcast_batch
+// CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+func.func @matmul_broadcast_batch(%a: tensor<1x5x3xf32>, %b: tensor<2x3x4xf32>) -> tensor<2x5x4xf32> {
+  %0 = "onnx.MatMul"(%a, %b) : (tensor<1x5x3xf32>, tensor<2x3x4xf32>) -> tensor<2x5x4xf32>
+  return %0 : tensor<2x5x4xf32>
+}
+
+// -----
+
+// Tests that a 1-D right operand contracts over its only dim.
+// CHECK-DAG: #[[VEC:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @matmul_vector
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[VEC]], #{{.*}}], iterator_types = ["parallel", "reduction"]}
+func.func @matmul_vector(%a: tensor<5x3xf32>, %b: tensor<3xf32>) -> tensor<5xf32> {
+  %0 = "onnx.MatMul"(%a, %b) : (tensor<5x3xf32>, tensor<3xf32>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
 }
 
 // -----

@@ -4,7 +4,7 @@
 // resources, and unsigned constants become signless.
 // CHECK-LABEL: func.func @constants
 // CHECK: arith.constant dense_resource<weights> : tensor<2x2xf32>
-// CHECK: arith.constant dense<[1, 255]> : tensor<2xi8>
+// CHECK: arith.constant dense<[1, -1]> : tensor<2xi8>
 func.func @constants() -> (tensor<2x2xf32>, tensor<2xui8>) {
   %0 = "onnx.Constant"() {value = dense_resource<weights> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
   %1 = "onnx.Constant"() {value = dense<[1, 255]> : tensor<2xui8>} : () -> tensor<2xui8>
