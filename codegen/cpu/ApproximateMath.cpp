@@ -26,11 +26,13 @@ namespace {
 
 /// Ops whose approximation is accurate enough for inference (a few ulp in
 /// f32) and faster than a libm call.
-bool isApproximated(StringRef mnemonic) {
+bool isApproximated(StringRef name) {
   static const llvm::StringSet<> ops = {
-      "tanh", "erf",  "erfc", "exp",   "expm1", "log", "log1p", "log2",
-      "atan", "atan2", "asin", "acos", "cbrt",  "sin", "cos"};
-  return ops.contains(mnemonic);
+      "math.tanh", "math.erf",  "math.erfc", "math.exp",  "math.expm1",
+      "math.log",  "math.log1p", "math.log2", "math.atan", "math.atan2",
+      "math.asin", "math.acos", "math.cbrt", "math.sin",  "math.cos"};
+  // The predicate gets full operation names; accept bare mnemonics too.
+  return ops.contains(name) || ops.contains(("math." + name).str());
 }
 
 struct ApproximateMathPass

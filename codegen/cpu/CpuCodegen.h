@@ -15,6 +15,7 @@
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <cstdint>
 #include <memory>
@@ -24,7 +25,6 @@
 namespace llvm {
 class LLVMContext;
 class Module;
-class TargetMachine;
 } // namespace llvm
 
 namespace mlir {

@@ -91,7 +91,8 @@ public:
         staticStride *= type.getDimSize(d);
         continue;
       }
-      stride = LLVM::MulOp::create(b, loc, strides[d], sizes[d]);
+      if (d > 0)
+        stride = LLVM::MulOp::create(b, loc, strides[d], sizes[d]);
     }
 
     SmallVector<Type> fields = {ptrType, ptrType, i64Type};

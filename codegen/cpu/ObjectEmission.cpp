@@ -106,8 +106,9 @@ createTargetMachine(const CpuCodegenOptions &options) {
 
   // Reject CPU names LLVM does not know (it would silently fall back to a
   // generic CPU and print a warning on stderr).
+  // (Created for the generic CPU: LLVM warns on stderr for unknown names.)
   std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
-      target->createMCSubtargetInfo(triple, cpu, ""));
+      target->createMCSubtargetInfo(triple, "", ""));
   if (!subtarget || !subtarget->isCPUStringValid(cpu))
     return llvm::createStringError("unknown CPU '" + options.mcpu +
                                    "' for --mcpu (try native, x86-64-v3, "
