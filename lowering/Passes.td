@@ -41,8 +41,77 @@ def OnnxShapeInference : Pass<"onnx-shape-inference", "::mlir::ModuleOp"> {
 // bufferize/: weights blob and static memory plan (after one-shot bufferize)
 //===----------------------------------------------------------------------===//
 
+def KilnExternalizeWeights : Pass<"kiln-externalize-weights", "::mlir::ModuleOp"> {
+  let summary = "Turn large constant globals into views of a weights argument";
+  let description = [{
+    Every `memref.global` constant initialized from a `dense_resource` (or whose
+    size is at least `min-bytes`) and used only by `memref.get_global` in the
+    entry function is removed; each `memref.get_global` becomes a `memref.view`
+    at a compile-time, 64-byte aligned offset into a new entry argument
+    `memref<Nxi8> {kiln.weights}`.
+
+    The layout is recorded on the module so the packager can write the blob in
+    that order straight from the resources (weights never become LLVM IR
+    constants):
+      kiln.weights_layout = [{name, offset, size, value}, ...]
+      kiln.weights_bytes  = N
+  }];
+  let options = [
+    Option<"minBytes", "min-bytes", "int64_t", /*default=*/"256",
+           "Dense (non-resource) constants of at least this many bytes are "
+           "externalized too">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def KilnPlanMemory : Pass<"kiln-plan-memory", "::mlir::ModuleOp"> {
+  let summary = "Place static allocations of the entry function in one arena";
+  let description = [{
+    Every `memref.alloc` of static shape in the entry function's body becomes a
+    `memref.view` into a new entry argument `memref<Nxi8> {kiln.arena}` at an
+    offset chosen by greedy best-fit over the buffers' live intervals, so
+    buffers whose lifetimes do not overlap share bytes (64-byte alignment).
+    Their `memref.dealloc`s are removed. Allocations of dynamic size, inside
+    nested regions, or whose buffer escapes (returned, yielded, captured by an
+    unknown op) stay heap allocations. The arena size is recorded as the
+    module attribute `kiln.workspace_bytes`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // to-linalg/: onnx -> linalg/tensor/arith/math on tensors
 //===----------------------------------------------------------------------===//
+
+def ConvertOnnxToLinalg : Pass<"convert-onnx-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower onnx ops to linalg/tensor/arith/math on tensors";
+  let description = [{
+    Converts every onnx op of every function to linalg named ops (matmul,
+    batch_matmul, conv_2d_nchw_fchw, depthwise/grouped convs, pooling,
+    transpose, fill) and linalg.generic ops with broadcasting indexing maps,
+    plus tensor ops for data movement (extract_slice, insert_slice, pad,
+    expand_shape/collapse_shape) and arith/math in the bodies: the form
+    upstream elementwise fusion, tiling and vectorization understand.
+
+    Types lose their `#onnx.dims` encoding and unsigned integers become
+    signless (signedness is taken from the onnx types while converting).
+    Dynamic dims come from `tensor.dim` of the inputs and flow through
+    `tensor.empty` sizes; equal `#onnx.dims` symbols prove dynamic dims equal
+    so broadcasting them needs no run-time check. Weights (`onnx.Constant`
+    with dense or dense_resource values) become `arith.constant` without
+    copying their data.
+
+    An onnx op without a lowering is an error naming the op (its location
+    names the node): "kiln does not lower onnx.<Op> to linalg yet".
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
 
 #endif // KILN_LOWERING_PASSES_TD

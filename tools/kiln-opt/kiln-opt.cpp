@@ -6,8 +6,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/OnnxDialect.h"
+#include "codegen/cpu/CpuCodegen.h"
+#include "codegen/cpu/Pipelines.h"
 #include "lowering/Passes.h"
 #include "lowering/Pipelines.h"
+#include "lowering/bufferize/BufferizePipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -19,8 +22,11 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   kiln::registerKilnPasses();
   kiln::registerKilnPipelines();
+  kiln::registerBufferizePipeline();
+  kiln::cpu::registerCpuCodegenPasses();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
+  kiln::cpu::registerCpuCodegenDialects(registry);
   registry.insert<kiln::onnx::ONNXDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "kiln optimizer driver\n", registry));
