@@ -26,17 +26,31 @@ Location getNodeDiagLoc(Location nodeLoc, llvm::StringRef opType) {
   return FusedLoc::get(ctx, {nodeLoc}, StringAttr::get(ctx, opType));
 }
 
+Location getValueDiagLoc(MLIRContext *ctx, llvm::StringRef modelPath,
+                         llvm::StringRef valueName, llvm::StringRef kind) {
+  return FusedLoc::get(ctx, {getNodeLoc(ctx, modelPath, valueName)},
+                       StringAttr::get(ctx, ("kind:" + kind).str()));
+}
+
 namespace {
 /// What a location tells about where an error happened.
 struct Where {
   std::string file, node, opType;
+  /// What `node` names when it is not a node ("initializer", ...).
+  std::string kind;
 };
 
 void collect(Location loc, Where &where) {
   if (auto fused = dyn_cast<FusedLoc>(loc)) {
-    if (auto meta = dyn_cast_or_null<StringAttr>(fused.getMetadata()))
-      if (where.opType.empty())
-        where.opType = meta.str();
+    if (auto meta = dyn_cast_or_null<StringAttr>(fused.getMetadata())) {
+      llvm::StringRef text = meta.getValue();
+      if (text.consume_front("kind:")) {
+        if (where.kind.empty())
+          where.kind = text.str();
+      } else if (where.opType.empty()) {
+        where.opType = text.str();
+      }
+    }
     for (Location inner : fused.getLocations())
       collect(inner, where);
   } else if (auto name = dyn_cast<NameLoc>(loc)) {
@@ -95,7 +109,8 @@ std::string formatDiagnosticLine(Diagnostic &diag) {
   if (!where.file.empty())
     parts.push_back(where.file);
   if (!where.node.empty())
-    parts.push_back("node '" + where.node + "'");
+    parts.push_back((where.kind.empty() ? "node" : where.kind) + " '" +
+                    where.node + "'");
   if (!where.opType.empty())
     parts.push_back(where.opType);
   if (parts.empty())

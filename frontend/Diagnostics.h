@@ -26,6 +26,14 @@ mlir::Location getNodeLoc(mlir::MLIRContext *ctx, llvm::StringRef modelPath,
 /// type as metadata, so the one-line error can name the op type too.
 mlir::Location getNodeDiagLoc(mlir::Location nodeLoc, llvm::StringRef opType);
 
+/// The location of a diagnostic about a named value that is not a node
+/// output (`kind` is "initializer", "graph input", ...): it prints as
+/// "<kind> '<name>'" instead of "node '<name>'".
+mlir::Location getValueDiagLoc(mlir::MLIRContext *ctx,
+                               llvm::StringRef modelPath,
+                               llvm::StringRef valueName,
+                               llvm::StringRef kind);
+
 /// Formats `diag` as "<message> (<file>, node '<name>', <OpType>)", leaving
 /// out the parts its location does not know. The message is folded to one
 /// line; a leading "'onnx.X' op " of verifier messages becomes the op type.

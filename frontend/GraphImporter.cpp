@@ -60,14 +60,12 @@ LogicalResult ModelImporter::defineValue(StringRef name, Value value,
 
 LogicalResult ModelImporter::collectHints(const pb::GraphProto &graph,
                                           Scope &scope) {
-  Location loc = FileLineColLoc::get(ctx, options.modelPath, 0, 0);
   auto add = [&](const pb::ValueInfoProto &info) -> LogicalResult {
     if (!info.has_type())
       return success();
-    FailureOr<Type> type =
-        convertType(info.type(), NameLoc::get(builder.getStringAttr(
-                                                  info.name()),
-                                              loc));
+    FailureOr<Type> type = convertType(
+        info.type(), getValueDiagLoc(ctx, options.modelPath, info.name(),
+                                     "value"));
     if (failed(type))
       return failure();
     if (*type)
@@ -92,11 +90,14 @@ LogicalResult ModelImporter::importInitializers(const pb::GraphProto &graph,
       return failure();
     }
     Location loc = getNodeLoc(ctx, options.modelPath, tensor.name());
-    FailureOr<ElementsAttr> value = convertTensor(tensor, loc, tensor.name());
+    Location diagLoc = getValueDiagLoc(ctx, options.modelPath, tensor.name(),
+                                       "initializer");
+    FailureOr<ElementsAttr> value =
+        convertTensor(tensor, diagLoc, tensor.name());
     if (failed(value))
       return failure();
     Value constant = onnx::ConstantOp::create(builder, loc, *value);
-    if (failed(defineValue(tensor.name(), constant, loc)))
+    if (failed(defineValue(tensor.name(), constant, diagLoc)))
       return failure();
   }
   if (graph.sparse_initializer_size()) {
@@ -236,7 +237,8 @@ LogicalResult ModelImporter::importMainGraph(const pb::GraphProto &graph,
   SmallVector<std::string> argNames;
   llvm::StringSet<> inputNames;
   for (const pb::ValueInfoProto &input : graph.input()) {
-    Location loc = getNodeLoc(ctx, options.modelPath, input.name());
+    Location loc = getValueDiagLoc(ctx, options.modelPath, input.name(),
+                                   "graph input");
     if (input.name().empty()) {
       emitError(fileLoc) << "graph input without a name";
       return failure();
@@ -278,8 +280,7 @@ LogicalResult ModelImporter::importMainGraph(const pb::GraphProto &graph,
   for (const pb::ValueInfoProto &output : graph.output()) {
     Value value = lookup(output.name());
     if (!value) {
-      emitError(getNodeLoc(ctx, options.modelPath, output.name()))
-          << "graph output '" << output.name()
+      emitError(fileLoc) << "graph output '" << output.name()
           << "' is not produced by any node";
       return failure();
     }
