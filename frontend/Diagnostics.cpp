@@ -106,7 +106,8 @@ std::string formatDiagnosticLine(Diagnostic &diag) {
     }
   }
   llvm::SmallVector<std::string, 3> parts;
-  if (!where.file.empty())
+  // An unnamed buffer ("" or "-") names no file.
+  if (!where.file.empty() && where.file != "-")
     parts.push_back(where.file);
   if (!where.node.empty())
     parts.push_back((where.kind.empty() ? "node" : where.kind) + " '" +
