@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # README command #1: installs the dependencies, builds kiln, and runs the main
-# job (for now: inspect and import the tiny example model).
+# job: the digits example (examples/digits), a trained CNN compiled by kiln
+# through kiln_add_model() and linked into a C++ program whose accuracy must
+# equal ONNX Runtime's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,8 +21,8 @@ digits_job() {
   "$out/digits_demo"
 }
 
-# The demonstration itself; swap this function to change what main.sh shows.
-main_job() {
+# The earlier demonstration: inspect and import the tiny example model.
+tiny_job() {
   local model=examples/tiny/tiny.onnx out=build/examples/tiny
   echo "== kiln inspect $model"
   build/bin/kiln inspect "$model"
@@ -31,6 +33,11 @@ main_job() {
     echo "== $f"
     cat "$f"
   done
+}
+
+# The demonstration itself; swap this function to change what main.sh shows.
+main_job() {
+  digits_job
 }
 
 bash scripts/install-deps.sh
