@@ -1,11 +1,13 @@
 // digits_demo: classifies the held-out 8x8 digits with the kiln-compiled
-// digits model (libdigits.a + digits.h, built by kiln_add_model) and checks
-// that its accuracy equals ONNX Runtime's (ort_accuracy.txt, from train.py).
+// digits model (libdigits.a + digits.h/digits.hpp, built by kiln_add_model)
+// and checks that its accuracy equals ONNX Runtime's (ort_accuracy.txt,
+// written by train.py). Uses the generated C++ wrapper: digits::Session is an
+// RAII session over digits_create/_run/_destroy that throws kiln::error.
 //
 // Usage: digits_demo [--data digits_test.bin] [--ort ort_accuracy.txt]
 //                    [--batch B] [--threads T]
 // Exit status: 0 when the accuracy matches ONNX Runtime's, 1 otherwise.
-#include "digits.h"
+#include "digits.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -52,26 +54,17 @@ bool readOrtResult(const std::string &path, long &correct, long &total) {
          std::sscanf(line.c_str(), "correct=%ld total=%ld", &correct, &total) == 2;
 }
 
-// digits_error(NULL) gives the message of this thread's failed create.
-// "image [N,1,8,8]" from the generated metadata functions (-1 = dynamic).
-std::string describe(const char *name, int32_t rank, int64_t (*dim)(size_t, size_t),
-                     size_t i) {
+// "image [?,1,8,8]" from the generated metadata functions (-1: dynamic).
+std::string describe(const char *name, int32_t rank, int64_t (*dim)(size_t, size_t)) {
   std::string text = std::string(name) + " [";
   for (int32_t d = 0; d < rank; ++d) {
-    int64_t v = dim(i, size_t(d));
+    int64_t v = dim(0, size_t(d));
     text += (d ? "," : "") + (v < 0 ? std::string("?") : std::to_string(v));
   }
   return text + "]";
 }
 
-int fail(const char *what, const digits_session *s) {
-  std::fprintf(stderr, "digits_demo: %s: %s\n", what, digits_error(s));
-  return 1;
-}
-
-} // namespace
-
-int main(int argc, char **argv) {
+int run(int argc, char **argv) {
   std::string data = DIGITS_DATA_DIR "/digits_test.bin";
   std::string ort = DIGITS_DATA_DIR "/ort_accuracy.txt";
   long batch = 32;
@@ -103,40 +96,31 @@ int main(int argc, char **argv) {
   }
 
   std::printf("model digits: %s -> %s, workspace %zu bytes\n",
-              describe(digits_input_name(0), digits_input_rank(0), digits_input_dim, 0).c_str(),
-              describe(digits_output_name(0), digits_output_rank(0), digits_output_dim, 0).c_str(),
+              describe(digits_input_name(0), digits_input_rank(0), digits_input_dim).c_str(),
+              describe(digits_output_name(0), digits_output_rank(0), digits_output_dim).c_str(),
               size_t(digits_workspace_bytes()));
-
-  kiln_options opt = {};
-  opt.threads = threads;
-  digits_session *s = nullptr;
-  if (digits_create(&s, &opt) != 0)
-    return fail("digits_create failed", s);
+  digits::Session session(threads); // threads <= 0: one per CPU
 
   // Run the test set in batches of `batch` images (the last one may be
-  // smaller): the batch dimension N of digits.onnx is dynamic. An output
-  // with a dynamic dim lives in a session-owned buffer that digits_run
-  // points out.data at (valid until the next run); out.shape is set too.
+  // smaller): the batch dimension N of digits.onnx is dynamic. An output with
+  // a dynamic dim lives in a session-owned buffer that run points out.data
+  // at (valid until the next run) and describes in out.shape/rank/dtype.
   const long count = long(set.labels.size());
   long correct = 0;
   for (long first = 0; first < count; first += batch) {
     const long n = count - first < batch ? count - first : batch;
     const int64_t inShape[4] = {n, 1, 8, 8};
-    kiln_tensor in = {&set.pixels[size_t(first) * kPixels], inShape, 4, 1 /*FLOAT*/};
-    kiln_tensor out = {}; // all set by digits_run
-    if (digits_run(s, &in, 1, &out, 1) != 0) {
-      int rc = fail("digits_run failed", s);
-      digits_destroy(s);
-      return rc;
-    }
-    if (!out.data || out.rank != 2 || out.dtype != 1 || out.shape[0] != n ||
-        out.shape[1] != kClasses) {
+    kiln_tensor in[1] = {
+        kiln::tensor(&set.pixels[size_t(first) * kPixels], inShape, 4, 1 /*ONNX FLOAT*/)};
+    kiln_tensor out[1] = {};
+    session.run(in, out);
+    if (!out[0].data || out[0].rank != 2 || out[0].dtype != 1 || out[0].shape[0] != n ||
+        out[0].shape[1] != kClasses) {
       std::fprintf(stderr, "digits_demo: unexpected output (rank %d, dtype %d)\n",
-                   int(out.rank), int(out.dtype));
-      digits_destroy(s);
+                   int(out[0].rank), int(out[0].dtype));
       return 1;
     }
-    const float *logits = static_cast<const float *>(out.data);
+    const float *logits = static_cast<const float *>(out[0].data);
     for (long i = 0; i < n; ++i) {
       const float *row = &logits[size_t(i) * kClasses];
       int best = 0;
@@ -145,7 +129,6 @@ int main(int argc, char **argv) {
       correct += best == set.labels[first + i];
     }
   }
-  digits_destroy(s);
 
   std::printf("kiln:        %ld/%ld correct, accuracy %.4f\n", correct, count,
               double(correct) / count);
@@ -157,4 +140,15 @@ int main(int argc, char **argv) {
   }
   std::printf("OK: kiln's accuracy equals ONNX Runtime's\n");
   return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  try {
+    return run(argc, argv);
+  } catch (const kiln::error &e) { // a failed create or run
+    std::fprintf(stderr, "digits_demo: kiln error %d: %s\n", e.code(), e.what());
+    return 1;
+  }
 }
