@@ -41,6 +41,17 @@ def OnnxShapeInference : Pass<"onnx-shape-inference", "::mlir::ModuleOp"> {
 // bufferize/: weights blob and static memory plan (after one-shot bufferize)
 //===----------------------------------------------------------------------===//
 
+def KilnPrepareBufferization : Pass<"kiln-prepare-bufferization"> {
+  let summary = "Normalize tensor ops whose memref forms are stricter";
+  let description = [{
+    Rewrites tensor IR that verifies but whose bufferized form would not:
+    `tensor.expand_shape` ops that give an SSA output size for a dim the
+    result type has static get the static size instead (memref.expand_shape
+    rejects the mixed form).
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def KilnExternalizeWeights : Pass<"kiln-externalize-weights", "::mlir::ModuleOp"> {
   let summary = "Turn large constant globals into views of a weights argument";
   let description = [{

@@ -22,6 +22,9 @@ namespace kiln {
 
 void buildBufferizePipeline(OpPassManager &pm,
                             const BufferizePipelineOptions &options) {
+  // Tensor IR that verifies but would bufferize into invalid memref IR
+  // (expand_shape with SSA sizes for static dims).
+  pm.addPass(createKilnPrepareBufferization());
   // Let computations write straight into the buffers that end up as results
   // instead of fresh ones that are copied later.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
