@@ -168,20 +168,19 @@ FailureOr<ModelHeader> checkModelHeader(MLIRContext &ctx,
     }
   }
   if (!haveDefault) {
-    if (header.irVersion >= 3) {
-      if (model.opset_import_size() == 0)
-        fileError(ctx, path) << "model of IR version " << header.irVersion
-                             << " has no opset_import";
-      else
-        fileError(ctx, path)
-            << "model does not import the default ONNX domain";
+    if (header.irVersion >= 3 && model.opset_import_size() == 0) {
+      fileError(ctx, path) << "model of IR version " << header.irVersion
+                           << " has no opset_import";
       return failure();
     }
-    // IR versions before 3 had no opset imports: they mean opset 1.
-    header.opsetVersion = 1;
+    // IR versions before 3 had no opset imports: they mean opset 1. A
+    // model importing only other domains has no default-domain opset
+    // (0); nodes of the default domain are rejected where they appear.
+    header.opsetVersion = model.opset_import_size() == 0 ? 1 : 0;
   }
   int64_t pinnedOpset = onnx::getPinnedOpsetVersion();
-  if (header.opsetVersion <= 0 || header.opsetVersion > pinnedOpset) {
+  if ((haveDefault && header.opsetVersion <= 0) ||
+      header.opsetVersion > pinnedOpset) {
     fileError(ctx, path) << "model opset " << header.opsetVersion
                          << " of the default domain is not supported (1.."
                          << pinnedOpset << ")";

@@ -51,7 +51,8 @@ parseModelText(mlir::MLIRContext &ctx, llvm::StringRef text,
 /// The facts of a model header the importer needs.
 struct ModelHeader {
   int64_t irVersion = 0;
-  /// The opset of the default domain ("" or "ai.onnx").
+  /// The opset of the default domain ("" or "ai.onnx"); 0 when the model
+  /// imports only other domains.
   int64_t opsetVersion = 0;
   /// Versions of other imported domains (nodes using them are rejected).
   llvm::StringMap<int64_t> otherDomains;

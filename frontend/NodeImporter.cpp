@@ -127,6 +127,10 @@ LogicalResult ModelImporter::importNode(const pb::NodeProto &node,
                       << "' is not supported (only the default ONNX domain)";
     return failure();
   }
+  if (header.opsetVersion == 0) {
+    state.emitError() << "the model does not import the default ONNX domain";
+    return failure();
+  }
   const onnx::OpSchemaInfo *schema = onnx::lookupOpSchema(state.opType);
   if (!schema) {
     state.emitError() << "unknown operator '" << state.opType << "'";
