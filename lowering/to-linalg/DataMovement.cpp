@@ -2,8 +2,10 @@
 //
 // Transpose becomes linalg.transpose; Concat an insert_slice chain into one
 // tensor.empty; Split and Slice become extract_slice (negative steps add a
-// reversing generic); Gather/GatherElements/Tile become generics whose
-// bodies index the data with tensor.extract (indices may be negative).
+// reversing generic; run-time starts/ends are clamped with index arithmetic
+// into dynamic offsets and sizes); Gather/GatherElements/Tile become generics
+// whose bodies index the data with tensor.extract (indices may be negative;
+// Tile with run-time repeats or dynamic dims wraps indices with remsi).
 //
 //===----------------------------------------------------------------------===//
 
@@ -154,20 +156,46 @@ struct SplitLowering : OpConversionPattern<onnx::SplitOp> {
   }
 };
 
-/// Reverses `value` along `dims` (static sizes) with a generic.
+/// Reverses `value` along `dims` with a generic: an affine map for static
+/// sizes, a tensor.extract at `size - 1 - i` otherwise.
 Value reverseDims(OpBuilder &b, Location loc, Value value,
                   ArrayRef<int64_t> dims) {
   auto type = cast<RankedTensorType>(value.getType());
   MLIRContext *ctx = b.getContext();
   int64_t rank = type.getRank();
+  Value empty = createEmpty(b, loc, type, getSizes(b, loc, value));
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  if (llvm::any_of(dims, [&](int64_t d) { return type.isDynamicDim(d); })) {
+    SmallVector<Value> lasts;
+    for (int64_t d : dims)
+      lasts.push_back(arith::SubIOp::create(
+          b, loc, getDimValue(b, loc, value, d),
+          arith::ConstantIndexOp::create(b, loc, 1)));
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{type}, ValueRange{}, ValueRange{empty},
+               ArrayRef<AffineMap>{identity}, parallelIterators(rank),
+               [&](OpBuilder &nb, Location nloc, ValueRange) {
+                 SmallVector<Value> at;
+                 for (int64_t i = 0; i < rank; ++i) {
+                   Value index = linalg::IndexOp::create(nb, nloc, i);
+                   auto *it = llvm::find(dims, i);
+                   if (it != dims.end())
+                     index = arith::SubIOp::create(
+                         nb, nloc, lasts[it - dims.begin()], index);
+                   at.push_back(index);
+                 }
+                 linalg::YieldOp::create(
+                     nb, nloc, tensor::ExtractOp::create(nb, nloc, value, at)
+                                   .getResult());
+               })
+        .getResult(0);
+  }
   SmallVector<AffineExpr> exprs;
   for (int64_t i = 0; i < rank; ++i)
     exprs.push_back(llvm::is_contained(dims, i)
                         ? type.getDimSize(i) - 1 - getAffineDimExpr(i, ctx)
                         : getAffineDimExpr(i, ctx));
-  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
-                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
-  Value empty = createEmpty(b, loc, type, getSizes(b, loc, value));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx), identity};
   return linalg::GenericOp::create(
              b, loc, TypeRange{type}, ValueRange{value}, ValueRange{empty},
              maps, parallelIterators(rank),
@@ -175,6 +203,62 @@ Value reverseDims(OpBuilder &b, Location loc, Value value,
                linalg::YieldOp::create(nb, nloc, args[0]);
              })
       .getResult(0);
+}
+
+/// Element `i` of the 1-D integer tensor `values` as an index: the constant
+/// when `constants` holds them (clamped to int32 so that adding a dim cannot
+/// overflow), else read at run time.
+Value getIndexElement(OpBuilder &b, Location loc, Value values,
+                      const FailureOr<SmallVector<int64_t>> &constants,
+                      size_t i) {
+  if (succeeded(constants))
+    return arith::ConstantIndexOp::create(
+        b, loc, std::clamp<int64_t>((*constants)[i], INT32_MIN, INT32_MAX));
+  Value element = tensor::ExtractOp::create(
+      b, loc, values, ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), element);
+}
+
+/// The (offset, size) of a Slice along one axis of size `dim` computed at
+/// run time; the elements are taken ascending with stride |step| (a negative
+/// step reverses them afterwards).
+std::pair<Value, Value> buildRuntimeSliceBounds(OpBuilder &b, Location loc,
+                                                Value start, Value end,
+                                                Value dim, int64_t step) {
+  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  auto wrap = [&](Value v) -> Value {
+    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, c(0));
+    return arith::SelectOp::create(
+        b, loc, neg, arith::AddIOp::create(b, loc, v, dim), v);
+  };
+  auto clamp = [&](Value v, Value lo, Value hi) -> Value {
+    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, v, lo),
+                                  hi);
+  };
+  Value s = wrap(start), e = wrap(end);
+  if (step > 0) {
+    s = clamp(s, c(0), dim);
+    e = clamp(e, c(0), dim);
+    Value span = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, e, s), c(0));
+    if (step == 1)
+      return {s, span};
+    return {s, arith::CeilDivSIOp::create(b, loc, span, c(step))};
+  }
+  Value last = arith::SubIOp::create(b, loc, dim, c(1));
+  s = clamp(s, c(0), last);
+  e = clamp(e, c(-1), last);
+  Value span = arith::MaxSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, s, e), c(0));
+  Value count = arith::CeilDivSIOp::create(b, loc, span, c(-step));
+  // The lowest element taken: s + (count - 1) * step (0 when none is).
+  Value lowest = arith::AddIOp::create(
+      b, loc, s,
+      arith::MulIOp::create(b, loc, arith::SubIOp::create(b, loc, count, c(1)),
+                            c(step)));
+  Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, count,
+                                      c(0));
+  return {arith::SelectOp::create(b, loc, empty, c(0), lowest), count};
 }
 
 struct SliceLowering : OpConversionPattern<onnx::SliceOp> {
@@ -190,11 +274,17 @@ struct SliceLowering : OpConversionPattern<onnx::SliceOp> {
     if (!type || !resultType)
       return rewriter.notifyMatchFailure(op, "expects ranked tensors");
     int64_t rank = type.getRank();
+    auto startsType = dyn_cast<RankedTensorType>(adaptor.getStarts().getType());
+    auto endsType = dyn_cast<RankedTensorType>(adaptor.getEnds().getType());
+    if (!startsType || !endsType || startsType.getRank() != 1 ||
+        startsType.isDynamicDim(0) || startsType.getShape() != endsType.getShape())
+      return rewriter.notifyMatchFailure(op, "expects 1-D starts/ends of static size");
+    // Starts/ends may be run-time values; constant ones fold at compile time
+    // on static dims.
     FailureOr<SmallVector<int64_t>> starts = getConstantInts(adaptor.getStarts());
     FailureOr<SmallVector<int64_t>> ends = getConstantInts(adaptor.getEnds());
-    if (failed(starts) || failed(ends) || starts->size() != ends->size())
-      return rewriter.notifyMatchFailure(op, "non-constant starts/ends");
-    size_t n = starts->size();
+    bool constantBounds = succeeded(starts) && succeeded(ends);
+    size_t n = startsType.getDimSize(0);
     SmallVector<int64_t> axes, steps(n, 1);
     for (size_t i = 0; i < n; ++i)
       axes.push_back(i);
@@ -220,29 +310,18 @@ struct SliceLowering : OpConversionPattern<onnx::SliceOp> {
         return rewriter.notifyMatchFailure(op, "invalid axis or step");
       int64_t dim = type.getDimSize(*axis);
       int64_t step = steps[i];
-      if (ShapedType::isDynamic(dim)) {
+      if (ShapedType::isDynamic(dim) || !constantBounds) {
+        Value start = getIndexElement(rewriter, loc, adaptor.getStarts(),
+                                      starts, i);
+        Value end = getIndexElement(rewriter, loc, adaptor.getEnds(), ends, i);
+        auto [offset, count] = buildRuntimeSliceBounds(
+            rewriter, loc, start, end, getDimValue(rewriter, loc, data, *axis),
+            step);
+        offsets[*axis] = offset;
+        sizes[*axis] = count;
+        strides[*axis] = rewriter.getIndexAttr(std::abs(step));
         if (step < 0)
-          return rewriter.notifyMatchFailure(op, "negative step, dynamic dim");
-        // Clamp at run time: start/end in [0, dim].
-        Value d = getDimValue(rewriter, loc, data, *axis);
-        auto clampIndex = [&](int64_t v) -> Value {
-          Value c = arith::ConstantIndexOp::create(rewriter, loc,
-                                                   std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
-          Value r = v < 0 ? (Value)arith::AddIOp::create(rewriter, loc, d, c) : c;
-          r = arith::MaxSIOp::create(rewriter, loc, r,
-                                     arith::ConstantIndexOp::create(rewriter, loc, 0));
-          return arith::MinSIOp::create(rewriter, loc, r, d);
-        };
-        Value s = clampIndex((*starts)[i]), e = clampIndex((*ends)[i]);
-        Value span = arith::SubIOp::create(rewriter, loc, e, s);
-        span = arith::MaxSIOp::create(rewriter, loc, span,
-                                      arith::ConstantIndexOp::create(rewriter, loc, 0));
-        offsets[*axis] = s;
-        sizes[*axis] = arith::CeilDivSIOp::create(
-                           rewriter, loc, span,
-                           arith::ConstantIndexOp::create(rewriter, loc, step))
-                           .getResult();
-        strides[*axis] = rewriter.getIndexAttr(step);
+          reversed.push_back(*axis);
         continue;
       }
       int64_t s = (*starts)[i], e = (*ends)[i];
@@ -393,9 +472,12 @@ struct TileLowering : OpConversionPattern<onnx::TileOp> {
     auto inType = dyn_cast<RankedTensorType>(input.getType());
     RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
     FailureOr<SmallVector<int64_t>> repeats = getConstantInts(adaptor.getRepeats());
-    if (!inType || !type || !inType.hasStaticShape() || failed(repeats) ||
-        (int64_t)repeats->size() != inType.getRank())
-      return rewriter.notifyMatchFailure(op, "expects static shape, constant repeats");
+    auto repeatsType = dyn_cast<RankedTensorType>(adaptor.getRepeats().getType());
+    if (!inType || !type || !repeatsType || repeatsType.getRank() != 1 ||
+        repeatsType.getDimSize(0) != inType.getRank())
+      return rewriter.notifyMatchFailure(op, "expects repeats of input rank");
+    if (!inType.hasStaticShape() || failed(repeats))
+      return rewriteRuntime(op, adaptor, rewriter, repeats);
     int64_t rank = inType.getRank();
     MLIRContext *ctx = rewriter.getContext();
     SmallVector<AffineExpr> exprs;
@@ -416,6 +498,52 @@ struct TileLowering : OpConversionPattern<onnx::TileOp> {
                          linalg::YieldOp::create(nb, nloc, args[0]);
                        })
                        .getResult(0);
+    if (outType != type)
+      result = tensor::CastOp::create(rewriter, loc, type, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  /// Dynamic input dims or run-time repeats: output dim i is in_i * r_i and
+  /// the body reads the input at (index_i mod in_i).
+  LogicalResult
+  rewriteRuntime(onnx::TileOp op, OpAdaptor adaptor,
+                 ConversionPatternRewriter &rewriter,
+                 const FailureOr<SmallVector<int64_t>> &repeats) const {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(input.getType());
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    int64_t rank = inType.getRank();
+    SmallVector<Value> dims;
+    SmallVector<OpFoldResult> sizes;
+    SmallVector<int64_t> shape;
+    for (int64_t i = 0; i < rank; ++i) {
+      dims.push_back(getDimValue(rewriter, loc, input, i));
+      Value r = getIndexElement(rewriter, loc, adaptor.getRepeats(), repeats, i);
+      sizes.push_back(arith::MulIOp::create(rewriter, loc, dims[i], r).getResult());
+      shape.push_back(succeeded(repeats) && !inType.isDynamicDim(i)
+                          ? inType.getDimSize(i) * (*repeats)[i]
+                          : ShapedType::kDynamic);
+    }
+    auto outType = RankedTensorType::get(shape, inType.getElementType());
+    Value empty = createEmpty(rewriter, loc, outType, sizes);
+    MLIRContext *ctx = rewriter.getContext();
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{outType}, ValueRange{}, ValueRange{empty},
+            ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx)},
+            parallelIterators(rank),
+            [&](OpBuilder &nb, Location nloc, ValueRange) {
+              SmallVector<Value> at;
+              for (int64_t i = 0; i < rank; ++i)
+                at.push_back(arith::RemSIOp::create(
+                    nb, nloc, linalg::IndexOp::create(nb, nloc, i), dims[i]));
+              linalg::YieldOp::create(
+                  nb, nloc,
+                  tensor::ExtractOp::create(nb, nloc, input, at).getResult());
+            })
+            .getResult(0);
     if (outType != type)
       result = tensor::CastOp::create(rewriter, loc, type, result);
     rewriter.replaceOp(op, result);

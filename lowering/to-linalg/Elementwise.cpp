@@ -40,6 +40,8 @@ public:
       return rewriter.notifyMatchFailure(op, "unsupported result type");
     SmallVector<Value> inputs;
     Value first;
+    if (entry.valueOperands >= 0)
+      operands = operands.take_front(entry.valueOperands);
     for (Value operand : operands) {
       if (isa<NoneType>(operand.getType())) {
         inputs.push_back(Value());
@@ -63,7 +65,8 @@ public:
     info.operandType = getElementTypeOrSelf(first.getType());
     info.isUnsigned = isUnsignedElement(op->getOperand(0).getType());
     info.resultUnsigned = isUnsignedElement(op->getResult(0).getType());
-    SmallVector<Type> origTypes(op->getOperandTypes());
+    SmallVector<Type> origTypes(
+        TypeRange(op->getOperandTypes()).take_front(operands.size()));
     Value result = buildBroadcastGeneric(
         rewriter, op->getLoc(), inputs, origTypes, resultType,
         op->getResult(0).getType(),

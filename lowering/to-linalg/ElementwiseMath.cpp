@@ -1,9 +1,9 @@
 //===- ElementwiseMath.cpp - Table rows: arithmetic, logic, Where, Cast ---===//
 //
 // Scalar bodies of the binary/variadic arithmetic ops, comparisons, logic and
-// bitwise ops, Where and Cast. Integer semantics follow ONNX (and ONNX
-// Runtime): Div truncates, Mod without fmod takes the divisor's sign, Cast
-// from float to integer truncates toward zero and saturates.
+// bitwise ops, Where, Cast and CastLike. Integer semantics follow ONNX (and
+// ONNX Runtime): Div truncates, Mod without fmod takes the divisor's sign,
+// Cast from float to integer truncates toward zero and saturates.
 //
 //===----------------------------------------------------------------------===//
 
@@ -210,6 +210,7 @@ ArrayRef<ElementwiseEntry> getElementwiseMathEntries() {
       {"onnx.BitShift", buildBitShift},
       {"onnx.Where", buildWhere},
       {"onnx.Cast", buildCast},
+      {"onnx.CastLike", buildCast, /*floatOnly=*/false, /*valueOperands=*/1},
       {"onnx.IsNaN", buildIsNaN},
       {"onnx.IsInf", buildIsInf},
   };

@@ -43,10 +43,13 @@ struct ElementwiseEntry {
   ElementwiseFn build;
   /// Whether the op is only defined on float element types.
   bool floatOnly = false;
+  /// How many leading operands carry values; the rest only give types
+  /// (CastLike's target_type) and are not read. -1: all of them.
+  int valueOperands = -1;
 };
 
 /// Arithmetic, comparisons, logic, bitwise ops, variadic Max/Min/Sum/Mean,
-/// Where and Cast.
+/// Where, Cast and CastLike.
 llvm::ArrayRef<ElementwiseEntry> getElementwiseMathEntries();
 /// Unary math (Exp, Sqrt, Sin, ...) and activations (Relu, Gelu, ...).
 llvm::ArrayRef<ElementwiseEntry> getElementwiseActivationEntries();

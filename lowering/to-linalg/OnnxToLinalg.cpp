@@ -46,7 +46,8 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxSoftmaxToLinalgPatterns(converter, patterns);
   populateOnnxShapeToLinalgPatterns(converter, patterns);
   populateOnnxDataMovementToLinalgPatterns(converter, patterns);
-  populateOnnxPadResizeToLinalgPatterns(converter, patterns);
+  populateOnnxPadToLinalgPatterns(converter, patterns);
+  populateOnnxResizeToLinalgPatterns(converter, patterns);
 }
 
 } // namespace kiln

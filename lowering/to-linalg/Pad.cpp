@@ -1,10 +1,8 @@
-//===- PadResize.cpp - onnx Pad and Resize -> tensor/linalg ---------------===//
+//===- Pad.cpp - onnx Pad -> tensor.pad/linalg ----------------------------===//
 //
 // Pad in constant mode is tensor.pad (negative pads slice first); edge,
 // reflect and wrap modes are a generic over the output that maps each
 // output index back into the input and reads it with tensor.extract.
-// Resize (nearest, linear) computes source coordinates per ONNX's
-// coordinate_transformation_mode in a generic body.
 //
 //===----------------------------------------------------------------------===//
 
@@ -166,8 +164,8 @@ struct PadLowering : OpConversionPattern<onnx::PadOp> {
 
 } // namespace
 
-void populateOnnxPadResizeToLinalgPatterns(TypeConverter &converter,
-                                           RewritePatternSet &patterns) {
+void populateOnnxPadToLinalgPatterns(TypeConverter &converter,
+                                     RewritePatternSet &patterns) {
   patterns.add<PadLowering>(converter, patterns.getContext());
 }
 

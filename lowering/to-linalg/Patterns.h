@@ -22,7 +22,7 @@ public:
 };
 
 /// Unary/binary/variadic elementwise math, activations, comparisons, logic,
-/// Where and Cast, with numpy broadcasting.
+/// Where, Cast and CastLike, with numpy broadcasting.
 void populateOnnxElementwiseToLinalgPatterns(mlir::TypeConverter &converter,
                                              mlir::RewritePatternSet &patterns);
 /// MatMul (1-D, 2-D, batched, broadcast) and Gemm.
@@ -32,7 +32,8 @@ void populateOnnxMatMulToLinalgPatterns(mlir::TypeConverter &converter,
 /// ConvTranspose.
 void populateOnnxConvToLinalgPatterns(mlir::TypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);
-/// MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool.
+/// MaxPool (with its Indices output), AveragePool, GlobalAveragePool,
+/// GlobalMaxPool.
 void populateOnnxPoolingToLinalgPatterns(mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
 /// BatchNormalization (inference), LayerNormalization, InstanceNormalization.
@@ -41,7 +42,7 @@ void populateOnnxNormalizationToLinalgPatterns(
 /// Reduce* ops and ArgMax/ArgMin.
 void populateOnnxReductionToLinalgPatterns(mlir::TypeConverter &converter,
                                            mlir::RewritePatternSet &patterns);
-/// Softmax and LogSoftmax.
+/// Softmax, LogSoftmax and Hardmax.
 void populateOnnxSoftmaxToLinalgPatterns(mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
 /// Constants and shape ops: Constant, Reshape, Flatten, Squeeze, Unsqueeze,
@@ -52,9 +53,12 @@ void populateOnnxShapeToLinalgPatterns(mlir::TypeConverter &converter,
 /// Tile.
 void populateOnnxDataMovementToLinalgPatterns(
     mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
-/// Pad (constant/reflect/edge/wrap) and Resize (nearest/linear).
-void populateOnnxPadResizeToLinalgPatterns(mlir::TypeConverter &converter,
-                                           mlir::RewritePatternSet &patterns);
+/// Pad (constant/reflect/edge/wrap).
+void populateOnnxPadToLinalgPatterns(mlir::TypeConverter &converter,
+                                     mlir::RewritePatternSet &patterns);
+/// Resize (nearest/linear/cubic, every coordinate transformation mode).
+void populateOnnxResizeToLinalgPatterns(mlir::TypeConverter &converter,
+                                        mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateOnnxToLinalgPatterns(mlir::TypeConverter &converter,

@@ -2,7 +2,10 @@
 //
 // MaxPool pads with -inf and AveragePool with 0 (tensor.pad, including the
 // extra end padding ceil_mode needs), then use linalg.pooling_nchw_max/sum
-// for 2-D and a windowed linalg.generic otherwise. AveragePool divides by
+// for 2-D and a windowed linalg.generic otherwise. MaxPool's Indices output
+// comes from a windowed generic reducing (value, flat index) pairs, the
+// index row- or column-major (storage_order) over the unpadded input.
+// AveragePool divides by
 // the per-output window count computed from the output index, which gives
 // count_include_pad and the ceil_mode tail exactly. Global pools are
 // reductions over the spatial dims.
@@ -77,6 +80,101 @@ Value buildPool(OpBuilder &b, Location loc, PoolKind kind, Value input,
       .getResult(0);
 }
 
+/// Max-pools the padded `input` [N, C, S...] of the unpadded `x` into
+/// (values, indices): the index of each maximum in `x` flattened row-major
+/// (`columnMajor`: the spatial dims column-major), the first maximum of the
+/// window winning.
+std::pair<Value, Value> buildMaxPoolWithIndices(
+    OpBuilder &b, Location loc, Value x, Value input, Value valuesInit,
+    Value indicesInit, const WindowGeometry &g, bool isUnsigned,
+    bool columnMajor) {
+  MLIRContext *ctx = b.getContext();
+  auto inType = cast<RankedTensorType>(input.getType());
+  Type elementType = inType.getElementType();
+  int64_t r = inType.getRank() - 2;
+  int64_t numLoops = 2 + 2 * r;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> inExprs = {d(0), d(1)}, winExprs,
+                          outExprs = {d(0), d(1)};
+  for (int64_t i = 0; i < r; ++i) {
+    inExprs.push_back(d(2 + i) * g.strides[i] + d(2 + r + i) * g.dilations[i]);
+    winExprs.push_back(d(2 + r + i));
+    outExprs.push_back(d(2 + i));
+  }
+  AffineMap outMap = AffineMap::get(numLoops, 0, outExprs, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
+                                 AffineMap::get(numLoops, 0, winExprs, ctx),
+                                 outMap, outMap};
+  SmallVector<utils::IteratorType> iterators = parallelIterators(2 + r);
+  iterators.append(r, utils::IteratorType::reduction);
+  Value window = tensor::EmptyOp::create(b, loc, g.kernel, elementType);
+  // Sizes of the unpadded input, read outside the loop nest.
+  SmallVector<Value> dims;
+  for (int64_t i = 0; i < r + 2; ++i)
+    dims.push_back(getDimValue(b, loc, x, i));
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{valuesInit.getType(), indicesInit.getType()},
+      ValueRange{input, window}, ValueRange{valuesInit, indicesInit}, maps,
+      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        auto c = [&](int64_t v) {
+          return arith::ConstantIndexOp::create(nb, l, v);
+        };
+        auto idx = [&](int64_t i) { return linalg::IndexOp::create(nb, l, i); };
+        // The position in the unpadded input and whether it is inside.
+        Value inside = arith::ConstantOp::create(nb, l, nb.getBoolAttr(true));
+        SmallVector<Value> pos;
+        for (int64_t i = 0; i < r; ++i) {
+          Value start =
+              arith::MulIOp::create(nb, l, idx(2 + i), c(g.strides[i]));
+          Value offset =
+              arith::MulIOp::create(nb, l, idx(2 + r + i), c(g.dilations[i]));
+          Value p = arith::AddIOp::create(nb, l, start, offset);
+          p = arith::SubIOp::create(nb, l, p, c(g.padsBegin[i]));
+          Value notBefore =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, p, c(0));
+          Value notAfter = arith::CmpIOp::create(
+              nb, l, arith::CmpIPredicate::slt, p, dims[2 + i]);
+          inside = arith::AndIOp::create(
+              nb, l, inside, arith::AndIOp::create(nb, l, notBefore, notAfter));
+          pos.push_back(p);
+        }
+        // flat = (n * C + c) * prod(S) + spatial offset.
+        Value flat = arith::MulIOp::create(nb, l, idx(0), dims[1]);
+        flat = arith::AddIOp::create(nb, l, flat, idx(1));
+        Value spatial = c(0), stride = c(1);
+        for (int64_t k = 0; k < r; ++k) {
+          int64_t i = columnMajor ? k : r - 1 - k;
+          Value term = arith::MulIOp::create(nb, l, pos[i], stride);
+          spatial = arith::AddIOp::create(nb, l, spatial, term);
+          stride = arith::MulIOp::create(nb, l, stride, dims[2 + i]);
+        }
+        flat = arith::MulIOp::create(nb, l, flat, stride);
+        flat = arith::AddIOp::create(nb, l, flat, spatial);
+        Value flatI64 = arith::IndexCastOp::create(nb, l, nb.getI64Type(), flat);
+        Value x = args[0], best = args[2], bestIndex = args[3];
+        Value greater =
+            isa<FloatType>(elementType)
+                ? (Value)arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                               x, best)
+                : (Value)arith::CmpIOp::create(
+                      nb, l,
+                      isUnsigned ? arith::CmpIPredicate::ugt
+                                 : arith::CmpIPredicate::sgt,
+                      x, best);
+        // The first element inside the input wins whatever its value.
+        Value none = arith::CmpIOp::create(
+            nb, l, arith::CmpIPredicate::slt, bestIndex,
+            createScalarConstant(nb, l, nb.getI64Type(), 0));
+        Value wins = arith::OrIOp::create(nb, l, greater, none);
+        Value better = arith::AndIOp::create(nb, l, inside, wins);
+        Value value = arith::SelectOp::create(nb, l, better, x, best);
+        Value index =
+            arith::SelectOp::create(nb, l, better, flatI64, bestIndex);
+        linalg::YieldOp::create(nb, l, ValueRange{value, index});
+      });
+  return {generic.getResult(0), generic.getResult(1)};
+}
+
 /// Divides the window sums by the number of input (or, with
 /// count_include_pad, input-or-explicit-pad) positions each window covers.
 Value divideByWindowCount(OpBuilder &b, Location loc, Value sums,
@@ -143,12 +241,15 @@ struct PoolLowering : OpConversionPattern<OpTy> {
         getConvertedResultType(*this->getTypeConverter(), op);
     if (!xType || !resultType || xType.getRank() < 3)
       return rewriter.notifyMatchFailure(op, "expects ranked N-D input");
-    if (op->getNumResults() > 1 && !op->getResult(1).use_empty())
-      return rewriter.notifyMatchFailure(op, "MaxPool Indices output");
-    if constexpr (std::is_same_v<OpTy, onnx::MaxPoolOp>)
-      if (op.getStorageOrder() != 0 && op->getNumResults() > 1 &&
-          !op->getResult(1).use_empty())
-        return rewriter.notifyMatchFailure(op, "storage_order");
+    RankedTensorType indicesType;
+    bool withIndices = op->getNumResults() > 1 &&
+                       !isa<NoneType>(op->getResult(1).getType()) &&
+                       !op->getResult(1).use_empty();
+    if (withIndices) {
+      indicesType = getConvertedResultType(*this->getTypeConverter(), op, 1);
+      if (!indicesType)
+        return rewriter.notifyMatchFailure(op, "expects ranked Indices");
+    }
     SmallVector<int64_t> kernel;
     for (Attribute a : op.getKernelShape())
       kernel.push_back(cast<IntegerAttr>(a).getInt());
@@ -185,6 +286,18 @@ struct PoolLowering : OpConversionPattern<OpTy> {
           g.kernel[i], g.strides[i], g.dilations[i],
           g.padsBegin[i] + g.padsEnd[i]));
     Value init = createFilled(rewriter, loc, resultType, sizes, padValue);
+    if constexpr (std::is_same_v<OpTy, onnx::MaxPoolOp>) {
+      if (withIndices) {
+        Value indicesInit = createFilled(
+            rewriter, loc, indicesType, sizes,
+            createScalarConstant(rewriter, loc, rewriter.getI64Type(), -1));
+        auto [values, indices] = buildMaxPoolWithIndices(
+            rewriter, loc, x, padded, init, indicesInit, g, isUnsigned,
+            op.getStorageOrder() != 0);
+        rewriter.replaceOp(op, ValueRange{values, indices});
+        return success();
+      }
+    }
     Value result =
         buildPool(rewriter, loc, kind, padded, init, g, isUnsigned);
     if constexpr (kind == PoolKind::Sum) {

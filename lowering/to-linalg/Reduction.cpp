@@ -242,72 +242,12 @@ struct ArgReduceLowering : OpConversionPattern<OpTy> {
     FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), type.getRank());
     if (failed(axis))
       return rewriter.notifyMatchFailure(op, "axis out of range");
-    bool last = op.getSelectLastIndex() != 0;
-    Type elementType = type.getElementType();
-    bool isFloat = isa<FloatType>(elementType);
-    bool isUnsigned = isUnsignedElement(op.getData().getType());
-    int64_t rank = type.getRank();
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<int64_t> shape;
-    SmallVector<OpFoldResult> sizes, in = getSizes(rewriter, loc, data);
-    SmallVector<AffineExpr> outExprs;
-    SmallVector<utils::IteratorType> iterators;
-    for (int64_t i = 0; i < rank; ++i) {
-      if (i == *axis) {
-        iterators.push_back(utils::IteratorType::reduction);
-        continue;
-      }
-      iterators.push_back(utils::IteratorType::parallel);
-      shape.push_back(type.getDimSize(i));
-      sizes.push_back(in[i]);
-      outExprs.push_back(getAffineDimExpr(i, ctx));
-    }
-    auto valueType = RankedTensorType::get(shape, elementType);
-    auto indexType = RankedTensorType::get(shape, rewriter.getI64Type());
-    Value values = createFilled(
-        rewriter, loc, valueType, sizes,
-        isMax ? createLowestValue(rewriter, loc, elementType, isUnsigned)
-              : createHighestValue(rewriter, loc, elementType, isUnsigned));
-    Value indices = createFilled(
-        rewriter, loc, indexType, sizes,
-        createScalarConstant(rewriter, loc, rewriter.getI64Type(), 0));
-    AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
-    SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
-                                   outMap, outMap};
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{valueType, indexType}, ValueRange{data},
-        ValueRange{values, indices}, maps, iterators,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value x = args[0], best = args[1], bestIndex = args[2];
-          Value index = arith::IndexCastOp::create(
-              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, *axis));
-          Value better;
-          if (isFloat) {
-            better = arith::CmpFOp::create(
-                b, l,
-                isMax ? (last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
-                      : (last ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT),
-                x, best);
-          } else {
-            using P = arith::CmpIPredicate;
-            P pred = isMax ? (last ? (isUnsigned ? P::uge : P::sge)
-                                   : (isUnsigned ? P::ugt : P::sgt))
-                           : (last ? (isUnsigned ? P::ule : P::sle)
-                                   : (isUnsigned ? P::ult : P::slt));
-            better = arith::CmpIOp::create(b, l, pred, x, best);
-          }
-          // The first element always wins (the init is only a sentinel).
-          Value isFirst = arith::CmpIOp::create(
-              b, l, arith::CmpIPredicate::eq, index,
-              createScalarConstant(b, l, b.getI64Type(), 0));
-          better = arith::OrIOp::create(b, l, better, isFirst);
-          linalg::YieldOp::create(
-              b, l,
-              ValueRange{arith::SelectOp::create(b, l, better, x, best),
-                         arith::SelectOp::create(b, l, better, index, bestIndex)});
-        });
-    rewriter.replaceOp(op, finishReduction(rewriter, loc, generic.getResult(1),
-                                           resultType, {*axis}, rank,
+    Value indices = buildArgReduction(
+        rewriter, loc, data, *axis, isMax, op.getSelectLastIndex() != 0,
+        isUnsignedElement(op.getData().getType()))
+                        .second;
+    rewriter.replaceOp(op, finishReduction(rewriter, loc, indices, resultType,
+                                           {*axis}, type.getRank(),
                                            op.getKeepdims() != 0));
     return success();
   }

@@ -1,9 +1,10 @@
-//===- Softmax.cpp - onnx Softmax/LogSoftmax -> linalg reductions ---------===//
+//===- Softmax.cpp - onnx Softmax/LogSoftmax/Hardmax -> linalg ------------===//
 //
 // Numerically stable softmax along one axis: subtract the max, exponentiate,
 // sum, divide (or, for LogSoftmax, x - max - log(sum)). Each step is a
 // reduction or broadcasting generic, so fusion can merge the elementwise
-// steps with their neighbours.
+// steps with their neighbours. Hardmax is an arg-max reduction along the
+// axis and a generic writing 1 where the index along it is the first max.
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,13 +74,48 @@ struct SoftmaxLowering : OpConversionPattern<OpTy> {
   }
 };
 
+struct HardmaxLowering : OpConversionPattern<onnx::HardmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::HardmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = dyn_cast<RankedTensorType>(x.getType());
+    if (!type || !isa<FloatType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "expects a ranked float tensor");
+    FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), type.getRank());
+    if (failed(axis))
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    Type elementType = type.getElementType();
+    Value argmax = buildArgReduction(rewriter, loc, x, *axis, /*isMax=*/true,
+                                     /*last=*/false, /*isUnsigned=*/false)
+                       .second;
+    Value kept = restoreReducedDims(rewriter, loc, argmax, type, {*axis});
+    Value result = buildInternalBroadcast(
+        rewriter, loc, {kept}, x, elementType,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value index = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, *axis));
+          Value isMax = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
+                                              index, args[0]);
+          return arith::SelectOp::create(
+              b, l, isMax, createScalarConstant(b, l, elementType, 1),
+              createScalarConstant(b, l, elementType, 0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateOnnxSoftmaxToLinalgPatterns(TypeConverter &converter,
                                          RewritePatternSet &patterns) {
   patterns.add<SoftmaxLowering<onnx::SoftmaxOp, false>,
-               SoftmaxLowering<onnx::LogSoftmaxOp, true>>(converter,
-                                                          patterns.getContext());
+               SoftmaxLowering<onnx::LogSoftmaxOp, true>, HardmaxLowering>(
+      converter, patterns.getContext());
 }
 
 } // namespace kiln

@@ -672,3 +672,74 @@ OpFoldResult addSizes(OpBuilder &b, Location loc, OpFoldResult lhs,
       .getResult();
 }
 } // namespace kiln
+
+namespace kiln {
+std::pair<Value, Value> buildArgReduction(OpBuilder &b, Location loc,
+                                          Value data, int64_t axis, bool isMax,
+                                          bool last, bool isUnsigned) {
+  auto type = cast<RankedTensorType>(data.getType());
+  Type elementType = type.getElementType();
+  bool isFloat = isa<FloatType>(elementType);
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> sizes, in = getSizes(b, loc, data);
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i == axis) {
+      iterators.push_back(utils::IteratorType::reduction);
+      continue;
+    }
+    iterators.push_back(utils::IteratorType::parallel);
+    shape.push_back(type.getDimSize(i));
+    sizes.push_back(in[i]);
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  }
+  auto valueType = RankedTensorType::get(shape, elementType);
+  auto indexType = RankedTensorType::get(shape, b.getI64Type());
+  Value values = createFilled(
+      b, loc, valueType, sizes,
+      isMax ? createLowestValue(b, loc, elementType, isUnsigned)
+            : createHighestValue(b, loc, elementType, isUnsigned));
+  Value indices = createFilled(
+      b, loc, indexType, sizes,
+      createScalarConstant(b, loc, b.getI64Type(), 0));
+  AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 outMap, outMap};
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{valueType, indexType}, ValueRange{data},
+      ValueRange{values, indices}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value x = args[0], best = args[1], bestIndex = args[2];
+        Value index = arith::IndexCastOp::create(
+            nb, l, nb.getI64Type(), linalg::IndexOp::create(nb, l, axis));
+        Value better;
+        if (isFloat) {
+          better = arith::CmpFOp::create(
+              nb, l,
+              isMax ? (last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
+                    : (last ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT),
+              x, best);
+        } else {
+          using P = arith::CmpIPredicate;
+          P pred = isMax ? (last ? (isUnsigned ? P::uge : P::sge)
+                                 : (isUnsigned ? P::ugt : P::sgt))
+                         : (last ? (isUnsigned ? P::ule : P::sle)
+                                 : (isUnsigned ? P::ult : P::slt));
+          better = arith::CmpIOp::create(nb, l, pred, x, best);
+        }
+        // The first element always wins (the init is only a sentinel).
+        Value isFirst = arith::CmpIOp::create(
+            nb, l, arith::CmpIPredicate::eq, index,
+            createScalarConstant(nb, l, nb.getI64Type(), 0));
+        better = arith::OrIOp::create(nb, l, better, isFirst);
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::SelectOp::create(nb, l, better, x, best),
+                       arith::SelectOp::create(nb, l, better, index, bestIndex)});
+      });
+  return {generic.getResult(0), generic.getResult(1)};
+}
+} // namespace kiln

@@ -109,6 +109,13 @@ mlir::Value buildReduction(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value input, llvm::ArrayRef<int64_t> axes,
                            mlir::Value init, ScalarBodyFn combine);
 
+/// Reduces `data` along `axis` to (extreme value, i64 index) pairs: the
+/// maximum (`isMax`) or minimum, at its first occurrence unless `last`.
+/// The axis is dropped.
+std::pair<mlir::Value, mlir::Value>
+buildArgReduction(mlir::OpBuilder &b, mlir::Location loc, mlir::Value data,
+                  int64_t axis, bool isMax, bool last, bool isUnsigned);
+
 /// Inserts unit dims into `value` so that it gets `resultType`; `isUnit[i]`
 /// says whether dim i of the result is an inserted unit dim.
 mlir::Value expandUnitDims(mlir::OpBuilder &b, mlir::Location loc,

@@ -63,3 +63,62 @@ func.func @split(%x: tensor<2x4xf32>) -> (tensor<2x1xf32>, tensor<2x3xf32>) {
   %0, %1 = "onnx.Split"(%x, %s) {axis = 1 : i64} : (tensor<2x4xf32>, tensor<2xi64>) -> (tensor<2x1xf32>, tensor<2x3xf32>)
   return %0, %1 : tensor<2x1xf32>, tensor<2x3xf32>
 }
+
+// -----
+
+// Tests that Slice with run-time starts and ends reads them with
+// tensor.extract, wraps negatives, clamps them into [0, dim] and slices with
+// dynamic offsets and sizes.
+// CHECK-LABEL: func.func @slice_runtime
+// CHECK-SAME: %[[X:.*]]: tensor<3x8xf32>, %[[S:.*]]: tensor<1xi64>, %[[E:.*]]: tensor<1xi64>
+// CHECK: %[[S0:.*]] = tensor.extract %[[S]]
+// CHECK: %[[E0:.*]] = tensor.extract %[[E]]
+// CHECK: arith.select
+// CHECK: arith.maxsi
+// CHECK: %[[OFF:.*]] = arith.minsi
+// CHECK: arith.minsi
+// CHECK: %[[N:.*]] = arith.maxsi
+// CHECK: tensor.extract_slice %[[X]][0, %[[OFF]]] [3, %[[N]]] [1, 1] : tensor<3x8xf32> to tensor<3x?xf32>
+func.func @slice_runtime(%x: tensor<3x8xf32>, %s: tensor<1xi64>, %e: tensor<1xi64>) -> tensor<3x?xf32> {
+  %a = "onnx.Constant"() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>
+  %none = onnx.NoValue
+  %0 = "onnx.Slice"(%x, %s, %e, %a, %none) : (tensor<3x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, none) -> tensor<3x?xf32>
+  return %0 : tensor<3x?xf32>
+}
+
+// -----
+
+// Tests that a negative step on run-time bounds takes the elements ascending
+// from the lowest one and reverses them with an extract-based generic.
+// CHECK-LABEL: func.func @slice_runtime_negative_step
+// CHECK: %[[SL:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}] [%{{.*}}] [2] : tensor<10xf32> to tensor<?xf32>
+// CHECK: linalg.generic
+// CHECK: %[[I:.*]] = linalg.index 0 : index
+// CHECK: %[[J:.*]] = arith.subi %{{.*}}, %[[I]] : index
+// CHECK: tensor.extract %[[SL]][%[[J]]] : tensor<?xf32>
+func.func @slice_runtime_negative_step(%x: tensor<10xf32>, %s: tensor<1xi32>, %e: tensor<1xi32>) -> tensor<?xf32> {
+  %a = "onnx.Constant"() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
+  %t = "onnx.Constant"() {value = dense<-2> : tensor<1xi64>} : () -> tensor<1xi64>
+  %0 = "onnx.Slice"(%x, %s, %e, %a, %t) : (tensor<10xf32>, tensor<1xi32>, tensor<1xi32>, tensor<1xi64>, tensor<1xi64>) -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+// Tests that Tile with run-time repeats sizes the output in_i * repeats_i and
+// reads the input at (index mod in_i).
+// CHECK-LABEL: func.func @tile_runtime
+// CHECK-SAME: %[[X:.*]]: tensor<2x3xf32>, %[[R:.*]]: tensor<2xi64>
+// CHECK: tensor.extract %[[R]]
+// CHECK: %[[D0:.*]] = arith.muli
+// CHECK: tensor.extract %[[R]]
+// CHECK: %[[D1:.*]] = arith.muli
+// CHECK: tensor.empty(%[[D0]], %[[D1]]) : tensor<?x?xf32>
+// CHECK: linalg.generic
+// CHECK: arith.remsi
+// CHECK: arith.remsi
+// CHECK: tensor.extract %[[X]]
+func.func @tile_runtime(%x: tensor<2x3xf32>, %r: tensor<2xi64>) -> tensor<?x?xf32> {
+  %0 = "onnx.Tile"(%x, %r) : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}

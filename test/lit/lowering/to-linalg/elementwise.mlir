@@ -141,3 +141,16 @@ func.func @sum3(%a: tensor<4xf32>, %b: tensor<4xf32>, %c: tensor<1xf32>) -> tens
   %0 = "onnx.Sum"(%a, %b, %c) : (tensor<4xf32>, tensor<4xf32>, tensor<1xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// Tests that CastLike casts to the element type of its second operand
+// without reading it (its shape need not broadcast with the input).
+// CHECK-LABEL: func.func @castlike
+// CHECK-SAME: %[[X:.*]]: tensor<3x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[X]] : tensor<3x4xf32>) outs(%{{.*}} : tensor<3x4xf16>)
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+func.func @castlike(%x: tensor<3x4xf32>, %like: tensor<0xf16>) -> tensor<3x4xf16> {
+  %0 = "onnx.CastLike"(%x, %like) : (tensor<3x4xf32>, tensor<0xf16>) -> tensor<3x4xf16>
+  return %0 : tensor<3x4xf16>
+}

@@ -42,3 +42,35 @@ func.func @global_avg(%x: tensor<?x8x7x7xf32>) -> tensor<?x8x1x1xf32> {
   %0 = "onnx.GlobalAveragePool"(%x) : (tensor<?x8x7x7xf32>) -> tensor<?x8x1x1xf32>
   return %0 : tensor<?x8x1x1xf32>
 }
+
+// -----
+
+// Tests that MaxPool with a used Indices output reduces (value, index) pairs
+// in one windowed generic: the index is (n * C + c) * H * W + h * W + w of
+// the unpadded input, padding never wins, and the indices start at -1.
+// CHECK-LABEL: func.func @maxpool_indices
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[MINUS1:.*]] = arith.constant -1 : i64
+// CHECK: %[[IDX:.*]] = linalg.fill ins(%[[MINUS1]] : i64) outs(%{{.*}} : tensor<1x2x3x3xi64>)
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x2x7x7xf32>, tensor<3x3xf32>) outs(%{{.*}}, %[[IDX]] : tensor<1x2x3x3xf32>, tensor<1x2x3x3xi64>)
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi slt
+// CHECK: arith.cmpf ogt
+// CHECK: arith.select
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @maxpool_indices(%x: tensor<1x2x5x5xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xi64>) {
+  %0, %1 = "onnx.MaxPool"(%x) {kernel_shape = [3, 3], pads = [1, 1, 1, 1], strides = [2, 2]} : (tensor<1x2x5x5xf32>) -> (tensor<1x2x3x3xf32>, tensor<1x2x3x3xi64>)
+  return %0, %1 : tensor<1x2x3x3xf32>, tensor<1x2x3x3xi64>
+}
+
+// -----
+
+// Tests that storage_order = 1 flattens the spatial position column-major,
+// h + w * H: the running stride after h is 1 * H (4), not 1 * W (6).
+// CHECK-LABEL: func.func @maxpool_indices_column_major
+// CHECK: linalg.generic
+// CHECK: arith.muli %c1{{[_0-9]*}}, %c4{{[_0-9]*}} : index
+func.func @maxpool_indices_column_major(%x: tensor<1x1x4x6xf32>) -> (tensor<1x1x2x3xf32>, tensor<1x1x2x3xi64>) {
+  %0, %1 = "onnx.MaxPool"(%x) {kernel_shape = [2, 2], strides = [2, 2], storage_order = 1 : i64} : (tensor<1x1x4x6xf32>) -> (tensor<1x1x2x3xf32>, tensor<1x1x2x3xi64>)
+  return %0, %1 : tensor<1x1x2x3xf32>, tensor<1x1x2x3xi64>
+}

@@ -78,3 +78,21 @@ func.func @log_softmax(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
   %0 = "onnx.LogSoftmax"(%x) {axis = 1 : i64} : (tensor<2x10xf32>) -> tensor<2x10xf32>
   return %0 : tensor<2x10xf32>
 }
+
+// -----
+
+// Tests that Hardmax finds the first maximum along the axis with an arg-max
+// reduction and writes 1 where linalg.index along the axis equals it.
+// CHECK-LABEL: func.func @hardmax
+// CHECK: %[[ARG:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.cmpf ogt
+// CHECK: %[[KEPT:.*]] = tensor.expand_shape %[[ARG]]#1
+// CHECK: linalg.generic {{.*}} ins(%[[KEPT]] : tensor<3x1xi64>)
+// CHECK: %[[J:.*]] = linalg.index 1 : index
+// CHECK: %[[J64:.*]] = arith.index_cast %[[J]] : index to i64
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[J64]], %{{.*}} : i64
+// CHECK: arith.select %[[EQ]], %{{.*}}, %{{.*}} : f32
+func.func @hardmax(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %0 = "onnx.Hardmax"(%x) {axis = -1 : i64} : (tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}

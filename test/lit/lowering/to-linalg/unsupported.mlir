@@ -2,20 +2,42 @@
 
 // Tests that an op without a lowering is reported by name, not as a generic
 // legalization failure.
-func.func @unsupported(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{kiln does not lower onnx.Hardmax to linalg yet}}
-  %0 = "onnx.Hardmax"(%x) : (tensor<4xf32>) -> tensor<4xf32>
-  return %0 : tensor<4xf32>
+func.func @unsupported(%x: tensor<3x3xf32>) -> tensor<f32> {
+  // expected-error @+1 {{kiln does not lower onnx.Det to linalg yet}}
+  %0 = "onnx.Det"(%x) : (tensor<3x3xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
 }
 
 // -----
 
 // Tests that an op whose preconditions are not met (a Slice with run-time
-// starts) is reported the same way.
-func.func @dynamic_slice(%x: tensor<8xf32>, %s: tensor<1xi64>) -> tensor<?xf32> {
+// axes) is reported the same way.
+func.func @dynamic_slice_axes(%x: tensor<8xf32>, %a: tensor<1xi64>) -> tensor<?xf32> {
+  %s = "onnx.Constant"() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
   %e = "onnx.Constant"() {value = dense<8> : tensor<1xi64>} : () -> tensor<1xi64>
   %none = onnx.NoValue
   // expected-error @+1 {{kiln does not lower onnx.Slice to linalg yet}}
-  %0 = "onnx.Slice"(%x, %s, %e, %none, %none) : (tensor<8xf32>, tensor<1xi64>, tensor<1xi64>, none, none) -> tensor<?xf32>
+  %0 = "onnx.Slice"(%x, %s, %e, %a, %none) : (tensor<8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, none) -> tensor<?xf32>
   return %0 : tensor<?xf32>
+}
+
+// -----
+
+// Tests that nearest Resize with antialias (undefined) is reported by name.
+func.func @resize_antialias(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> {
+  %none = onnx.NoValue
+  %scales = "onnx.Constant"() {value = dense<[1.0, 1.0, 0.5, 0.5]> : tensor<4xf32>} : () -> tensor<4xf32>
+  // expected-error @+1 {{kiln does not lower onnx.Resize to linalg yet}}
+  %0 = "onnx.Resize"(%x, %none, %scales, %none) {mode = "nearest", antialias = 1 : i64} : (tensor<1x1x4x4xf32>, none, tensor<4xf32>, none) -> tensor<1x1x2x2xf32>
+  return %0 : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+// Tests that Resize with run-time scales is reported by name.
+func.func @resize_runtime_scales(%x: tensor<1x1x4x4xf32>, %scales: tensor<4xf32>) -> tensor<1x1x?x?xf32> {
+  %none = onnx.NoValue
+  // expected-error @+1 {{kiln does not lower onnx.Resize to linalg yet}}
+  %0 = "onnx.Resize"(%x, %none, %scales, %none) {mode = "nearest"} : (tensor<1x1x4x4xf32>, none, tensor<4xf32>, none) -> tensor<1x1x?x?xf32>
+  return %0 : tensor<1x1x?x?xf32>
 }
