@@ -168,9 +168,9 @@ Value reverseDims(OpBuilder &b, Location loc, Value value,
   if (llvm::any_of(dims, [&](int64_t d) { return type.isDynamicDim(d); })) {
     SmallVector<Value> lasts;
     for (int64_t d : dims)
-      lasts.push_back(arith::SubIOp::create(
-          b, loc, getDimValue(b, loc, value, d),
-          arith::ConstantIndexOp::create(b, loc, 1)));
+      lasts.push_back(
+          arith::SubIOp::create(b, loc, getDimValue(b, loc, value, d),
+                                arith::ConstantIndexOp::create(b, loc, 1)));
     return linalg::GenericOp::create(
                b, loc, TypeRange{type}, ValueRange{}, ValueRange{empty},
                ArrayRef<AffineMap>{identity}, parallelIterators(rank),
@@ -185,8 +185,9 @@ Value reverseDims(OpBuilder &b, Location loc, Value value,
                    at.push_back(index);
                  }
                  linalg::YieldOp::create(
-                     nb, nloc, tensor::ExtractOp::create(nb, nloc, value, at)
-                                   .getResult());
+                     nb, nloc,
+                     tensor::ExtractOp::create(nb, nloc, value, at)
+                         .getResult());
                })
         .getResult(0);
   }
@@ -227,9 +228,10 @@ std::pair<Value, Value> buildRuntimeSliceBounds(OpBuilder &b, Location loc,
                                                 Value dim, int64_t step) {
   auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
   auto wrap = [&](Value v) -> Value {
-    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, c(0));
-    return arith::SelectOp::create(
-        b, loc, neg, arith::AddIOp::create(b, loc, v, dim), v);
+    Value neg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, c(0));
+    return arith::SelectOp::create(b, loc, neg,
+                                   arith::AddIOp::create(b, loc, v, dim), v);
   };
   auto clamp = [&](Value v, Value lo, Value hi) -> Value {
     return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, v, lo),
@@ -248,16 +250,16 @@ std::pair<Value, Value> buildRuntimeSliceBounds(OpBuilder &b, Location loc,
   Value last = arith::SubIOp::create(b, loc, dim, c(1));
   s = clamp(s, c(0), last);
   e = clamp(e, c(-1), last);
-  Value span = arith::MaxSIOp::create(
-      b, loc, arith::SubIOp::create(b, loc, s, e), c(0));
+  Value span =
+      arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, s, e), c(0));
   Value count = arith::CeilDivSIOp::create(b, loc, span, c(-step));
   // The lowest element taken: s + (count - 1) * step (0 when none is).
   Value lowest = arith::AddIOp::create(
       b, loc, s,
       arith::MulIOp::create(b, loc, arith::SubIOp::create(b, loc, count, c(1)),
                             c(step)));
-  Value empty = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, count,
-                                      c(0));
+  Value empty =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, count, c(0));
   return {arith::SelectOp::create(b, loc, empty, c(0), lowest), count};
 }
 
@@ -277,8 +279,10 @@ struct SliceLowering : OpConversionPattern<onnx::SliceOp> {
     auto startsType = dyn_cast<RankedTensorType>(adaptor.getStarts().getType());
     auto endsType = dyn_cast<RankedTensorType>(adaptor.getEnds().getType());
     if (!startsType || !endsType || startsType.getRank() != 1 ||
-        startsType.isDynamicDim(0) || startsType.getShape() != endsType.getShape())
-      return rewriter.notifyMatchFailure(op, "expects 1-D starts/ends of static size");
+        startsType.isDynamicDim(0) ||
+        startsType.getShape() != endsType.getShape())
+      return rewriter.notifyMatchFailure(
+          op, "expects 1-D starts/ends of static size");
     // Starts/ends may be run-time values; constant ones fold at compile time
     // on static dims.
     FailureOr<SmallVector<int64_t>> starts = getConstantInts(adaptor.getStarts());
@@ -311,8 +315,8 @@ struct SliceLowering : OpConversionPattern<onnx::SliceOp> {
       int64_t dim = type.getDimSize(*axis);
       int64_t step = steps[i];
       if (ShapedType::isDynamic(dim) || !constantBounds) {
-        Value start = getIndexElement(rewriter, loc, adaptor.getStarts(),
-                                      starts, i);
+        Value start =
+            getIndexElement(rewriter, loc, adaptor.getStarts(), starts, i);
         Value end = getIndexElement(rewriter, loc, adaptor.getEnds(), ends, i);
         auto [offset, count] = buildRuntimeSliceBounds(
             rewriter, loc, start, end, getDimValue(rewriter, loc, data, *axis),
@@ -334,7 +338,8 @@ struct SliceLowering : OpConversionPattern<onnx::SliceOp> {
         s = std::clamp<int64_t>(s, 0, dim);
         e = std::clamp<int64_t>(e, 0, dim);
         count = std::max<int64_t>(0, (e - s + step - 1) / step);
-        offsets[*axis] = rewriter.getIndexAttr(s);
+        // An empty slice starts at 0 (an offset of dim does not verify).
+        offsets[*axis] = rewriter.getIndexAttr(count ? s : 0);
         strides[*axis] = rewriter.getIndexAttr(step);
       } else {
         s = std::clamp<int64_t>(s, 0, dim - 1);
@@ -472,7 +477,8 @@ struct TileLowering : OpConversionPattern<onnx::TileOp> {
     auto inType = dyn_cast<RankedTensorType>(input.getType());
     RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
     FailureOr<SmallVector<int64_t>> repeats = getConstantInts(adaptor.getRepeats());
-    auto repeatsType = dyn_cast<RankedTensorType>(adaptor.getRepeats().getType());
+    auto repeatsType =
+        dyn_cast<RankedTensorType>(adaptor.getRepeats().getType());
     if (!inType || !type || !repeatsType || repeatsType.getRank() != 1 ||
         repeatsType.getDimSize(0) != inType.getRank())
       return rewriter.notifyMatchFailure(op, "expects repeats of input rank");
@@ -520,8 +526,10 @@ struct TileLowering : OpConversionPattern<onnx::TileOp> {
     SmallVector<int64_t> shape;
     for (int64_t i = 0; i < rank; ++i) {
       dims.push_back(getDimValue(rewriter, loc, input, i));
-      Value r = getIndexElement(rewriter, loc, adaptor.getRepeats(), repeats, i);
-      sizes.push_back(arith::MulIOp::create(rewriter, loc, dims[i], r).getResult());
+      Value r =
+          getIndexElement(rewriter, loc, adaptor.getRepeats(), repeats, i);
+      sizes.push_back(
+          arith::MulIOp::create(rewriter, loc, dims[i], r).getResult());
       shape.push_back(succeeded(repeats) && !inType.isDynamicDim(i)
                           ? inType.getDimSize(i) * (*repeats)[i]
                           : ShapedType::kDynamic);

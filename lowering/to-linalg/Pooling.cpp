@@ -84,10 +84,11 @@ Value buildPool(OpBuilder &b, Location loc, PoolKind kind, Value input,
 /// (values, indices): the index of each maximum in `x` flattened row-major
 /// (`columnMajor`: the spatial dims column-major), the first maximum of the
 /// window winning.
-std::pair<Value, Value> buildMaxPoolWithIndices(
-    OpBuilder &b, Location loc, Value x, Value input, Value valuesInit,
-    Value indicesInit, const WindowGeometry &g, bool isUnsigned,
-    bool columnMajor) {
+std::pair<Value, Value>
+buildMaxPoolWithIndices(OpBuilder &b, Location loc, Value x, Value input,
+                        Value valuesInit, Value indicesInit,
+                        const WindowGeometry &g, bool isUnsigned,
+                        bool columnMajor) {
   MLIRContext *ctx = b.getContext();
   auto inType = cast<RankedTensorType>(input.getType());
   Type elementType = inType.getElementType();
@@ -150,17 +151,18 @@ std::pair<Value, Value> buildMaxPoolWithIndices(
         }
         flat = arith::MulIOp::create(nb, l, flat, stride);
         flat = arith::AddIOp::create(nb, l, flat, spatial);
-        Value flatI64 = arith::IndexCastOp::create(nb, l, nb.getI64Type(), flat);
+        Value flatI64 =
+            arith::IndexCastOp::create(nb, l, nb.getI64Type(), flat);
         Value x = args[0], best = args[2], bestIndex = args[3];
         Value greater =
             isa<FloatType>(elementType)
                 ? (Value)arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
                                                x, best)
-                : (Value)arith::CmpIOp::create(
-                      nb, l,
-                      isUnsigned ? arith::CmpIPredicate::ugt
-                                 : arith::CmpIPredicate::sgt,
-                      x, best);
+                : (Value)arith::CmpIOp::create(nb, l,
+                                               isUnsigned
+                                                   ? arith::CmpIPredicate::ugt
+                                                   : arith::CmpIPredicate::sgt,
+                                               x, best);
         // The first element inside the input wins whatever its value.
         Value none = arith::CmpIOp::create(
             nb, l, arith::CmpIPredicate::slt, bestIndex,
@@ -291,9 +293,9 @@ struct PoolLowering : OpConversionPattern<OpTy> {
         Value indicesInit = createFilled(
             rewriter, loc, indicesType, sizes,
             createScalarConstant(rewriter, loc, rewriter.getI64Type(), -1));
-        auto [values, indices] = buildMaxPoolWithIndices(
-            rewriter, loc, x, padded, init, indicesInit, g, isUnsigned,
-            op.getStorageOrder() != 0);
+        auto [values, indices] =
+            buildMaxPoolWithIndices(rewriter, loc, x, padded, init, indicesInit,
+                                    g, isUnsigned, op.getStorageOrder() != 0);
         rewriter.replaceOp(op, ValueRange{values, indices});
         return success();
       }

@@ -242,9 +242,9 @@ struct ArgReduceLowering : OpConversionPattern<OpTy> {
     FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), type.getRank());
     if (failed(axis))
       return rewriter.notifyMatchFailure(op, "axis out of range");
-    Value indices = buildArgReduction(
-        rewriter, loc, data, *axis, isMax, op.getSelectLastIndex() != 0,
-        isUnsignedElement(op.getData().getType()))
+    Value indices = buildArgReduction(rewriter, loc, data, *axis, isMax,
+                                      op.getSelectLastIndex() != 0,
+                                      isUnsignedElement(op.getData().getType()))
                         .second;
     rewriter.replaceOp(op, finishReduction(rewriter, loc, indices, resultType,
                                            {*axis}, type.getRank(),

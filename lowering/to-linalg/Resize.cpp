@@ -71,7 +71,9 @@ const CoordinateMode kCoordinateModes[] = {
        return CoordinateMap{0, g.in - 1, g.outF - 1, 0};
      }},
     {"asymmetric", false, false,
-     [](const AxisGeometry &g) { return CoordinateMap{0, 1, g.scale, 0}; }},
+     [](const AxisGeometry &g) {
+       return CoordinateMap{0, 1, g.scale, 0};
+     }},
     {"tf_crop_and_resize", true, true,
      [](const AxisGeometry &g) {
        double span = (g.roiEnd - g.roiStart) * (g.in - 1);
@@ -145,10 +147,10 @@ Value cubicKernel(OpBuilder &b, Location l, Value d, double a) {
   // |d| <= 1: ((a + 2) |d| - (a + 3)) d^2 + 1.
   Value near = add(mul(mul(add(mul(c(a + 2), x), c(-(a + 3))), x), x), c(1));
   // 1 < |d| < 2: ((a |d| - 5a) |d| + 8a) |d| - 4a.
-  Value far =
-      add(mul(add(mul(add(mul(c(a), x), c(-5 * a)), x), c(8 * a)), x),
-          c(-4 * a));
-  Value isNear = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, x, c(1));
+  Value far = add(mul(add(mul(add(mul(c(a), x), c(-5 * a)), x), c(8 * a)), x),
+                  c(-4 * a));
+  Value isNear =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, x, c(1));
   Value isFar = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, c(2));
   return arith::SelectOp::create(
       b, l, isNear, near, arith::SelectOp::create(b, l, isFar, far, c(0)));
@@ -217,8 +219,7 @@ struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
     Type elementType = type.getElementType();
     if (!isa<FloatType, IntegerType>(elementType))
       return rewriter.notifyMatchFailure(op, "unsupported element type");
-    const InterpolationMode *interp =
-        lookup(kInterpolationModes, op.getMode());
+    const InterpolationMode *interp = lookup(kInterpolationModes, op.getMode());
     const CoordinateMode *coord =
         lookup(kCoordinateModes, op.getCoordinateTransformationMode());
     const NearestMode *nearest = lookup(kNearestModes, op.getNearestMode());
@@ -290,7 +291,8 @@ struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
     StringRef policy = op.getKeepAspectRatioPolicy();
     if (bySizes && policy != "stretch") {
       if (policy != "not_larger" && policy != "not_smaller")
-        return rewriter.notifyMatchFailure(op, "unknown keep_aspect_ratio_policy");
+        return rewriter.notifyMatchFailure(op,
+                                           "unknown keep_aspect_ratio_policy");
       double s = scale[axes[0]];
       for (int64_t d : axes)
         s = policy == "not_larger" ? std::min(s, scale[d])
@@ -322,18 +324,18 @@ struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
             arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
                                        getDimValue(rewriter, loc, x, d)));
         Value outF = arith::MulFOp::create(
-            rewriter, loc, inF, createScalarConstant(rewriter, loc, f64, scale[d]));
-        resultSizes[d] =
-            arith::IndexCastOp::create(
-                rewriter, loc, rewriter.getIndexType(),
-                arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(),
-                                        outF))
-                .getResult();
+            rewriter, loc, inF,
+            createScalarConstant(rewriter, loc, f64, scale[d]));
+        resultSizes[d] = arith::IndexCastOp::create(
+                             rewriter, loc, rewriter.getIndexType(),
+                             arith::FPToSIOp::create(
+                                 rewriter, loc, rewriter.getI64Type(), outF))
+                             .getResult();
       } else {
         resultSizes[d] = rewriter.getIndexAttr(outSize[d]);
       }
       AxisGeometry g{(double)in, scale[d] * (double)in, (double)outSize[d],
-                     scale[d], roiStart[d], roiEnd[d]};
+                     scale[d],   roiStart[d],           roiEnd[d]};
       ResizedAxis axis{d, coord->map(g), getDimValue(rewriter, loc, x, d)};
       if (interp->kernel) {
         // A downscaling antialias kernel widens to cover radius / scale.
@@ -344,6 +346,10 @@ struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
       }
       resized.push_back(axis);
     }
+    // The body walks the dims in order (axes may list them in any order).
+    llvm::sort(resized, [](const ResizedAxis &a, const ResizedAxis &b) {
+      return a.dim < b.dim;
+    });
     for (int64_t d = 0; d < rank; ++d)
       if (!resultType.isDynamicDim(d) &&
           getConstantIntValue(resultSizes[d]) != resultType.getDimSize(d))
@@ -379,7 +385,8 @@ struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
               Value outside;
               for (const ResizedAxis &axis : resized) {
                 Value xs = buildSourceCoordinate(b, l, computeType, axis);
-                Value last = arith::SubIOp::create(b, l, axis.inSize, cIndex(1));
+                Value last =
+                    arith::SubIOp::create(b, l, axis.inSize, cIndex(1));
                 if (coord->extrapolates) {
                   Value lastF = arith::SIToFPOp::create(
                       b, l, computeType,
@@ -393,8 +400,9 @@ struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
                       outside ? (Value)arith::OrIOp::create(b, l, outside, out)
                               : out;
                 }
-                Value base = interp->kernel ? (Value)math::FloorOp::create(b, l, xs)
-                                             : nearest->round(b, l, xs);
+                Value base = interp->kernel
+                                 ? (Value)math::FloorOp::create(b, l, xs)
+                                 : nearest->round(b, l, xs);
                 Value baseIndex = arith::IndexCastOp::create(
                     b, l, b.getIndexType(),
                     arith::FPToSIOp::create(b, l, b.getI64Type(), base));
@@ -447,8 +455,9 @@ struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
                     at.push_back(tapIndex[i][tap[i]]);
                     if (interp->kernel) {
                       Value w = tapWeight[i][tap[i]];
-                      weight = weight ? (Value)arith::MulFOp::create(b, l, weight, w)
-                                      : w;
+                      weight =
+                          weight ? (Value)arith::MulFOp::create(b, l, weight, w)
+                                 : w;
                     }
                     ++i;
                   } else {

@@ -698,13 +698,12 @@ std::pair<Value, Value> buildArgReduction(OpBuilder &b, Location loc,
   }
   auto valueType = RankedTensorType::get(shape, elementType);
   auto indexType = RankedTensorType::get(shape, b.getI64Type());
-  Value values = createFilled(
-      b, loc, valueType, sizes,
-      isMax ? createLowestValue(b, loc, elementType, isUnsigned)
-            : createHighestValue(b, loc, elementType, isUnsigned));
-  Value indices = createFilled(
-      b, loc, indexType, sizes,
-      createScalarConstant(b, loc, b.getI64Type(), 0));
+  Value values =
+      createFilled(b, loc, valueType, sizes,
+                   isMax ? createLowestValue(b, loc, elementType, isUnsigned)
+                         : createHighestValue(b, loc, elementType, isUnsigned));
+  Value indices = createFilled(b, loc, indexType, sizes,
+                               createScalarConstant(b, loc, b.getI64Type(), 0));
   AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
                                  outMap, outMap};
@@ -717,11 +716,13 @@ std::pair<Value, Value> buildArgReduction(OpBuilder &b, Location loc,
             nb, l, nb.getI64Type(), linalg::IndexOp::create(nb, l, axis));
         Value better;
         if (isFloat) {
-          better = arith::CmpFOp::create(
-              nb, l,
-              isMax ? (last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
-                    : (last ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT),
-              x, best);
+          better =
+              arith::CmpFOp::create(nb, l,
+                                    isMax ? (last ? arith::CmpFPredicate::OGE
+                                                  : arith::CmpFPredicate::OGT)
+                                          : (last ? arith::CmpFPredicate::OLE
+                                                  : arith::CmpFPredicate::OLT),
+                                    x, best);
         } else {
           using P = arith::CmpIPredicate;
           P pred = isMax ? (last ? (isUnsigned ? P::uge : P::sge)
@@ -737,8 +738,9 @@ std::pair<Value, Value> buildArgReduction(OpBuilder &b, Location loc,
         better = arith::OrIOp::create(nb, l, better, isFirst);
         linalg::YieldOp::create(
             nb, l,
-            ValueRange{arith::SelectOp::create(nb, l, better, x, best),
-                       arith::SelectOp::create(nb, l, better, index, bestIndex)});
+            ValueRange{
+                arith::SelectOp::create(nb, l, better, x, best),
+                arith::SelectOp::create(nb, l, better, index, bestIndex)});
       });
   return {generic.getResult(0), generic.getResult(1)};
 }

@@ -125,6 +125,8 @@ def parse_printed(text):
         sizes = [int(s) for s in re.search(r"sizes = \[([^\]]*)\]", block).group(1).split(",") if s.strip()]
         data = block.split("data =", 1)[1]
         vals = [float(v) for v in re.findall(NUM, data)]
+        if 0 in sizes:
+            vals = []
         outs.append(np.array(vals, dtype=np.float64).reshape(sizes))
     return outs
 
