@@ -150,32 +150,55 @@ int compileBackend(ModuleOp module, const BackendOptions &opts) {
   return 0;
 }
 
-int compileModelFile(const std::string &modelPath, const BackendOptions &opts,
-                     const llvm::StringMap<int64_t> &dims) {
+CompilerSession::CompilerSession(bool verbose)
+    : registry(makeRegistry()), context(registry),
+      handler(context, llvm::errs(), verbose) {
+  context.printOpOnDiagnostic(false);
+  context.printStackTraceOnDiagnostic(false);
+}
+
+DialectRegistry CompilerSession::makeRegistry() {
   DialectRegistry registry;
   kiln::registerImporterDialects(registry);
-  MLIRContext ctx(registry);
-  ctx.printOpOnDiagnostic(false);
-  ctx.printStackTraceOnDiagnostic(false);
-  kiln::OneLineDiagnosticHandler handler(ctx, llvm::errs(), opts.verbose);
-  auto model = kiln::readModelFile(ctx, modelPath);
+  return registry;
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+CompilerSession::loadModel(const std::string &modelPath,
+                           const llvm::StringMap<int64_t> &dims,
+                           bool runImportPipeline) {
+  auto model = kiln::readModelFile(context, modelPath);
   if (failed(model))
-    return 1;
+    return failure();
   kiln::ImportOptions importOptions;
   importOptions.modelPath = modelPath;
   importOptions.dimOverrides = dims;
-  auto module = kiln::importModel(ctx, **model, importOptions);
+  auto module = kiln::importModel(context, **model, importOptions);
   if (failed(module) || handler.hadError())
-    return 1;
-  model->reset();
+    return failure();
+  model->reset(); // The proto is no longer needed; free it early.
   if (failed(verify(**module)))
+    return failure();
+  if (runImportPipeline) {
+    PassManager pm(&context);
+    kiln::buildOnnxImportPipeline(pm);
+    if (failed(pm.run(**module)) || handler.hadError())
+      return failure();
+  }
+  return std::move(*module);
+}
+
+int CompilerSession::finish(int status) const {
+  return handler.hadError() ? 1 : status;
+}
+
+int compileModelFile(const std::string &modelPath, const BackendOptions &opts,
+                     const llvm::StringMap<int64_t> &dims) {
+  CompilerSession session(opts.verbose);
+  auto module = session.loadModel(modelPath, dims);
+  if (failed(module))
     return 1;
-  PassManager pm(&ctx);
-  kiln::buildOnnxImportPipeline(pm);
-  if (failed(pm.run(**module)) || handler.hadError())
-    return 1;
-  int rc = compileBackend(**module, opts);
-  return handler.hadError() ? 1 : rc;
+  return session.finish(compileBackend(**module, opts));
 }
 
 } // namespace kiln::driver

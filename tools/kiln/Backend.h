@@ -10,7 +10,12 @@
 #ifndef KILN_TOOLS_KILN_BACKEND_H
 #define KILN_TOOLS_KILN_BACKEND_H
 
+#include "frontend/Diagnostics.h"
+
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -27,6 +32,28 @@ struct BackendOptions {
   std::string modelPath;
   unsigned optLevel = 3;
   bool verbose = false;
+};
+
+/// One compilation's MLIR context with kiln's one-line diagnostic handler.
+class CompilerSession {
+public:
+  explicit CompilerSession(bool verbose);
+
+  /// Reads and imports MODEL, verifies it and, unless told otherwise, runs
+  /// the import pipeline (shape inference, folding). Errors are printed.
+  mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+  loadModel(const std::string &modelPath, const llvm::StringMap<int64_t> &dims,
+            bool runImportPipeline = true);
+
+  /// `status`, or 1 when any error was reported.
+  int finish(int status) const;
+
+private:
+  static mlir::DialectRegistry makeRegistry();
+
+  mlir::DialectRegistry registry;
+  mlir::MLIRContext context;
+  kiln::OneLineDiagnosticHandler handler;
 };
 
 /// True for the `--emit` kinds compileBackend handles.

@@ -8,7 +8,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Diagnostics.h"
-#include "frontend/Importer.h"
 #include "frontend/ModelPrinter.h"
 #include "frontend/ModelReader.h"
 
@@ -22,12 +21,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
-#if KILN_HAVE_LOWERING_PIPELINES
-#include "lowering/Pipelines.h"
-#endif
-#if KILN_HAVE_BACKEND
 #include "tools/kiln/Backend.h"
-#endif
 
 #include <optional>
 #include <string>
@@ -44,6 +38,8 @@ const char *kUsage =
     "                   [--target cpu|cuda] [-O0|-O1|-O2|-O3] [--mcpu CPU]\n"
     "                   [--cuda-arch SM] [--weights embed|file]\n"
     "                   [--dim NAME=VALUE]... [--threads N] [--timing] [-v]\n"
+    "                   [--import-only]   (with --emit onnx-mlir: skip the\n"
+    "                                      passes after import; for tests)\n"
     "       kiln inspect MODEL.onnx\n"
     "       kiln run MODEL.onnx|LIB.so --data DIR [--rtol R --atol A] [--threads N]\n"
     "       kiln run MODEL.onnx|LIB.so --input NAME=FILE.pb|npy ... [--output-dir DIR]\n"
@@ -65,6 +61,7 @@ struct CompileOptions {
   std::string weights = "embed";
   std::string mcpu = "native";
   unsigned optLevel = 3;
+  bool importOnly = false;
 };
 
 /// A C identifier made from the model file's stem.
@@ -144,6 +141,8 @@ std::optional<std::string> parseCompileArgs(llvm::ArrayRef<std::string> args,
     } else if (arg == "-O0" || arg == "-O1" || arg == "-O2" ||
                arg == "-O3") {
       opts.optLevel = static_cast<unsigned>(arg[2] - '0');
+    } else if (arg == "--import-only") {
+      opts.importOnly = true;
     } else if (arg == "--timing") {
     } else if (arg.starts_with("-") && arg != "-") {
       return "unknown option '" + arg.str() + "'";
@@ -158,23 +157,6 @@ std::optional<std::string> parseCompileArgs(llvm::ArrayRef<std::string> args,
   if (opts.name.empty())
     opts.name = symbolFromPath(opts.model);
   return std::nullopt;
-}
-
-/// Runs the passes that follow import for `--emit onnx-mlir`.
-LogicalResult runImportPipeline(MLIRContext &ctx, ModuleOp module) {
-  if (failed(verify(module)))
-    return failure();
-#if KILN_HAVE_LOWERING_PIPELINES
-  // HOOK: shape inference and the other onnx-level passes after import,
-  // assembled in lowering/Pipelines.cpp.
-  PassManager pm(&ctx);
-  kiln::buildOnnxImportPipeline(pm);
-  if (failed(pm.run(module)))
-    return failure();
-#else
-  (void)ctx;
-#endif
-  return success();
 }
 
 /// Writes `text` to `dir/fileName` through a temporary file renamed on
@@ -214,35 +196,17 @@ int runCompile(llvm::ArrayRef<std::string> args) {
   CompileOptions opts;
   if (auto err = parseCompileArgs(args, opts))
     return fail(*err);
-#if KILN_HAVE_BACKEND
   if (opts.emit != "onnx-mlir" && !kiln::driver::isBackendEmitKind(opts.emit))
-#else
-  if (opts.emit != "onnx-mlir")
-#endif
     return fail("--emit " + opts.emit + " is not implemented yet");
+  if (opts.importOnly && opts.emit != "onnx-mlir")
+    return fail("--import-only needs --emit onnx-mlir");
 
-  DialectRegistry registry;
-  kiln::registerImporterDialects(registry);
-  MLIRContext ctx(registry);
-  ctx.printOpOnDiagnostic(false);
-  ctx.printStackTraceOnDiagnostic(false);
-  kiln::OneLineDiagnosticHandler handler(ctx, llvm::errs(), opts.verbose);
-
-  auto model = kiln::readModelFile(ctx, opts.model);
-  if (failed(model))
-    return 1;
-  kiln::ImportOptions importOptions;
-  importOptions.modelPath = opts.model;
-  importOptions.dimOverrides = opts.dims;
-  auto module = kiln::importModel(ctx, **model, importOptions);
-  if (failed(module) || handler.hadError())
-    return 1;
-  model->reset(); // The proto is no longer needed; free it early.
-  if (failed(runImportPipeline(ctx, **module)) || handler.hadError())
+  kiln::driver::CompilerSession session(opts.verbose);
+  auto module = session.loadModel(opts.model, opts.dims,
+                                  /*runImportPipeline=*/!opts.importOnly);
+  if (failed(module))
     return 1;
 
-#if KILN_HAVE_BACKEND
-  // HOOK: everything past the onnx dialect (tools/kiln/Backend.cpp).
   if (opts.emit != "onnx-mlir") {
     kiln::driver::BackendOptions backend;
     backend.symbol = opts.name;
@@ -253,10 +217,8 @@ int runCompile(llvm::ArrayRef<std::string> args) {
     backend.optLevel = opts.optLevel;
     backend.modelPath = opts.model;
     backend.verbose = opts.verbose;
-    int rc = kiln::driver::compileBackend(**module, backend);
-    return handler.hadError() ? 1 : rc;
+    return session.finish(kiln::driver::compileBackend(**module, backend));
   }
-#endif
   auto emit = [&](llvm::raw_ostream &os) { (*module)->print(os); };
   if (opts.outDir == "-") {
     emit(llvm::outs());
@@ -302,13 +264,9 @@ int main(int argc, char **argv) {
     return runCompile(rest);
   if (command == "inspect")
     return runInspect(rest);
-#if KILN_HAVE_BACKEND
   if (command == "run")
     return kiln::driver::runCommand(rest);
   if (command == "bench")
     return kiln::driver::benchCommand(rest);
-#endif
-  if (command == "run" || command == "bench")
-    return fail("'" + command + "' is not implemented yet");
   return fail("unknown command '" + command + "' (kiln compile|run|inspect|bench)");
 }
