@@ -50,7 +50,9 @@ unset(_kiln_exe_dep)
 # Compiles MODEL at build time into <dir>/lib<symbol>.a, <symbol>.h and
 # <symbol>.hpp (dir defaults to ${CMAKE_CURRENT_BINARY_DIR}/kiln/<target>) and
 # defines <target>: an imported static library that links the archive (plus
-# threads, libdl, libm) and puts <dir> on its users' include path. NAME
+# threads, libdl, libm) and puts <dir> on its users' include path; its
+# properties KILN_MODEL_NAME, KILN_OUTPUT_DIR and KILN_WEIGHTS_FILE (set with
+# OPTIONS --weights file: <dir>/<symbol>.weights, else empty) say where. NAME
 # defaults to the model file's stem made into a C identifier. OPTIONS go to
 # `kiln compile` unchanged (e.g. -O3, --mcpu x86-64-v3, --dim N=1).
 function(kiln_add_model target)
@@ -77,6 +79,14 @@ function(kiln_add_model target)
   # Imported targets need their include directory to exist at generate time.
   file(MAKE_DIRECTORY "${dir}")
 
+  # With `--weights file` the weights go to <dir>/<sym>.weights, which the
+  # program loads at create time (kiln_options.weights_path).
+  set(weights "")
+  string(REPLACE ";" " " opts_text "${ARG_OPTIONS}")
+  if(opts_text MATCHES "--weights[ =]file")
+    set(weights "${dir}/${sym}.weights")
+  endif()
+
   get_property(kiln GLOBAL PROPERTY KILN_COMMAND)
   get_property(kiln_dep GLOBAL PROPERTY KILN_COMMAND_DEPENDS)
   set(lib "${dir}/lib${sym}.a")
@@ -85,6 +95,7 @@ function(kiln_add_model target)
     OUTPUT "${lib}" "${dir}/${sym}.h" "${dir}/${sym}.hpp"
     COMMAND ${compile} --emit lib
     COMMAND ${compile} --emit header
+    BYPRODUCTS ${weights}
     DEPENDS "${model}" ${kiln_dep}
     COMMENT "kiln: compiling ${ARG_MODEL} -> lib${sym}.a, ${sym}.h, ${sym}.hpp"
     VERBATIM)
@@ -97,7 +108,8 @@ function(kiln_add_model target)
     INTERFACE_INCLUDE_DIRECTORIES "${dir}"
     INTERFACE_LINK_LIBRARIES "Threads::Threads;${CMAKE_DL_LIBS};m"
     KILN_MODEL_NAME "${sym}"
-    KILN_OUTPUT_DIR "${dir}")
+    KILN_OUTPUT_DIR "${dir}"
+    KILN_WEIGHTS_FILE "${weights}")
   # Followed transitively: whatever links ${target} waits for the compile.
   add_dependencies(${target} ${target}_kiln)
 endfunction()
