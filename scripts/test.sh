@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --with-torch
 bash scripts/venv.sh
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure --no-tests=error -j2
