@@ -39,27 +39,6 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// Writes `text` to `dir/name` through a temporary renamed on success.
-int writeFileAtomically(llvm::StringRef dir, llvm::StringRef name,
-                        llvm::function_ref<void(llvm::raw_ostream &)> emit) {
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
-    return fail("cannot create output folder '" + dir + "': " + ec.message());
-  llvm::SmallString<256> path(dir);
-  llvm::sys::path::append(path, name);
-  auto temp = llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
-  if (!temp)
-    return fail("cannot write '" + path + "': " +
-                llvm::toString(temp.takeError()));
-  {
-    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
-    emit(os);
-  }
-  if (llvm::Error err = temp->keep(path))
-    return fail("cannot write '" + path + "': " +
-                llvm::toString(std::move(err)));
-  return 0;
-}
-
 package::WeightsBlob toBlob(const cpu::WeightsLayout &layout) {
   package::WeightsBlob blob;
   blob.totalBytes = static_cast<uint64_t>(layout.totalBytes);
@@ -69,6 +48,36 @@ package::WeightsBlob toBlob(const cpu::WeightsLayout &layout) {
 }
 
 } // namespace
+
+std::optional<std::string>
+writeFileAtomically(llvm::StringRef dir, llvm::StringRef fileName,
+                    llvm::function_ref<void(llvm::raw_ostream &)> emit) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return "cannot create output folder '" + dir.str() + "': " + ec.message();
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, fileName);
+  auto temp = llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
+  if (!temp)
+    return "cannot write '" + path.str().str() +
+           "': " + llvm::toString(temp.takeError());
+  {
+    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
+    emit(os);
+    os.flush();
+    if (os.has_error()) {
+      std::string msg = os.error().message();
+      os.clear_error();
+      llvm::consumeError(temp->discard());
+      return "cannot write '" + path.str().str() + "': " + msg;
+    }
+  }
+  if (llvm::Error err = temp->keep(path)) {
+    std::string msg = llvm::toString(std::move(err));
+    llvm::consumeError(temp->discard());
+    return "cannot write '" + path.str().str() + "': " + msg;
+  }
+  return std::nullopt;
+}
 
 bool isBackendEmitKind(llvm::StringRef emit) {
   return emit == "linalg-mlir" || package::parseEmitKind(emit).has_value();
@@ -108,9 +117,12 @@ int compileBackend(ModuleOp module, const BackendOptions &opts) {
   pm.addPass(kiln::createConvertOnnxToLinalg());
   if (failed(pm.run(module)))
     return 1;
-  if (opts.emit == "linalg-mlir")
-    return writeFileAtomically(opts.outDir, opts.symbol + ".linalg.mlir",
-                               [&](llvm::raw_ostream &os) { module.print(os); });
+  if (opts.emit == "linalg-mlir") {
+    auto err = writeFileAtomically(
+        opts.outDir, opts.symbol + ".linalg.mlir",
+        [&](llvm::raw_ostream &os) { module.print(os); });
+    return err ? fail(*err) : 0;
+  }
 
   // Stage 3: codegen/cpu.
   cpu::CpuCodegenOptions copts;

@@ -19,6 +19,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <optional>
 #include <string>
 
 namespace kiln::driver {
@@ -55,6 +56,12 @@ private:
   mlir::MLIRContext context;
   kiln::OneLineDiagnosticHandler handler;
 };
+
+/// Writes `dir/fileName` through a temporary file renamed on success, so a
+/// failure never leaves a partial output. Returns the error message.
+std::optional<std::string>
+writeFileAtomically(llvm::StringRef dir, llvm::StringRef fileName,
+                    llvm::function_ref<void(llvm::raw_ostream &)> emit);
 
 /// True for the `--emit` kinds compileBackend handles.
 bool isBackendEmitKind(llvm::StringRef emit);

@@ -159,39 +159,6 @@ std::optional<std::string> parseCompileArgs(llvm::ArrayRef<std::string> args,
   return std::nullopt;
 }
 
-/// Writes `text` to `dir/fileName` through a temporary file renamed on
-/// success, so a failure never leaves a partial output.
-std::optional<std::string> writeAtomically(llvm::StringRef dir,
-                                           llvm::StringRef fileName,
-                                           llvm::function_ref<void(llvm::raw_ostream &)> emit) {
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
-    return "cannot create output folder '" + dir.str() + "': " + ec.message();
-  llvm::SmallString<256> path(dir);
-  llvm::sys::path::append(path, fileName);
-  auto temp = llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
-  if (!temp) {
-    std::string msg = llvm::toString(temp.takeError());
-    return "cannot write '" + path.str().str() + "': " + msg;
-  }
-  {
-    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
-    emit(os);
-    os.flush();
-    if (os.has_error()) {
-      std::string msg = os.error().message();
-      os.clear_error();
-      llvm::consumeError(temp->discard());
-      return "cannot write '" + path.str().str() + "': " + msg;
-    }
-  }
-  if (llvm::Error err = temp->keep(path)) {
-    std::string msg = llvm::toString(std::move(err));
-    llvm::consumeError(temp->discard());
-    return "cannot write '" + path.str().str() + "': " + msg;
-  }
-  return std::nullopt;
-}
-
 int runCompile(llvm::ArrayRef<std::string> args) {
   CompileOptions opts;
   if (auto err = parseCompileArgs(args, opts))
@@ -225,7 +192,8 @@ int runCompile(llvm::ArrayRef<std::string> args) {
     llvm::outs().flush();
     return 0;
   }
-  if (auto err = writeAtomically(opts.outDir, opts.name + ".onnx.mlir", emit))
+  if (auto err = kiln::driver::writeFileAtomically(opts.outDir,
+                                                   opts.name + ".onnx.mlir", emit))
     return fail(*err);
   if (opts.verbose)
     llvm::errs() << "kiln: wrote " << opts.outDir << "/" << opts.name
