@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Hash paths relative to the checkout, so every clone and build dir of kiln
+# shares one cache (a fresh CI clone rebuilds from cache, not from scratch).
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 # Python used by tests registered in CMake: the test venv when it exists.
 python=/usr/bin/python3
