@@ -125,4 +125,72 @@ def ConvertOnnxToLinalg : Pass<"convert-onnx-to-linalg", "::mlir::ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// graph/: graph-level optimizations on the onnx dialect (-O1 and above)
+//===----------------------------------------------------------------------===//
+
+def OnnxFuseConvAffine : Pass<"onnx-fuse-conv-affine", "::mlir::ModuleOp"> {
+  let summary = "Fold BatchNormalization/Mul/Add after a Conv into its weights";
+  let description = [{
+    A Conv with constant f32 weights (and bias) whose only user is a
+    BatchNormalization in inference mode with constant statistics, or a Mul
+    or Add by a per-channel constant (scalar, [C,1,..] or [1,C,1,..]), gets
+    new weights W'[o] = W[o] * s[o] and bias b'[o] = (b[o] - mean[o]) * s[o]
+    + B[o] (s = scale / sqrt(var + eps); s = c and b' = b * c for Mul;
+    b' = b + c for Add) and replaces that user. New weights are new resource
+    blobs; the old ones die with their last user.
+  }];
+  let dependentDialects = ["::kiln::onnx::ONNXDialect"];
+}
+
+def OnnxFuseMatMulAdd : Pass<"onnx-fuse-matmul-add", "::mlir::ModuleOp"> {
+  let summary = "Rewrite MatMul + bias Add into Gemm";
+  let description = [{
+    Add(MatMul(x, W), b) (either Add operand order, the MatMul used only
+    there) with W 2-D, static shapes and b broadcastable to the 2-D result
+    becomes Gemm(x, W, b). With `nd`, an N-D x (linear layers on
+    [batch, seq, hidden]) is reshaped to [prod(leading), K] before the Gemm
+    and the result back after it; b must then be a scalar or 1-D.
+  }];
+  let options = [
+    Option<"nd", "nd", "bool", /*default=*/"true",
+           "Also rewrite N-D x 2-D MatMuls, flattening around the Gemm">,
+  ];
+  let dependentDialects = ["::kiln::onnx::ONNXDialect"];
+}
+
+def OnnxSimplifyLayout : Pass<"onnx-simplify-layout", "::mlir::ModuleOp"> {
+  let summary = "Eliminate redundant Transposes and Reshapes";
+  let description = [{
+    Transpose(Transpose(x, p), q) becomes Transpose(x, p∘q), or x when the
+    composition is the identity; Transposes with the identity perm are
+    dropped. A Reshape of a Reshape/Flatten/Squeeze/Unsqueeze with static
+    types becomes one Reshape of the original input; a shape-only op whose
+    static result type equals its input type is dropped.
+  }];
+  let dependentDialects = ["::kiln::onnx::ONNXDialect"];
+}
+
+def OnnxRecognizeGelu : Pass<"onnx-recognize-gelu", "::mlir::ModuleOp"> {
+  let summary = "Recognize GELU subgraphs as onnx.Gelu";
+  let description = [{
+    Rewrites x * 0.5 * (1 + erf(x / sqrt(2))) into onnx.Gelu and
+    x * 0.5 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))) into
+    onnx.Gelu {approximate = "tanh"}, with the products in any order and
+    grouping (constants within a relative 1e-4).
+  }];
+  let dependentDialects = ["::kiln::onnx::ONNXDialect"];
+}
+
+def OnnxRecognizeLayerNorm : Pass<"onnx-recognize-layer-norm", "::mlir::ModuleOp"> {
+  let summary = "Recognize LayerNorm subgraphs as LayerNormalization";
+  let description = [{
+    Rewrites the last-axis layer norm of torch < 1.13 exports,
+    d = x - ReduceMean(x); d / Sqrt(ReduceMean(Pow(d, 2)) + eps) * gamma
+    (+ beta), with 1-D gamma and beta, into
+    LayerNormalization(x, gamma, beta) {axis = -1, epsilon = eps}.
+  }];
+  let dependentDialects = ["::kiln::onnx::ONNXDialect"];
+}
+
 #endif // KILN_LOWERING_PASSES_TD

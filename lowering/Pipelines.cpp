@@ -39,12 +39,49 @@ void buildOnnxImportPipeline(OpPassManager &pm) {
   buildOnnxImportPipeline(pm, OnnxImportPipelineOptions());
 }
 
+void buildOnnxOptimizationPipeline(
+    OpPassManager &pm, const OnnxOptimizationPipelineOptions &options) {
+  // Composite ops first, while their subgraphs are intact: one
+  // LayerNormalization/Gelu is one fused loop nest instead of 5-9 passes
+  // over the tensor.
+  if (options.recognize) {
+    pm.addPass(createOnnxRecognizeLayerNorm());
+    pm.addPass(createOnnxRecognizeGelu());
+  }
+  // Per-channel affine maps after a Conv cost nothing once folded into its
+  // weights; linear layers' bias Adds become the Gemm's C operand.
+  if (options.fuse) {
+    pm.addPass(createOnnxFuseConvAffine());
+    OnnxFuseMatMulAddOptions matmul;
+    matmul.nd = options.matmulNd;
+    pm.addPass(createOnnxFuseMatMulAdd(matmul));
+  }
+  // Transposes and Reshapes that cancel or compose (including those the
+  // Gemm flattening just introduced) are copies the lowering need not make.
+  if (options.layout)
+    pm.addPass(createOnnxSimplifyLayout());
+  // Drop the constants and shape ops the rewrites left unused, and merge
+  // the duplicate shape constants they created.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildOnnxOptimizationPipeline(OpPassManager &pm) {
+  buildOnnxOptimizationPipeline(pm, OnnxOptimizationPipelineOptions());
+}
+
 void registerKilnPipelines() {
   PassPipelineRegistration<OnnxImportPipelineOptions>(
       "kiln-onnx-import",
       "Cleans up an imported ONNX model: shape inference, canonicalize, CSE",
       [](OpPassManager &pm, const OnnxImportPipelineOptions &options) {
         buildOnnxImportPipeline(pm, options);
+      });
+  PassPipelineRegistration<OnnxOptimizationPipelineOptions>(
+      "kiln-onnx-optimize",
+      "Graph-level optimizations on the onnx dialect (run at -O1 and above)",
+      [](OpPassManager &pm, const OnnxOptimizationPipelineOptions &options) {
+        buildOnnxOptimizationPipeline(pm, options);
       });
 }
 

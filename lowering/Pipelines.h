@@ -31,6 +31,32 @@ void buildOnnxImportPipeline(mlir::OpPassManager &pm,
                              const OnnxImportPipelineOptions &options);
 void buildOnnxImportPipeline(mlir::OpPassManager &pm);
 
+/// Options of the graph-optimization pipeline (`kiln-onnx-optimize`).
+struct OnnxOptimizationPipelineOptions
+    : public mlir::PassPipelineOptions<OnnxOptimizationPipelineOptions> {
+  Option<bool> fuse{*this, "fuse",
+                    llvm::cl::desc("Fold Conv+BN/Mul/Add and MatMul+Add"),
+                    llvm::cl::init(true)};
+  Option<bool> matmulNd{
+      *this, "matmul-nd",
+      llvm::cl::desc("Rewrite N-D MatMul+Add into flattened Gemms"),
+      llvm::cl::init(true)};
+  Option<bool> recognize{
+      *this, "recognize",
+      llvm::cl::desc("Recognize LayerNormalization and GELU subgraphs"),
+      llvm::cl::init(true)};
+  Option<bool> layout{
+      *this, "layout",
+      llvm::cl::desc("Eliminate redundant Transposes and Reshapes"),
+      llvm::cl::init(true)};
+};
+
+/// Graph-level optimizations on the onnx dialect, run after
+/// `kiln-onnx-import` at -O1 and above.
+void buildOnnxOptimizationPipeline(
+    mlir::OpPassManager &pm, const OnnxOptimizationPipelineOptions &options);
+void buildOnnxOptimizationPipeline(mlir::OpPassManager &pm);
+
 /// Registers kiln's pipelines (`kiln-onnx-import`, ...) with the pass
 /// registry used by kiln-opt.
 void registerKilnPipelines();

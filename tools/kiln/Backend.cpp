@@ -178,7 +178,7 @@ DialectRegistry CompilerSession::makeRegistry() {
 FailureOr<OwningOpRef<ModuleOp>>
 CompilerSession::loadModel(const std::string &modelPath,
                            const llvm::StringMap<int64_t> &dims,
-                           bool runImportPipeline) {
+                           bool runImportPipeline, unsigned optLevel) {
   auto model = kiln::readModelFile(context, modelPath);
   if (failed(model))
     return failure();
@@ -194,6 +194,10 @@ CompilerSession::loadModel(const std::string &modelPath,
   if (runImportPipeline) {
     PassManager pm(&context);
     kiln::buildOnnxImportPipeline(pm);
+    // Graph-level optimizations (fusion, recognition) from -O1 on, before
+    // --emit onnx-mlir prints the module.
+    if (optLevel >= 1)
+      kiln::buildOnnxOptimizationPipeline(pm);
     if (failed(pm.run(**module)) || handler.hadError())
       return failure();
   }
@@ -207,7 +211,8 @@ int CompilerSession::finish(int status) const {
 int compileModelFile(const std::string &modelPath, const BackendOptions &opts,
                      const llvm::StringMap<int64_t> &dims) {
   CompilerSession session(opts.verbose);
-  auto module = session.loadModel(modelPath, dims);
+  auto module = session.loadModel(modelPath, dims, /*runImportPipeline=*/true,
+                                  opts.optLevel);
   if (failed(module))
     return 1;
   return session.finish(compileBackend(**module, opts));

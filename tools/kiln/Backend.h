@@ -41,10 +41,11 @@ public:
   explicit CompilerSession(bool verbose);
 
   /// Reads and imports MODEL, verifies it and, unless told otherwise, runs
-  /// the import pipeline (shape inference, folding). Errors are printed.
+  /// the import pipeline (shape inference, folding) and, at `optLevel` 1
+  /// and above, the graph optimizations. Errors are printed.
   mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
   loadModel(const std::string &modelPath, const llvm::StringMap<int64_t> &dims,
-            bool runImportPipeline = true);
+            bool runImportPipeline = true, unsigned optLevel = 0);
 
   /// `status`, or 1 when any error was reported.
   int finish(int status) const;

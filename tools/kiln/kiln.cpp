@@ -170,7 +170,8 @@ int runCompile(llvm::ArrayRef<std::string> args) {
 
   kiln::driver::CompilerSession session(opts.verbose);
   auto module = session.loadModel(opts.model, opts.dims,
-                                  /*runImportPipeline=*/!opts.importOnly);
+                                  /*runImportPipeline=*/!opts.importOnly,
+                                  opts.optLevel);
   if (failed(module))
     return 1;
 

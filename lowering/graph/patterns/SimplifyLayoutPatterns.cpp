@@ -1,0 +1,129 @@
+//===- SimplifyLayoutPatterns.cpp - Transpose/Reshape elimination ---------===//
+//
+// Transpose(Transpose(x, p), q) is one Transpose(x, p∘q), dropped when the
+// composition is the identity; a Transpose with the identity perm is its
+// input. Reshape(Reshape(x)) is one Reshape of x; a Reshape (or Flatten,
+// Squeeze, Unsqueeze) to the static type its input already has is its input.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowering/graph/patterns/GraphPatterns.h"
+
+#include "dialect/OnnxDialect.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// The perm of `op` (reversed dims when absent), if its input is ranked.
+std::optional<SmallVector<int64_t>> getPerm(onnx::TransposeOp op) {
+  auto type = dyn_cast<RankedTensorType>(op.getData().getType());
+  if (!type)
+    return std::nullopt;
+  SmallVector<int64_t> perm;
+  if (std::optional<ArrayAttr> attr = op.getPerm()) {
+    for (Attribute a : *attr)
+      perm.push_back(cast<IntegerAttr>(a).getInt());
+  } else {
+    for (int64_t i = type.getRank() - 1; i >= 0; --i)
+      perm.push_back(i);
+  }
+  if (static_cast<int64_t>(perm.size()) != type.getRank())
+    return std::nullopt;
+  return perm;
+}
+
+bool isIdentity(ArrayRef<int64_t> perm) {
+  for (auto [i, p] : llvm::enumerate(perm))
+    if (p != static_cast<int64_t>(i))
+      return false;
+  return true;
+}
+
+struct FoldTransposes : OpRewritePattern<onnx::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(onnx::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<int64_t>> perm = getPerm(op);
+    if (!perm)
+      return rewriter.notifyMatchFailure(op, "unranked input");
+    if (isIdentity(*perm) && op.getData().getType() == op.getType()) {
+      rewriter.replaceOp(op, op.getData());
+      return success();
+    }
+    auto inner = op.getData().getDefiningOp<onnx::TransposeOp>();
+    if (!inner)
+      return rewriter.notifyMatchFailure(op, "not a transpose of a transpose");
+    std::optional<SmallVector<int64_t>> innerPerm = getPerm(inner);
+    if (!innerPerm || innerPerm->size() != perm->size())
+      return rewriter.notifyMatchFailure(op, "unranked inner input");
+    // out[i] = mid[perm[i]] = in[innerPerm[perm[i]]].
+    SmallVector<int64_t> composed;
+    for (int64_t p : *perm) {
+      if (p < 0 || p >= static_cast<int64_t>(perm->size()))
+        return rewriter.notifyMatchFailure(op, "perm out of range");
+      composed.push_back((*innerPerm)[p]);
+    }
+    if (isIdentity(composed) && inner.getData().getType() == op.getType()) {
+      rewriter.replaceOp(op, inner.getData());
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<onnx::TransposeOp>(
+        op, op.getType(), inner.getData(),
+        rewriter.getI64ArrayAttr(composed));
+    return success();
+  }
+};
+
+/// Shape-only ops whose result type equals their static input type.
+template <typename OpTy> struct DropIdentityReshape : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    Value input = op->getOperand(0);
+    auto type = dyn_cast<RankedTensorType>(input.getType());
+    if (!type || !type.hasStaticShape() || type != op->getResult(0).getType())
+      return rewriter.notifyMatchFailure(op, "changes the type");
+    rewriter.replaceOp(op, input);
+    return success();
+  }
+};
+
+/// Reshape of a shape-only op (Reshape, Flatten, Squeeze, Unsqueeze): one
+/// Reshape of the original input to the static result shape.
+struct FoldReshapes : OpRewritePattern<onnx::ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(onnx::ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    Operation *inner = op.getData().getDefiningOp();
+    if (!inner || !isa<onnx::ReshapeOp, onnx::FlattenOp, onnx::SqueezeOp,
+                       onnx::UnsqueezeOp>(inner))
+      return rewriter.notifyMatchFailure(op, "input is not a reshape");
+    auto out = dyn_cast<RankedTensorType>(op.getType());
+    auto in = dyn_cast<RankedTensorType>(inner->getOperand(0).getType());
+    if (!out || !out.hasStaticShape() || !in || !in.hasStaticShape() ||
+        llvm::is_contained(out.getShape(), 0))
+      return rewriter.notifyMatchFailure(op, "not static or empty");
+    Value shape =
+        graph::makeI64Constant(rewriter, op.getLoc(), out.getShape());
+    rewriter.replaceOpWithNewOp<onnx::ReshapeOp>(op, out,
+                                                 inner->getOperand(0), shape);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateSimplifyLayoutPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<FoldTransposes, FoldReshapes, DropIdentityReshape<onnx::ReshapeOp>,
+               DropIdentityReshape<onnx::FlattenOp>,
+               DropIdentityReshape<onnx::SqueezeOp>,
+               DropIdentityReshape<onnx::UnsqueezeOp>>(ctx);
+}
+
+} // namespace kiln
