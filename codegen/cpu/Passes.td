@@ -61,4 +61,29 @@ def KilnCpuLowerStridedCopies : Pass<"kiln-cpu-lower-strided-copies"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def KilnCpuInterchangeForVectorization
+    : Pass<"kiln-cpu-interchange-for-vectorization"> {
+  let summary = "Reorder linalg loops so the innermost one is parallel and "
+                "unit-stride";
+  let description = [{
+    Linalg ops with reduction loops (matmul, batch_matmul, convolutions,
+    pooling, contraction generics) lower to loop nests in iterator order,
+    so the innermost loop of a matmul is the reduction over K: a scalar
+    dependence chain LLVM cannot vectorize without reassociation. This pass
+    generalizes such ops and interchanges their loops to
+    [parallel loops, reduction loops, vector loop], where the vector loop is
+    the parallel loop that indexes the innermost (contiguous) dimension of
+    the output. LLVM's loop vectorizer then turns that loop into SIMD FMAs at
+    the target's vector width (`--mcpu`), with the summation order of every
+    output element unchanged. Ops whose output's innermost dimension is not
+    a parallel loop, or of at most `minVectorTrip` static elements, stay as
+    they are.
+  }];
+  let options = [
+    Option<"minVectorTrip", "min-vector-trip", "int64_t", /*default=*/"3",
+           "Leave ops whose vector loop has a static trip count <= this">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // KILN_CODEGEN_CPU_PASSES_TD

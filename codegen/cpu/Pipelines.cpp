@@ -27,7 +27,10 @@ void buildCpuLinalgToLoopsPipeline(OpPassManager &pm) {
   // Copies into/out of subviews would become calls to MLIR's runner library;
   // make them linalg so they become loops like everything else.
   funcPm.addPass(createKilnCpuLowerStridedCopies());
-  // Plain loop nests, one per linalg op (tiling/vectorization replaces this).
+  // Matmuls, convolutions and pooling iterate a unit-stride parallel loop
+  // innermost, which LLVM's loop vectorizer turns into SIMD FMAs.
+  funcPm.addPass(createKilnCpuInterchangeForVectorization());
+  // Plain loop nests, one per linalg op.
   funcPm.addPass(createConvertLinalgToLoopsPass());
   funcPm.addPass(createCanonicalizerPass());
 }

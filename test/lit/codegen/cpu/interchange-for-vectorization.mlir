@@ -1,0 +1,59 @@
+// RUN: kiln-opt %s -split-input-file -kiln-cpu-interchange-for-vectorization | FileCheck %s
+
+// Tests that a matmul iterates (i, k, j): the output's unit-stride loop j
+// innermost, after the reduction k.
+
+// CHECK-DAG: #[[A:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[B:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[C:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @matmul
+// CHECK: linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], iterator_types = ["parallel", "reduction", "parallel"]}
+func.func @matmul(%a: memref<8x16xf32>, %b: memref<16x32xf32>,
+                  %c: memref<8x32xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x16xf32>, memref<16x32xf32>)
+                outs(%c : memref<8x32xf32>)
+  return
+}
+
+// -----
+
+// Tests that an NCHW convolution iterates (n, f, oh, c, kh, kw, ow).
+
+// CHECK-LABEL: func.func @conv
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]
+func.func @conv(%in: memref<1x3x10x10xf32>, %w: memref<4x3x3x3xf32>,
+                %out: memref<1x4x8x8xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
+                            strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x3x10x10xf32>, memref<4x3x3x3xf32>)
+    outs(%out : memref<1x4x8x8xf32>)
+  return
+}
+
+// -----
+
+// Tests that elementwise ops, reductions over the innermost dimension and
+// ops with a short innermost loop keep their loop order.
+
+// CHECK-LABEL: func.func @unchanged
+// CHECK: linalg.add
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "reduction"]
+// CHECK: linalg.matmul
+func.func @unchanged(%a: memref<4x8xf32>, %b: memref<4xf32>,
+                     %c: memref<4x2xf32>, %d: memref<8x2xf32>) {
+  linalg.add ins(%a, %a : memref<4x8xf32>, memref<4x8xf32>)
+             outs(%a : memref<4x8xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                                   affine_map<(i, j) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<4x8xf32>) outs(%b : memref<4xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %x, %acc : f32
+    linalg.yield %s : f32
+  }
+  linalg.matmul ins(%a, %d : memref<4x8xf32>, memref<8x2xf32>)
+                outs(%c : memref<4x2xf32>)
+  return
+}
