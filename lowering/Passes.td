@@ -193,4 +193,20 @@ def OnnxRecognizeLayerNorm : Pass<"onnx-recognize-layer-norm", "::mlir::ModuleOp
   let dependentDialects = ["::kiln::onnx::ONNXDialect"];
 }
 
+def OnnxFoldConstants : Pass<"onnx-fold-constants", "::mlir::ModuleOp"> {
+  let summary = "Evaluate onnx ops whose operands are constants";
+  let description = [{
+    Replaces by constants: Add/Sub/Mul/Div on f32/i64/i32 constants (numpy
+    broadcasting; integer division by zero is left alone), Neg/Sqrt on f32,
+    Cast among f32/i64/i32, Transpose of any byte-sized constant,
+    Reshape/Squeeze/Unsqueeze/Flatten/Identity of a constant with a static
+    result type, Shape of a statically shaped tensor, Concat of constants,
+    and rank-1 Gather/Slice (the shape subgraphs of torch exports). Results
+    of more than 64 elements become new resource blobs (a transposed weight
+    never turns into a dense attr); results of more than 2^24 elements are
+    not folded.
+  }];
+  let dependentDialects = ["::kiln::onnx::ONNXDialect"];
+}
+
 #endif // KILN_LOWERING_PASSES_TD

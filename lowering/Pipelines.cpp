@@ -41,6 +41,11 @@ void buildOnnxImportPipeline(OpPassManager &pm) {
 
 void buildOnnxOptimizationPipeline(
     OpPassManager &pm, const OnnxOptimizationPipelineOptions &options) {
+  // Evaluate what is computable now (shape subgraphs shape inference could
+  // not fold, transposed or reshaped weights) so the matchers below see
+  // constants where the model has them.
+  if (options.foldConstants)
+    pm.addPass(createOnnxFoldConstants());
   // Composite ops first, while their subgraphs are intact: one
   // LayerNormalization/Gelu is one fused loop nest instead of 5-9 passes
   // over the tensor.

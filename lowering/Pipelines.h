@@ -34,6 +34,9 @@ void buildOnnxImportPipeline(mlir::OpPassManager &pm);
 /// Options of the graph-optimization pipeline (`kiln-onnx-optimize`).
 struct OnnxOptimizationPipelineOptions
     : public mlir::PassPipelineOptions<OnnxOptimizationPipelineOptions> {
+  Option<bool> foldConstants{
+      *this, "fold-constants",
+      llvm::cl::desc("Evaluate onnx ops on constants"), llvm::cl::init(true)};
   Option<bool> fuse{*this, "fuse",
                     llvm::cl::desc("Fold Conv+BN/Mul/Add and MatMul+Add"),
                     llvm::cl::init(true)};
