@@ -276,6 +276,11 @@ LogicalResult ModelImporter::importMainGraph(const pb::GraphProto &graph,
       failed(importGraphNodes(graph)))
     return failure();
 
+  // A model without outputs computes nothing a caller could read.
+  if (graph.output().empty()) {
+    emitError(fileLoc) << "the main graph has no outputs";
+    return failure();
+  }
   SmallVector<Value> results;
   for (const pb::ValueInfoProto &output : graph.output()) {
     Value value = lookup(output.name());

@@ -10,6 +10,9 @@
 #include "frontend/ImporterImpl.h"
 
 #include "dialect/OnnxDialect.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
 
 using namespace mlir;
 
@@ -68,6 +71,19 @@ FailureOr<Type> ModelImporter::convertType(const pb::TypeProto &type,
       } else {
         shape.push_back(ShapedType::kDynamic);
         symbols.emplace_back();
+      }
+    }
+    // Sizes are int64 byte counts everywhere downstream: a static shape
+    // whose byte size overflows int64 can never be allocated or indexed.
+    int64_t bytes = elementType.isIntOrFloat()
+                        ? std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8)
+                        : 8;
+    for (int64_t d : shape) {
+      if (d == ShapedType::kDynamic)
+        continue;
+      if (llvm::MulOverflow(bytes, d, bytes)) {
+        emitError(loc) << "tensor type has more than 2^63 bytes";
+        return failure();
       }
     }
     return makeTensorType(shape, symbols, elementType);
