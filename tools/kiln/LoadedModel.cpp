@@ -19,6 +19,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cstring>
 #include <dlfcn.h>
 
@@ -38,15 +39,78 @@ kiln_tensor HostTensor::view() {
                      static_cast<int32_t>(shape.size()), dtype};
 }
 
+namespace {
+
+/// A minifloat with `e` exponent and `m` mantissa bits to double. `fnuz`:
+/// no negative zero, 0x80 is NaN, bias + 1; `fn`: no infinities, all-ones
+/// exponent and mantissa is NaN.
+double minifloat(uint32_t bits, int e, int m, bool fn, bool fnuz) {
+  uint32_t sign = bits >> (e + m), exp = (bits >> m) & ((1u << e) - 1),
+           man = bits & ((1u << m) - 1);
+  int bias = (1 << (e - 1)) - 1 + (fnuz ? 1 : 0);
+  if (fnuz && bits == (1u << (e + m)))
+    return NAN;
+  if (!fn && !fnuz && exp == (1u << e) - 1)
+    return man ? NAN : (sign ? -INFINITY : INFINITY);
+  if (fn && exp == (1u << e) - 1 && man == (1u << m) - 1)
+    return NAN;
+  double v = exp ? std::ldexp(1.0 + std::ldexp(double(man), -m), int(exp) - bias)
+                 : std::ldexp(double(man), 1 - bias - m);
+  return sign ? -v : v;
+}
+
+} // namespace
+
+size_t hostElemSize(int32_t dtype) {
+  if (size_t size = kiln_rt_dtype_size(dtype))
+    return size;
+  // uint4, int4, float4e2m1, float8e8m0, uint2, int2: one byte per element
+  // in memory (the sub-byte ones unpacked), as the generated code stores them.
+  return dtype >= 21 && dtype <= 26 ? 1 : 0;
+}
+
+int64_t HostTensor::numComponents() const {
+  return numElements() * (dtype == 14 || dtype == 15 ? 2 : 1);
+}
+
 double HostTensor::at(int64_t i) const {
   const char *p = bytes.data();
+  auto load = [&](auto v, size_t size) {
+    std::memcpy(&v, p + size * i, size);
+    return v;
+  };
   switch (dtype) {
-  case 1: { float v; std::memcpy(&v, p + 4 * i, 4); return v; }
-  case 11: { double v; std::memcpy(&v, p + 8 * i, 8); return v; }
-  case 7: { int64_t v; std::memcpy(&v, p + 8 * i, 8); return double(v); }
-  case 6: { int32_t v; std::memcpy(&v, p + 4 * i, 4); return v; }
-  case 3: return static_cast<int8_t>(p[i]);
-  case 2: case 9: return static_cast<uint8_t>(p[i]);
+  case 1: case 14: return load(float(), 4);
+  case 11: case 15: return load(double(), 8);
+  case 7: return double(load(int64_t(), 8));
+  case 13: return double(load(uint64_t(), 8));
+  case 6: return load(int32_t(), 4);
+  case 12: return load(uint32_t(), 4);
+  case 5: return load(int16_t(), 2);
+  case 4: return load(uint16_t(), 2);
+  case 3: case 22: case 26: return static_cast<int8_t>(p[i]);
+  case 2: case 9: case 21: case 25: return static_cast<uint8_t>(p[i]);
+  case 10: return minifloat(load(uint16_t(), 2), 5, 10, false, false);
+  case 16: {
+    uint32_t bits = uint32_t(load(uint16_t(), 2)) << 16;
+    float v;
+    std::memcpy(&v, &bits, 4);
+    return v;
+  }
+  case 17: return minifloat(uint8_t(p[i]), 4, 3, true, false);
+  case 18: return minifloat(uint8_t(p[i]), 4, 3, false, true);
+  case 19: return minifloat(uint8_t(p[i]), 5, 2, false, false);
+  case 20: return minifloat(uint8_t(p[i]), 5, 2, false, true);
+  case 23: { // float4e2m1: no infinities or NaN
+    uint8_t b = uint8_t(p[i]);
+    double v = (b & 6) ? std::ldexp(1.0 + (b & 1) / 2.0, ((b >> 1) & 3) - 1)
+                       : (b & 1) / 2.0;
+    return (b & 8) ? -v : v;
+  }
+  case 24: { // float8e8m0: a biased power of two, 0xff NaN
+    uint8_t b = uint8_t(p[i]);
+    return b == 0xff ? NAN : std::ldexp(1.0, int(b) - 127);
+  }
   default: return 0;
   }
 }
@@ -164,7 +228,7 @@ Error LoadedModel::run(void *s, std::vector<HostTensor> &inputs,
     }
     if (!dynamic) {
       buffers[o].resize(std::max<int64_t>(count, 1) *
-                        kiln_rt_dtype_size(outDtype(o)));
+                        hostElemSize(outDtype(o)));
       out[o].data = buffers[o].data();
     }
   }
@@ -176,7 +240,7 @@ Error LoadedModel::run(void *s, std::vector<HostTensor> &inputs,
     t.name = outputName(o);
     t.dtype = out[o].dtype;
     t.shape.assign(out[o].shape, out[o].shape + out[o].rank);
-    size_t bytes = t.numElements() * kiln_rt_dtype_size(t.dtype);
+    size_t bytes = t.numElements() * hostElemSize(t.dtype);
     const char *p = static_cast<const char *>(out[o].data);
     t.bytes.assign(p, p + bytes);
     outputs.push_back(std::move(t));
@@ -198,7 +262,7 @@ Expected<HostTensor> fromProto(const std::string &path, StringRef bytes) {
       return createStringError("'" + path + "' has a bad dim");
     t.shape.push_back(d);
   }
-  size_t elem = kiln_rt_dtype_size(t.dtype);
+  size_t elem = hostElemSize(t.dtype);
   if (!elem)
     return createStringError("'" + path + "' has unsupported data type " +
                              Twine(t.dtype));
@@ -216,8 +280,37 @@ Expected<HostTensor> fromProto(const std::string &path, StringRef bytes) {
       for (double v : proto.double_data()) append(&v, 8);
     else if (t.dtype == 7)
       for (int64_t v : proto.int64_data()) append(&v, 8);
+    else if (t.dtype == 14)
+      for (float v : proto.float_data()) append(&v, 4);
+    else if (t.dtype == 15)
+      for (double v : proto.double_data()) append(&v, 8);
+    else if (t.dtype == 12 || t.dtype == 13)
+      for (uint64_t v : proto.uint64_data()) append(&v, elem);
     else
       for (int32_t v : proto.int32_data()) append(&v, elem); // little endian
+  }
+  // 4- and 2-bit types are packed (first element in the low bits, raw_data
+  // or one byte per int32_data entry); unpack to a byte each, sign-extended.
+  int bits = (t.dtype == 21 || t.dtype == 22 || t.dtype == 23) ? 4
+             : (t.dtype == 25 || t.dtype == 26)                 ? 2
+                                                                : 8;
+  if (bits < 8) {
+    size_t n = static_cast<size_t>(t.numElements()), perByte = 8 / bits;
+    if (t.bytes.size() != (n + perByte - 1) / perByte)
+      return createStringError("'" + path + "' holds " +
+                               Twine(t.bytes.size()) + " bytes of " +
+                               Twine(bits) + "-bit data for " + Twine(n) +
+                               " elements");
+    std::vector<char> unpacked(n);
+    bool isSigned = t.dtype == 22 || t.dtype == 26;
+    for (size_t k = 0; k < n; ++k) {
+      unsigned v = (uint8_t(t.bytes[k / perByte]) >> ((k % perByte) * bits)) &
+                   ((1u << bits) - 1);
+      if (isSigned && (v >> (bits - 1)))
+        v |= ~0u << bits;
+      unpacked[k] = static_cast<char>(v);
+    }
+    t.bytes = std::move(unpacked);
   }
   if (t.bytes.size() != bytesNeeded)
     return createStringError("'" + path + "' holds " + Twine(t.bytes.size()) +
@@ -276,7 +369,7 @@ Expected<HostTensor> fromNpy(const std::string &path, StringRef bytes) {
       return createStringError("'" + path + "' has a bad shape");
     t.shape.push_back(d);
   }
-  size_t need = t.numElements() * kiln_rt_dtype_size(t.dtype);
+  size_t need = t.numElements() * hostElemSize(t.dtype);
   StringRef data = bytes.drop_front(start + headerLen);
   if (data.size() != need)
     return createStringError("'" + path + "' holds " + Twine(data.size()) +

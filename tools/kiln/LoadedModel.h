@@ -21,6 +21,10 @@
 
 namespace kiln::driver {
 
+/// Bytes per element of a host tensor: kiln_rt_dtype_size, or 1 for the
+/// sub-byte and 8-bit types the runtime does not size (unpacked in memory).
+size_t hostElemSize(int32_t dtype);
+
 /// A dense host tensor.
 struct HostTensor {
   std::string name;
@@ -30,7 +34,10 @@ struct HostTensor {
 
   int64_t numElements() const;
   kiln_tensor view();
-  /// Element i converted to double (for comparisons).
+  /// Scalar components: elements, twice that for complex types.
+  int64_t numComponents() const;
+  /// Component i converted to double (for comparisons); complex numbers are
+  /// (real, imaginary) pairs.
   double at(int64_t i) const;
 };
 

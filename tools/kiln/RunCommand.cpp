@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 using namespace llvm;
@@ -147,6 +148,50 @@ Expected<std::vector<HostTensor>> loadInputs(LoadedModel &m,
   return inputs;
 }
 
+struct Comparison {
+  double maxAbs = 0, maxRel = 0;
+  int64_t mismatches = 0;
+};
+
+/// Compares two tensors of one dtype and shape. Integer types must match
+/// exactly, bools as truth values; floating-point components match when equal
+/// (infinities included), both NaN, or |got - want| <= atol + rtol * |want|.
+Comparison compare(const HostTensor &got, const HostTensor &want, double rtol,
+                   double atol) {
+  Comparison c;
+  int32_t dt = got.dtype;
+  bool integral = dt == 2 || dt == 3 || dt == 4 || dt == 5 || dt == 6 ||
+                  dt == 7 || dt == 12 || dt == 13 || dt == 21 || dt == 22 ||
+                  dt == 25 || dt == 26;
+  size_t elem = hostElemSize(dt);
+  for (int64_t i = 0; i < got.numComponents(); ++i) {
+    double a = got.at(i), b = want.at(i), diff;
+    bool match;
+    if (integral) {
+      match = std::memcmp(got.bytes.data() + i * elem,
+                          want.bytes.data() + i * elem, elem) == 0;
+      diff = match ? 0 : std::fabs(a - b);
+    } else if (dt == 9) {
+      match = (a != 0) == (b != 0);
+      diff = match ? 0 : 1;
+    } else if (std::isnan(a) || std::isnan(b)) {
+      match = std::isnan(a) && std::isnan(b);
+      diff = match ? 0 : INFINITY;
+    } else if (a == b) {
+      match = true;
+      diff = 0;
+    } else {
+      diff = std::fabs(a - b);
+      match = diff <= atol + rtol * std::fabs(b);
+    }
+    c.maxAbs = std::max(c.maxAbs, diff);
+    if (b != 0 && !std::isnan(b))
+      c.maxRel = std::max(c.maxRel, diff / std::fabs(b));
+    c.mismatches += !match;
+  }
+  return c;
+}
+
 } // namespace
 
 int runCommand(ArrayRef<std::string> args) {
@@ -197,23 +242,21 @@ int runCommand(ArrayRef<std::string> args) {
       ok = false;
       continue;
     }
-    double maxAbs = 0, maxRel = 0;
-    bool match = true;
-    for (int64_t i = 0; i < got.numElements(); ++i) {
-      double a = got.at(i), b = want->at(i), diff = std::fabs(a - b);
-      if (std::isnan(a) != std::isnan(b))
-        diff = INFINITY;
-      else if (std::isnan(a))
-        diff = 0;
-      maxAbs = std::max(maxAbs, diff);
-      if (b != 0)
-        maxRel = std::max(maxRel, diff / std::fabs(b));
-      if (!(diff <= o.atol + o.rtol * std::fabs(b)))
-        match = false;
+    if (want->dtype != got.dtype) {
+      outs() << "output " << o_ << " '" << got.name << "': dtype mismatch (got "
+             << got.dtype << ", want " << want->dtype << ")\n";
+      ok = false;
+      continue;
     }
+    Comparison c = compare(got, *want, o.rtol, o.atol);
+    bool match = c.mismatches == 0;
     outs() << "output " << o_ << " '" << got.name << "': max abs err "
-           << format("%.3g", maxAbs) << ", max rel err "
-           << format("%.3g", maxRel) << (match ? ": ok" : ": MISMATCH") << "\n";
+           << format("%.3g", c.maxAbs) << ", max rel err "
+           << format("%.3g", c.maxRel);
+    if (!match)
+      outs() << ", " << c.mismatches << " of " << got.numComponents()
+             << " differ";
+    outs() << (match ? ": ok" : ": MISMATCH") << "\n";
     ok &= match;
   }
   return ok ? 0 : 1;
