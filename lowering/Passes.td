@@ -166,7 +166,10 @@ def OnnxSimplifyLayout : Pass<"onnx-simplify-layout", "::mlir::ModuleOp"> {
     composition is the identity; Transposes with the identity perm are
     dropped. A Reshape of a Reshape/Flatten/Squeeze/Unsqueeze with static
     types becomes one Reshape of the original input; a shape-only op whose
-    static result type equals its input type is dropped.
+    static result type equals its input type is dropped. A unary
+    elementwise op (Gelu, Relu, Sigmoid, Tanh, Erf) on a single-use Reshape,
+    whose users are all Reshapes, is moved before that Reshape so the
+    Reshapes meet and fold.
   }];
   let dependentDialects = ["::kiln::onnx::ONNXDialect"];
 }

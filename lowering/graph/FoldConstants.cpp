@@ -1,4 +1,4 @@
-//===- FoldConstants.cpp - The onnx-fold-constants pass ----------------===//
+//===- FoldConstants.cpp - The onnx-fold-constants pass -------------------===//
 //
 // Evaluates onnx ops whose operands are constants (see FoldConstantPatterns).
 // The patterns are in patterns/FoldConstantPatterns.cpp.

@@ -1,7 +1,8 @@
-//===- FuseConvAffine.cpp - The onnx-fuse-conv-affine pass --------------===//
+//===- FuseConvAffine.cpp - The onnx-fuse-conv-affine pass ----------------===//
 //
-// Folds a BatchNormalization (inference), or a Mul/Add by a per-channel constant, that follows a Conv with constant weights into the Conv's weights and bias.
-// The patterns are in patterns/FuseConvAffinePatterns.cpp.
+// Folds a BatchNormalization (inference), or a Mul/Add by a per-channel
+// constant, that follows a Conv with constant weights into the Conv's weights
+// and bias. The patterns are in patterns/FuseConvAffinePatterns.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,7 +24,8 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-struct OnnxFuseConvAffinePass : impl::OnnxFuseConvAffineBase<OnnxFuseConvAffinePass> {
+struct OnnxFuseConvAffinePass
+    : impl::OnnxFuseConvAffineBase<OnnxFuseConvAffinePass> {
   using Base::Base;
 
   void runOnOperation() override {

@@ -1,7 +1,8 @@
-//===- FuseMatMulAdd.cpp - The onnx-fuse-matmul-add pass ----------------===//
+//===- FuseMatMulAdd.cpp - The onnx-fuse-matmul-add pass ------------------===//
 //
-// Rewrites MatMul followed by a bias Add into a Gemm with C; N-D x 2-D operands (linear layers on [batch, seq, hidden]) are flattened around the Gemm when `nd` is set.
-// The patterns are in patterns/FuseMatMulAddPatterns.cpp.
+// Rewrites MatMul followed by a bias Add into a Gemm with C; N-D x 2-D operands
+// (linear layers on [batch, seq, hidden]) are flattened around the Gemm when
+// `nd` is set. The patterns are in patterns/FuseMatMulAddPatterns.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,7 +24,8 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-struct OnnxFuseMatMulAddPass : impl::OnnxFuseMatMulAddBase<OnnxFuseMatMulAddPass> {
+struct OnnxFuseMatMulAddPass
+    : impl::OnnxFuseMatMulAddBase<OnnxFuseMatMulAddPass> {
   using Base::Base;
 
   void runOnOperation() override {

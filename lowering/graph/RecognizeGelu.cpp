@@ -1,4 +1,4 @@
-//===- RecognizeGelu.cpp - The onnx-recognize-gelu pass -----------------===//
+//===- RecognizeGelu.cpp - The onnx-recognize-gelu pass -------------------===//
 //
 // Rewrites the erf and tanh forms of GELU that torch exports into onnx.Gelu.
 // The patterns are in patterns/RecognizeGeluPatterns.cpp.
@@ -23,7 +23,8 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-struct OnnxRecognizeGeluPass : impl::OnnxRecognizeGeluBase<OnnxRecognizeGeluPass> {
+struct OnnxRecognizeGeluPass
+    : impl::OnnxRecognizeGeluBase<OnnxRecognizeGeluPass> {
   using Base::Base;
 
   void runOnOperation() override {

@@ -1,7 +1,8 @@
-//===- RecognizeLayerNorm.cpp - The onnx-recognize-layer-norm pass ------===//
+//===- RecognizeLayerNorm.cpp - The onnx-recognize-layer-norm pass --------===//
 //
-// Rewrites the ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add chain of torch < 1.13 exports into LayerNormalization.
-// The patterns are in patterns/RecognizeLayerNormPatterns.cpp.
+// Rewrites the ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add chain of
+// torch < 1.13 exports into LayerNormalization. The patterns are in
+// patterns/RecognizeLayerNormPatterns.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,7 +24,8 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-struct OnnxRecognizeLayerNormPass : impl::OnnxRecognizeLayerNormBase<OnnxRecognizeLayerNormPass> {
+struct OnnxRecognizeLayerNormPass
+    : impl::OnnxRecognizeLayerNormBase<OnnxRecognizeLayerNormPass> {
   using Base::Base;
 
   void runOnOperation() override {

@@ -1,7 +1,8 @@
-//===- SimplifyLayout.cpp - The onnx-simplify-layout pass ---------------===//
+//===- SimplifyLayout.cpp - The onnx-simplify-layout pass -----------------===//
 //
-// Composes Transpose∘Transpose and Reshape∘Reshape chains and drops identity Transposes and Reshapes.
-// The patterns are in patterns/SimplifyLayoutPatterns.cpp.
+// Composes Transpose∘Transpose and Reshape∘Reshape chains and drops identity
+// Transposes and Reshapes. The patterns are in
+// patterns/SimplifyLayoutPatterns.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,7 +24,8 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-struct OnnxSimplifyLayoutPass : impl::OnnxSimplifyLayoutBase<OnnxSimplifyLayoutPass> {
+struct OnnxSimplifyLayoutPass
+    : impl::OnnxSimplifyLayoutBase<OnnxSimplifyLayoutPass> {
   using Base::Base;
 
   void runOnOperation() override {

@@ -101,16 +101,19 @@ std::vector<char> broadcastBinary(const ConstTensor &a, const ConstTensor &b,
   return result;
 }
 
-template <typename OpTy, char kind>
-struct FoldBinary : OpRewritePattern<OpTy> {
+template <typename OpTy, char kind> struct FoldBinary : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
 
   template <typename T> static T apply(T x, T y) {
     switch (kind) {
-    case '+': return x + y;
-    case '-': return x - y;
-    case '*': return x * y;
-    default: return x / y;
+    case '+':
+      return x + y;
+    case '-':
+      return x - y;
+    case '*':
+      return x * y;
+    default:
+      return x / y;
     }
   }
 
@@ -204,7 +207,7 @@ struct FoldCast : OpRewritePattern<onnx::CastOp> {
     std::vector<char> bytes(n * outBytes);
     for (int64_t i = 0; i < n; ++i) {
       const char *src = in->bytes.data() + i * inBytes;
-      double v = from.isF32() ? load<float>(src)
+      double v = from.isF32()         ? load<float>(src)
                  : from.isInteger(64) ? load<int64_t>(src)
                                       : load<int32_t>(src);
       if (from.isF32() && !to.isF32() && !std::isfinite(v))
@@ -347,7 +350,7 @@ struct FoldConcat : OpRewritePattern<onnx::ConcatOp> {
       }
     }
     if (bytes.size() * 8 != static_cast<size_t>(out.getNumElements() *
-                                                 out.getElementTypeBitWidth()))
+                                                out.getElementTypeBitWidth()))
       return rewriter.notifyMatchFailure(op, "result type mismatch");
     return replaceWith(rewriter, op, out, bytes);
   }
@@ -428,16 +431,14 @@ struct FoldSlice : OpRewritePattern<onnx::SliceOp> {
 
 void populateFoldConstantPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<FoldBinary<onnx::AddOp, '+'>, FoldBinary<onnx::SubOp, '-'>,
-               FoldBinary<onnx::MulOp, '*'>, FoldBinary<onnx::DivOp, '/'>,
-               FoldUnaryF32<onnx::NegOp, negate>,
-               FoldUnaryF32<onnx::SqrtOp, squareRoot>, FoldCast,
-               FoldTranspose, FoldReshapeLike<onnx::ReshapeOp>,
-               FoldReshapeLike<onnx::SqueezeOp>,
-               FoldReshapeLike<onnx::UnsqueezeOp>,
-               FoldReshapeLike<onnx::FlattenOp>,
-               FoldReshapeLike<onnx::IdentityOp>, FoldShape, FoldConcat,
-               FoldGather, FoldSlice>(ctx);
+  patterns.add<
+      FoldBinary<onnx::AddOp, '+'>, FoldBinary<onnx::SubOp, '-'>,
+      FoldBinary<onnx::MulOp, '*'>, FoldBinary<onnx::DivOp, '/'>,
+      FoldUnaryF32<onnx::NegOp, negate>, FoldUnaryF32<onnx::SqrtOp, squareRoot>,
+      FoldCast, FoldTranspose, FoldReshapeLike<onnx::ReshapeOp>,
+      FoldReshapeLike<onnx::SqueezeOp>, FoldReshapeLike<onnx::UnsqueezeOp>,
+      FoldReshapeLike<onnx::FlattenOp>, FoldReshapeLike<onnx::IdentityOp>,
+      FoldShape, FoldConcat, FoldGather, FoldSlice>(ctx);
 }
 
 } // namespace kiln

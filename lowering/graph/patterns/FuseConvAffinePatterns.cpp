@@ -36,8 +36,8 @@ FailureOr<ConvConstants> matchConv(Value v) {
     return failure();
   auto type = dyn_cast<RankedTensorType>(conv.getType());
   auto wType = dyn_cast<RankedTensorType>(conv.getW().getType());
-  if (!type || !type.getElementType().isF32() || type.getRank() < 2 ||
-      !wType || !wType.hasStaticShape())
+  if (!type || !type.getElementType().isF32() || type.getRank() < 2 || !wType ||
+      !wType.hasStaticShape())
     return failure();
   ConvConstants c{conv, {}, {}, wType.getDimSize(0)};
   std::optional<std::vector<float>> w = graph::readF32(conv.getW());
@@ -82,9 +82,8 @@ std::optional<std::vector<float>> readPerChannel(Value v, int64_t channels,
 
 /// Replaces `root` by the Conv with weights scaled per output channel by
 /// `scale` and bias `bias`.
-void rewriteConv(PatternRewriter &rewriter, Operation *root,
-                 ConvConstants &c, ArrayRef<float> scale,
-                 ArrayRef<float> bias) {
+void rewriteConv(PatternRewriter &rewriter, Operation *root, ConvConstants &c,
+                 ArrayRef<float> scale, ArrayRef<float> bias) {
   int64_t perChannel = c.weights.size() / c.channels;
   for (int64_t o = 0; o < c.channels; ++o)
     for (int64_t i = 0; i < perChannel; ++i)
@@ -92,11 +91,10 @@ void rewriteConv(PatternRewriter &rewriter, Operation *root,
   Location loc = c.conv.getLoc();
   rewriter.setInsertionPoint(c.conv);
   auto wType = cast<RankedTensorType>(c.conv.getW().getType());
-  Value w = graph::makeF32Constant(rewriter, loc, wType, c.weights,
-                                   "conv_folded_w");
+  Value w =
+      graph::makeF32Constant(rewriter, loc, wType, c.weights, "conv_folded_w");
   auto bType = RankedTensorType::get({c.channels}, wType.getElementType());
-  Value b = graph::makeF32Constant(rewriter, loc, bType, bias,
-                                   "conv_folded_b");
+  Value b = graph::makeF32Constant(rewriter, loc, bType, bias, "conv_folded_b");
   rewriter.modifyOpInPlace(c.conv, [&] {
     c.conv->setOperand(1, w);
     c.conv->setOperand(2, b);
@@ -110,7 +108,8 @@ struct FuseConvBatchNorm : OpRewritePattern<onnx::BatchNormalizationOp> {
   LogicalResult matchAndRewrite(onnx::BatchNormalizationOp bn,
                                 PatternRewriter &rewriter) const override {
     if (bn.getTrainingMode() != 0 || !bn.getRunningMean().use_empty() ||
-        !bn.getRunningVar().use_empty() || bn.getY().getType() != bn.getX().getType())
+        !bn.getRunningVar().use_empty() ||
+        bn.getY().getType() != bn.getX().getType())
       return rewriter.notifyMatchFailure(bn, "training mode");
     FailureOr<ConvConstants> c = matchConv(bn.getX());
     if (failed(c))

@@ -30,8 +30,7 @@ bool isGemmBias(RankedTensorType bias, int64_t m, int64_t n) {
 }
 
 struct FuseMatMulAdd : OpRewritePattern<onnx::AddOp> {
-  FuseMatMulAdd(MLIRContext *ctx, bool nd)
-      : OpRewritePattern(ctx), nd(nd) {}
+  FuseMatMulAdd(MLIRContext *ctx, bool nd) : OpRewritePattern(ctx), nd(nd) {}
 
   LogicalResult matchAndRewrite(onnx::AddOp add,
                                 PatternRewriter &rewriter) const override {
@@ -45,8 +44,7 @@ struct FuseMatMulAdd : OpRewritePattern<onnx::AddOp> {
       auto out = dyn_cast<RankedTensorType>(add.getType());
       if (!a || !b || !out || !a.hasStaticShape() || !b.hasStaticShape() ||
           !out.hasStaticShape() || b.getRank() != 2 || a.getRank() < 2 ||
-          !isa<FloatType>(out.getElementType()) ||
-          out != matmul.getType())
+          !isa<FloatType>(out.getElementType()) || out != matmul.getType())
         continue;
       if (a.getRank() > 2 && !nd)
         continue;
@@ -68,9 +66,9 @@ struct FuseMatMulAdd : OpRewritePattern<onnx::AddOp> {
             lhs, shape);
       }
       auto gemmType = RankedTensorType::get({m, n}, out.getElementType());
-      Value gemm = onnx::GemmOp::create(rewriter, loc, gemmType, lhs,
-                                        matmul.getB(), bias, APFloat(1.0f),
-                                        APFloat(1.0f), 0, 0);
+      Value gemm =
+          onnx::GemmOp::create(rewriter, loc, gemmType, lhs, matmul.getB(),
+                               bias, APFloat(1.0f), APFloat(1.0f), 0, 0);
       if (a.getRank() > 2) {
         Value shape = graph::makeI64Constant(rewriter, loc, out.getShape());
         gemm = onnx::ReshapeOp::create(rewriter, loc, out, gemm, shape);

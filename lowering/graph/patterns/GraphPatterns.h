@@ -27,10 +27,10 @@ void populateFuseConvAffinePatterns(mlir::RewritePatternSet &patterns);
 
 /// MatMul followed by a bias Add: a Gemm with C. With `nd` set, an N-D
 /// left operand times a 2-D right one is flattened to 2-D around the Gemm.
-void populateFuseMatMulAddPatterns(mlir::RewritePatternSet &patterns,
-                                   bool nd);
+void populateFuseMatMulAddPatterns(mlir::RewritePatternSet &patterns, bool nd);
 
-/// Transpose∘Transpose, Reshape∘Reshape and identity Transpose/Reshape.
+/// Transpose∘Transpose, Reshape∘Reshape and identity Transpose/Reshape;
+/// unary elementwise ops between two Reshapes move before the first.
 void populateSimplifyLayoutPatterns(mlir::RewritePatternSet &patterns);
 
 /// The erf and tanh forms of GELU -> onnx.Gelu.
@@ -63,8 +63,7 @@ mlir::Value makeConstant(mlir::RewriterBase &rewriter, mlir::Location loc,
                          llvm::ArrayRef<char> bytes, llvm::StringRef hint);
 mlir::Value makeF32Constant(mlir::RewriterBase &rewriter, mlir::Location loc,
                             mlir::RankedTensorType type,
-                            llvm::ArrayRef<float> values,
-                            llvm::StringRef hint);
+                            llvm::ArrayRef<float> values, llvm::StringRef hint);
 mlir::Value makeI64Constant(mlir::RewriterBase &rewriter, mlir::Location loc,
                             llvm::ArrayRef<int64_t> values);
 

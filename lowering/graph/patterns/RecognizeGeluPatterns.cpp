@@ -1,7 +1,7 @@
 //===- RecognizeGeluPatterns.cpp - GELU subgraphs -> onnx.Gelu ------------===//
 //
 // Torch exports GELU (before opset 20) as elementwise ops:
-//   erf form:  x * 0.5 * (1 + erf(x / sqrt(2)))       (x / sqrt2 may be x * 1/sqrt2)
+//   erf form:  x * 0.5 * (1 + erf(x / sqrt(2)))   (or x * (1/sqrt2) inside)
 //   tanh form: x * 0.5 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))
 // with the three factors of the outer product in any order and grouping.
 // Products are matched by flattening single-use Mul trees into their
@@ -110,8 +110,8 @@ struct RecognizeGelu : OpRewritePattern<onnx::MulOp> {
     collectFactors(op.getResult(), true, f);
     if (f.size() != 3)
       return rewriter.notifyMatchFailure(op, "not a product of 3 factors");
-    auto half = llvm::find_if(
-        f, [](Value v) { return graph::isSplatFloat(v, 0.5); });
+    auto half =
+        llvm::find_if(f, [](Value v) { return graph::isSplatFloat(v, 0.5); });
     if (half == f.end())
       return rewriter.notifyMatchFailure(op, "no 0.5 factor");
     f.erase(half);

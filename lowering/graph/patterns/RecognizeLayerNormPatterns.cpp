@@ -86,8 +86,7 @@ struct RecognizeLayerNorm : OpRewritePattern<onnx::MulOp> {
 
   /// If `div` is (x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps), x and
   /// eps.
-  static FailureOr<std::pair<Value, double>>
-  matchNormalized(onnx::DivOp div) {
+  static FailureOr<std::pair<Value, double>> matchNormalized(onnx::DivOp div) {
     auto sub = div.getA().getDefiningOp<onnx::SubOp>();
     auto sqrt = div.getB().getDefiningOp<onnx::SqrtOp>();
     if (!sub || !sqrt)
@@ -99,14 +98,15 @@ struct RecognizeLayerNorm : OpRewritePattern<onnx::MulOp> {
     if (!addEps)
       return failure();
     for (int i = 0; i < 2; ++i) {
-      std::optional<double> eps = graph::getSplatFloat(addEps->getOperand(1 - i));
+      std::optional<double> eps =
+          graph::getSplatFloat(addEps->getOperand(1 - i));
       auto var = addEps->getOperand(i).getDefiningOp<onnx::ReduceMeanOp>();
       if (!eps || !var)
         continue;
       auto pow = var.getData().getDefiningOp<onnx::PowOp>();
       Value d = sub.getResult();
-      bool squared = pow ? pow.getX() == d && graph::isSplatFloat(pow.getY(), 2.0)
-                         : false;
+      bool squared =
+          pow ? pow.getX() == d && graph::isSplatFloat(pow.getY(), 2.0) : false;
       if (auto sq = var.getData().getDefiningOp<onnx::MulOp>())
         squared = sq.getA() == d && sq.getB() == d;
       if (squared && isLastAxisMean(var, var.getData()))

@@ -71,8 +71,7 @@ struct FoldTransposes : OpRewritePattern<onnx::TransposeOp> {
       return success();
     }
     rewriter.replaceOpWithNewOp<onnx::TransposeOp>(
-        op, op.getType(), inner.getData(),
-        rewriter.getI64ArrayAttr(composed));
+        op, op.getType(), inner.getData(), rewriter.getI64ArrayAttr(composed));
     return success();
   }
 };
@@ -108,10 +107,42 @@ struct FoldReshapes : OpRewritePattern<onnx::ReshapeOp> {
     if (!out || !out.hasStaticShape() || !in || !in.hasStaticShape() ||
         llvm::is_contained(out.getShape(), 0))
       return rewriter.notifyMatchFailure(op, "not static or empty");
+    Value shape = graph::makeI64Constant(rewriter, op.getLoc(), out.getShape());
+    rewriter.replaceOpWithNewOp<onnx::ReshapeOp>(op, out, inner->getOperand(0),
+                                                 shape);
+    return success();
+  }
+};
+
+/// Unary elementwise op on a Reshape whose users are all Reshapes: the op
+/// moves before the Reshape, so the two Reshapes meet and fold (the
+/// Reshape -> Gelu -> Reshape between two flattened Gemms).
+template <typename OpTy>
+struct SinkReshapeThroughUnary : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    auto reshape = op->getOperand(0).template getDefiningOp<onnx::ReshapeOp>();
+    if (!reshape || !reshape->hasOneUse() || op->use_empty() ||
+        !llvm::all_of(op->getUsers(),
+                      [](Operation *u) { return isa<onnx::ReshapeOp>(u); }))
+      return rewriter.notifyMatchFailure(op, "not between Reshapes");
+    auto in = dyn_cast<RankedTensorType>(reshape.getData().getType());
+    auto out = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!in || !in.hasStaticShape() || !out || !out.hasStaticShape() ||
+        llvm::is_contained(out.getShape(), 0))
+      return rewriter.notifyMatchFailure(op, "not static");
+    auto newType = RankedTensorType::get(in.getShape(), out.getElementType());
+    Operation *moved = rewriter.clone(*op);
+    rewriter.modifyOpInPlace(moved, [&] {
+      moved->setOperand(0, reshape.getData());
+      moved->getResult(0).setType(newType);
+    });
     Value shape =
-        graph::makeI64Constant(rewriter, op.getLoc(), out.getShape());
-    rewriter.replaceOpWithNewOp<onnx::ReshapeOp>(op, out,
-                                                 inner->getOperand(0), shape);
+        graph::makeI64Constant(rewriter, op->getLoc(), out.getShape());
+    rewriter.replaceOpWithNewOp<onnx::ReshapeOp>(op, out, moved->getResult(0),
+                                                 shape);
     return success();
   }
 };
@@ -120,10 +151,16 @@ struct FoldReshapes : OpRewritePattern<onnx::ReshapeOp> {
 
 void populateSimplifyLayoutPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<FoldTransposes, FoldReshapes, DropIdentityReshape<onnx::ReshapeOp>,
-               DropIdentityReshape<onnx::FlattenOp>,
-               DropIdentityReshape<onnx::SqueezeOp>,
-               DropIdentityReshape<onnx::UnsqueezeOp>>(ctx);
+  patterns
+      .add<FoldTransposes, FoldReshapes, DropIdentityReshape<onnx::ReshapeOp>,
+           DropIdentityReshape<onnx::FlattenOp>,
+           DropIdentityReshape<onnx::SqueezeOp>,
+           DropIdentityReshape<onnx::UnsqueezeOp>>(ctx);
+  patterns.add<SinkReshapeThroughUnary<onnx::GeluOp>,
+               SinkReshapeThroughUnary<onnx::ReluOp>,
+               SinkReshapeThroughUnary<onnx::SigmoidOp>,
+               SinkReshapeThroughUnary<onnx::TanhOp>,
+               SinkReshapeThroughUnary<onnx::ErfOp>>(ctx);
 }
 
 } // namespace kiln

@@ -63,3 +63,33 @@ func.func @dynamic(%x: tensor<?x6xf32>, %s1: tensor<3xi64>, %s2: tensor<2xi64>) 
   %1 = "onnx.Reshape"(%0, %s2) : (tensor<?x2x3xf32>, tensor<2xi64>) -> tensor<?x3xf32>
   return %1 : tensor<?x3xf32>
 }
+
+// -----
+
+// Tests that a Gelu between two Reshapes moves before the first, so the
+// Reshapes cancel (the Reshape -> Gelu -> Reshape between flattened Gemms).
+// CHECK-LABEL: func.func @sink_through_gelu
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<4x16xf32>
+// CHECK-NOT: onnx.Reshape
+// CHECK: %[[G:.*]] = "onnx.Gelu"(%[[X]]) {{.*}} -> tensor<4x16xf32>
+// CHECK-NOT: onnx.Reshape
+// CHECK: return %[[G]]
+func.func @sink_through_gelu(%x: tensor<4x16xf32>, %s1: tensor<3xi64>, %s2: tensor<2xi64>) -> tensor<4x16xf32> {
+  %0 = "onnx.Reshape"(%x, %s1) : (tensor<4x16xf32>, tensor<3xi64>) -> tensor<1x4x16xf32>
+  %1 = "onnx.Gelu"(%0) : (tensor<1x4x16xf32>) -> tensor<1x4x16xf32>
+  %2 = "onnx.Reshape"(%1, %s2) : (tensor<1x4x16xf32>, tensor<2xi64>) -> tensor<4x16xf32>
+  return %2 : tensor<4x16xf32>
+}
+
+// -----
+
+// Tests that a Relu whose result is used other than by a Reshape keeps the
+// Reshape before it.
+// CHECK-LABEL: func.func @no_sink
+// CHECK: onnx.Reshape
+// CHECK-NEXT: onnx.Relu
+func.func @no_sink(%x: tensor<4x16xf32>, %s1: tensor<3xi64>) -> tensor<1x4x16xf32> {
+  %0 = "onnx.Reshape"(%x, %s1) : (tensor<4x16xf32>, tensor<3xi64>) -> tensor<1x4x16xf32>
+  %1 = "onnx.Relu"(%0) : (tensor<1x4x16xf32>) -> tensor<1x4x16xf32>
+  return %1 : tensor<1x4x16xf32>
+}
