@@ -166,6 +166,13 @@ struct KernelWrapperPass
     b.setInsertionPointToStart(body);
     FrameUnpacker frame(b, loc, body->getArgument(0));
 
+    // Parallel loops (kiln-cpu-parallelize-loops) read the runtime handle
+    // from this thread-local.
+    if (auto global = module.lookupSymbol<LLVM::GlobalOp>(
+            kiln::cpu::kRuntimeGlobalName)) {
+      Value addr = LLVM::AddressOfOp::create(b, loc, global);
+      LLVM::StoreOp::create(b, loc, frame.loadField(kRuntime), addr);
+    }
     Value inputs = frame.loadField(kInputs);
     Value inputShapes = frame.loadField(kInputShapes);
     Value outputs = frame.loadField(kOutputs);

@@ -9,6 +9,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <memory>
 #include <string>
@@ -20,6 +21,11 @@ namespace kiln::cpu {
 
 #define GEN_PASS_REGISTRATION
 #include "codegen/cpu/Passes.h.inc"
+
+/// Internal thread-local global through which parallel loops
+/// (kiln-cpu-parallelize-loops) get the runtime handle: the kernel wrapper
+/// stores `frame->runtime` into it when the module has it.
+inline constexpr llvm::StringLiteral kRuntimeGlobalName = "__kiln_runtime";
 
 } // namespace kiln::cpu
 

@@ -86,4 +86,36 @@ def KilnCpuInterchangeForVectorization
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def KilnCpuParallelizeLoops
+    : Pass<"kiln-cpu-parallelize-loops", "::mlir::ModuleOp"> {
+  let summary = "Run outermost parallel loops on the runtime's thread pool";
+  let description = [{
+    Every outermost `scf.parallel` without reductions (and every
+    `scf.forall` without results, converted to one first) becomes a call
+    `kiln_rt_parallel_for(runtime, n, fn, ctx)` (runtime/kiln_runtime.h).
+    Its leading dimensions, taken until they have at least `min-chunks`
+    iterations (or a dynamic trip count), are linearized into [0, n); `fn`
+    is an outlined function `(ctx, begin, end)` that runs linear indices
+    [begin, end), each one delinearized, with the remaining dimensions as
+    an inner `scf.parallel`. Values from above are stored in a context
+    struct on the caller's stack (memrefs as their LLVM descriptors,
+    indices as i64); operand-less pure ops are cloned instead.
+
+    The runtime splits [0, n) statically into contiguous chunks, and every
+    iteration writes its own outputs, so results do not depend on the
+    thread count. The handle comes from the thread-local global
+    `__kiln_runtime`, which the kernel wrapper (kiln-cpu-kernel-wrapper,
+    run after this pass) sets from `frame->runtime`; it is null outside a
+    kernel, and a null runtime runs the whole range on the calling thread.
+  }];
+  let options = [
+    Option<"minChunks", "min-chunks", "int64_t", /*default=*/"64",
+           "Distribute leading dims until they have this many iterations">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // KILN_CODEGEN_CPU_PASSES_TD

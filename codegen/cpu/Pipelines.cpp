@@ -31,12 +31,15 @@ void buildCpuLinalgToLoopsPipeline(OpPassManager &pm) {
   // innermost, which LLVM's loop vectorizer turns into SIMD FMAs.
   funcPm.addPass(createKilnCpuInterchangeForVectorization());
   // Plain loop nests, one per linalg op.
-  funcPm.addPass(createConvertLinalgToLoopsPass());
+  funcPm.addPass(createConvertLinalgToParallelLoopsPass());
   funcPm.addPass(createCanonicalizerPass());
 }
 
 void buildCpuLoopsToLLVMPipeline(OpPassManager &pm,
                                  const CpuLoweringOptions &options) {
+  // Outermost parallel loops run on the session's thread pool; before the
+  // wrapper, which hands them the runtime handle.
+  pm.addPass(createKilnCpuParallelizeLoops());
   // The exported entry point, built while argument types are still memrefs
   // (descriptors are assembled from the frame and cast to memrefs).
   KilnCpuKernelWrapperOptions wrapper;
