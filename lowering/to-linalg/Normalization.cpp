@@ -4,7 +4,8 @@
 // per-channel statistics with a channel map. LayerNormalization and
 // InstanceNormalization compute mean and variance with reductions over the
 // normalized axes, then normalize, scale and shift in one broadcasting
-// generic.
+// generic. RMSNormalization is LayerNormalization without the mean: the
+// root mean square over the normalized axes scales x.
 //
 //===----------------------------------------------------------------------===//
 
@@ -175,6 +176,71 @@ struct LayerNormLowering : OpConversionPattern<onnx::LayerNormalizationOp> {
   }
 };
 
+/// 1/sqrt(mean(x^2) + eps) of `x` over `axes`, reduced dims kept as unit
+/// dims.
+Value computeInvRms(OpBuilder &b, Location loc, Value x,
+                    ArrayRef<int64_t> axes, double epsilon) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Type elementType = type.getElementType();
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, x), reducedSizes;
+  for (int64_t a : axes)
+    reducedSizes.push_back(sizes[a]);
+  Value count = arith::UIToFPOp::create(
+      b, loc, elementType,
+      arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                 getProduct(b, loc, reducedSizes)));
+  Value zero = createScalarConstant(b, loc, elementType, 0);
+  Value sums = buildReduction(
+      b, loc, x, axes, zero,
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value sq = arith::MulFOp::create(nb, l, args[0], args[0]);
+        return arith::AddFOp::create(nb, l, sq, args[1]);
+      });
+  Value invRms = buildInternalBroadcast(
+      b, loc, {sums}, sums, elementType,
+      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value ms = arith::DivFOp::create(nb, l, args[0], count);
+        Value eps = createScalarConstant(nb, l, elementType, epsilon);
+        return math::RsqrtOp::create(nb, l,
+                                     arith::AddFOp::create(nb, l, ms, eps));
+      });
+  return restoreReducedDims(b, loc, invRms, type, axes);
+}
+
+struct RMSNormLowering : OpConversionPattern<onnx::RMSNormalizationOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::RMSNormalizationOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto type = dyn_cast<RankedTensorType>(x.getType());
+    if (!type || !isa<FloatType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(op, "expects a ranked float tensor");
+    FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), type.getRank());
+    if (failed(axis))
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    SmallVector<int64_t> axes;
+    for (int64_t i = *axis; i < type.getRank(); ++i)
+      axes.push_back(i);
+    Value invRms = computeInvRms(rewriter, loc, x, axes,
+                                 op.getEpsilon().convertToDouble());
+    SmallVector<Type> origTypes = {op.getX().getType(), invRms.getType(),
+                                   op.getScale().getType()};
+    rewriter.replaceOp(
+        op, buildBroadcastGeneric(
+                rewriter, loc, {x, invRms, adaptor.getScale()}, origTypes,
+                type, op.getX().getType(),
+                [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                  Value y = arith::MulFOp::create(nb, l, args[0], args[1]);
+                  return arith::MulFOp::create(nb, l, y, args[2]);
+                },
+                getSizes(rewriter, loc, x), /*knownEqual=*/true));
+    return success();
+  }
+};
+
 struct InstanceNormLowering : OpConversionPattern<onnx::InstanceNormalizationOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -217,7 +283,8 @@ struct InstanceNormLowering : OpConversionPattern<onnx::InstanceNormalizationOp>
 
 void populateOnnxNormalizationToLinalgPatterns(TypeConverter &converter,
                                                RewritePatternSet &patterns) {
-  patterns.add<BatchNormLowering, LayerNormLowering, InstanceNormLowering>(
+  patterns.add<BatchNormLowering, LayerNormLowering, RMSNormLowering,
+               InstanceNormLowering>(
       converter, patterns.getContext());
 }
 

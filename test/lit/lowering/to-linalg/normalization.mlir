@@ -26,3 +26,20 @@ func.func @layernorm(%x: tensor<?x128x768xf32, #onnx.dims<["B", "", ""]>>, %s: t
   %0, %1, %2 = "onnx.LayerNormalization"(%x, %s, %b) {axis = -1 : i64, epsilon = 1.0e-05 : f32} : (tensor<?x128x768xf32, #onnx.dims<["B", "", ""]>>, tensor<768xf32>, tensor<768xf32>) -> (tensor<?x128x768xf32, #onnx.dims<["B", "", ""]>>, none, none)
   return %0 : tensor<?x128x768xf32, #onnx.dims<["B", "", ""]>>
 }
+
+// -----
+
+// Tests that RMSNormalization reduces the sum of squares over the normalized
+// axes and scales x by its reciprocal root mean and the broadcast scale.
+// CHECK-LABEL: func.func @rmsnorm
+// CHECK: iterator_types = ["parallel", "reduction", "reduction"]
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: arith.divf
+// CHECK: math.rsqrt
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x3x4xf32>, tensor<2x1x1xf32>, tensor<3x4xf32>)
+func.func @rmsnorm(%x: tensor<2x3x4xf32>, %s: tensor<3x4xf32>) -> tensor<2x3x4xf32> {
+  %0 = "onnx.RMSNormalization"(%x, %s) {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x3x4xf32>, tensor<3x4xf32>) -> tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
+}
