@@ -68,6 +68,7 @@ private:
   Module &m;
   LLVMContext &ctx;
   const ModelInterface &iface;
+  std::string runtimePrefix = "kiln_rt_";
   std::string symbol;
   PointerType *ptr;
   Type *i32, *i64;
@@ -154,7 +155,8 @@ void EntryPointBuilder::defineMetadata(bool outputs) {
 void EntryPointBuilder::defineInfer() {
   size_t nIn = iface.inputs.size(), nOut = iface.outputs.size();
   SmallVector<Type *> params(1 + nIn + nOut, ptr);
-  Function *callee = declare("kiln_rt_infer", i32, {ptr, ptr, ptr});
+  Function *callee =
+      declare(runtimePrefix + "infer", i32, {ptr, ptr, ptr});
   define("infer", i32, params, [&](IRBuilder<> &b, Function *fn) -> Value * {
     auto *inTy = ArrayType::get(ptr, std::max<size_t>(nIn, 1));
     auto *outTy = ArrayType::get(ptr, std::max<size_t>(nOut, 1));
@@ -171,6 +173,7 @@ void EntryPointBuilder::defineInfer() {
 
 Error EntryPointBuilder::build(const KernelArtifact &kernel,
                                const PackageOptions &opts) {
+  runtimePrefix = kernel.runtimePrefix;
   Function *kernelFn = m.getFunction(kernel.kernelName);
   if (!kernelFn || kernelFn->isDeclaration())
     return createStringError("the module does not define kernel '" +
@@ -212,10 +215,12 @@ Error EntryPointBuilder::build(const KernelArtifact &kernel,
                                   symbol + ".descriptor");
   descriptor->setAlignment(Align(8));
 
-  Function *create = declare("kiln_rt_create", i32, {ptr, ptr, ptr});
-  Function *run = declare("kiln_rt_run", i32, {ptr, ptr, i64, ptr, i64});
-  Function *destroy = declare("kiln_rt_destroy", Type::getVoidTy(ctx), {ptr});
-  Function *error = declare("kiln_rt_error", ptr, {ptr});
+  Function *create = declare(runtimePrefix + "create", i32, {ptr, ptr, ptr});
+  Function *run =
+      declare(runtimePrefix + "run", i32, {ptr, ptr, i64, ptr, i64});
+  Function *destroy =
+      declare(runtimePrefix + "destroy", Type::getVoidTy(ctx), {ptr});
+  Function *error = declare(runtimePrefix + "error", ptr, {ptr});
   auto forwardAll = [&](Function *callee, bool withDescriptor) {
     return [=](IRBuilder<> &b, Function *fn) -> Value * {
       SmallVector<Value *> args;

@@ -72,6 +72,10 @@ struct KernelArtifact {
   uint64_t workspaceBytes = 0;
   WeightsBlob weights;
   ObjectEmitter emit;
+  /// Prefix of the session functions the C API calls (`<prefix>create`,
+  /// run, infer, destroy, error): `kiln_rt_` (runtime/kiln_session.c), or
+  /// `kiln_cu_` for --target cuda (runtime/cuda/kiln_cuda.c).
+  std::string runtimePrefix = "kiln_rt_";
 };
 
 struct PackageOptions {

@@ -8,6 +8,8 @@
 #include "dialect/OnnxDialect.h"
 #include "codegen/cpu/CpuCodegen.h"
 #include "codegen/cpu/Pipelines.h"
+#include "codegen/cuda/CudaCodegen.h"
+#include "codegen/cuda/Pipelines.h"
 #include "lowering/Passes.h"
 #include "lowering/Pipelines.h"
 #include "lowering/bufferize/BufferizePipeline.h"
@@ -24,9 +26,11 @@ int main(int argc, char **argv) {
   kiln::registerKilnPipelines();
   kiln::registerBufferizePipeline();
   kiln::cpu::registerCpuCodegenPasses();
+  kiln::cuda::registerCudaCodegenPasses();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   kiln::cpu::registerCpuCodegenDialects(registry);
+  kiln::cuda::registerCudaCodegenDialects(registry);
   registry.insert<kiln::onnx::ONNXDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "kiln optimizer driver\n", registry));

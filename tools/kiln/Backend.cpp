@@ -13,6 +13,7 @@
 #include "tools/kiln/Backend.h"
 
 #include "codegen/cpu/CpuCodegen.h"
+#include "codegen/cuda/CudaCodegen.h"
 #include "codegen/package/Package.h"
 #include "frontend/Diagnostics.h"
 #include "frontend/Importer.h"
@@ -80,7 +81,8 @@ writeFileAtomically(llvm::StringRef dir, llvm::StringRef fileName,
 }
 
 bool isBackendEmitKind(llvm::StringRef emit) {
-  return emit == "linalg-mlir" || package::parseEmitKind(emit).has_value();
+  return emit == "linalg-mlir" || emit == "ptx" ||
+         package::parseEmitKind(emit).has_value();
 }
 
 int compileBackend(ModuleOp module, const BackendOptions &opts) {
@@ -98,10 +100,14 @@ int compileBackend(ModuleOp module, const BackendOptions &opts) {
     popts.weights = package::WeightsMode::File;
   else if (opts.weights != "embed")
     return fail("--weights expects embed or file, got '" + opts.weights + "'");
-  if (opts.emit != "linalg-mlir") {
+  bool cuda = opts.target == "cuda";
+  if (opts.emit == "ptx" && !cuda)
+    return fail("--emit ptx needs --target cuda");
+  if (opts.emit != "linalg-mlir" && opts.emit != "ptx") {
     std::optional<package::EmitKind> kind = package::parseEmitKind(opts.emit);
     if (!kind)
-      return fail("--emit " + opts.emit + " is not supported for --target cpu");
+      return fail("--emit " + opts.emit + " is not supported for --target " +
+                  opts.target);
     popts.emit = *kind;
   }
   if (opts.emit == "header") {
@@ -124,16 +130,43 @@ int compileBackend(ModuleOp module, const BackendOptions &opts) {
     return err ? fail(*err) : 0;
   }
 
-  // Stage 3: codegen/cpu.
+  // Stage 3: codegen/cpu, or codegen/cuda (PTX kernels + a host module
+  // that the CPU emitters compile).
   cpu::CpuCodegenOptions copts;
   copts.symbol = opts.symbol;
   copts.mcpu = opts.mcpu;
   copts.optLevel = opts.optLevel;
   llvm::LLVMContext llvmContext;
-  FailureOr<cpu::CompiledKernel> kernel =
-      cpu::compileLinalgModule(module, llvmContext, copts);
-  if (failed(kernel))
-    return 1;
+  FailureOr<cpu::CompiledKernel> kernel = failure();
+  if (cuda) {
+    cuda::CudaCodegenOptions gopts;
+    gopts.symbol = opts.symbol;
+    gopts.arch = opts.cudaArch;
+    FailureOr<cuda::CudaCompiledKernel> gpu =
+        cuda::compileLinalgModule(module, llvmContext, gopts);
+    if (failed(gpu))
+      return 1;
+    if (opts.emit == "ptx") {
+      // Every GPU module's PTX, one after another, split by marker lines.
+      auto err = writeFileAtomically(
+          opts.outDir, opts.symbol + ".ptx", [&](llvm::raw_ostream &os) {
+            for (const std::string &ptx : gpu->ptx)
+              os << "// ---- kiln: PTX module ----\n"
+                 << llvm::StringRef(ptx).rtrim('\0') << "\n";
+          });
+      return err ? fail(*err) : 0;
+    }
+    cpu::CompiledKernel host;
+    host.module = std::move(gpu->module);
+    host.kernelName = gpu->kernelName;
+    host.workspaceBytes = gpu->workspaceBytes;
+    host.weights = std::move(gpu->weights);
+    kernel = std::move(host);
+  } else {
+    kernel = cpu::compileLinalgModule(module, llvmContext, copts);
+    if (failed(kernel))
+      return 1;
+  }
 
   // Stage 4: packaging.
   package::KernelArtifact artifact;
@@ -141,6 +174,8 @@ int compileBackend(ModuleOp module, const BackendOptions &opts) {
   artifact.kernelName = kernel->kernelName;
   artifact.workspaceBytes = static_cast<uint64_t>(kernel->workspaceBytes);
   artifact.weights = toBlob(kernel->weights);
+  if (cuda)
+    artifact.runtimePrefix = "kiln_cu_";
   artifact.emit = [&](llvm::Module &m, package::EmitKind kind)
       -> llvm::Expected<std::string> {
     switch (kind) {

@@ -30,6 +30,8 @@ struct BackendOptions {
   std::string emit = "lib"; ///< lib|shared|obj|header|linalg-mlir|llvm-ir|asm
   std::string weights = "embed";
   std::string mcpu = "native";
+  std::string target = "cpu";     ///< cpu|cuda
+  std::string cudaArch = "sm_80"; ///< PTX target of --target cuda
   std::string modelPath;
   unsigned optLevel = 3;
   bool verbose = false;

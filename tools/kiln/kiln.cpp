@@ -60,6 +60,8 @@ struct CompileOptions {
   llvm::StringMap<int64_t> dims;
   std::string weights = "embed";
   std::string mcpu = "native";
+  std::string target = "cpu";
+  std::string cudaArch = "sm_80";
   unsigned optLevel = 3;
   bool importOnly = false;
 };
@@ -133,8 +135,15 @@ std::optional<std::string> parseCompileArgs(llvm::ArrayRef<std::string> args,
     } else if (arg == "--mcpu") {
       if (auto err = value(opts.mcpu))
         return err;
-    } else if (arg == "--target" || arg == "--cuda-arch" ||
-               arg == "--threads") {
+    } else if (arg == "--target") {
+      if (auto err = value(opts.target))
+        return err;
+      if (opts.target != "cpu" && opts.target != "cuda")
+        return "--target expects cpu or cuda, got '" + opts.target + "'";
+    } else if (arg == "--cuda-arch") {
+      if (auto err = value(opts.cudaArch))
+        return err;
+    } else if (arg == "--threads") {
       // Accepted for the contract; used by later stages.
       if (auto err = value(v))
         return err;
@@ -182,6 +191,8 @@ int runCompile(llvm::ArrayRef<std::string> args) {
     backend.emit = opts.emit;
     backend.weights = opts.weights;
     backend.mcpu = opts.mcpu;
+    backend.target = opts.target;
+    backend.cudaArch = opts.cudaArch;
     backend.optLevel = opts.optLevel;
     backend.modelPath = opts.model;
     backend.verbose = opts.verbose;

@@ -1,0 +1,184 @@
+//===- CudaCodegen.cpp - linalg on tensors to a CUDA host module ----------===//
+//
+// Runs the bufferize pipeline, reads the buffer ABI records (weights layout,
+// arena size), runs the CUDA pipelines, keeps a copy of every module's PTX
+// and translates the host side (with the PTX as constants) to LLVM IR.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/CudaCodegen.h"
+
+#include "codegen/cuda/Pipelines.h"
+#include "lowering/bufferize/BufferizePipeline.h"
+#include "lowering/bufferize/EntryAbi.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/Module.h"
+
+#include <cstring>
+
+using namespace mlir;
+
+namespace kiln::cuda {
+
+void registerCudaCodegenDialects(DialectRegistry &registry) {
+  cpu::registerCpuCodegenDialects(registry);
+  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect>();
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+  // convert-gpu-to-nvvm converts the other dialects inside kernels through
+  // their ConvertToLLVM interfaces.
+  arith::registerConvertArithToLLVMInterface(registry);
+  cf::registerConvertControlFlowToLLVMInterface(registry);
+  index::registerConvertIndexToLLVMInterface(registry);
+  registerConvertFuncToLLVMInterface(registry);
+  registerConvertMathToLLVMInterface(registry);
+  registerConvertMemRefToLLVMInterface(registry);
+  ub::registerConvertUBToLLVMInterface(registry);
+}
+
+namespace {
+
+LogicalResult runPipeline(ModuleOp module,
+                          llvm::function_ref<void(OpPassManager &)> build) {
+  PassManager pm(module.getContext());
+  build(pm);
+  return pm.run(module);
+}
+
+/// Reads the weights layout recorded by kiln-externalize-weights (as the
+/// CPU backend does).
+FailureOr<cpu::WeightsLayout> collectWeights(ModuleOp module) {
+  cpu::WeightsLayout layout;
+  if (auto bytes = module->getAttrOfType<IntegerAttr>(kWeightsBytesAttr))
+    layout.totalBytes = bytes.getInt();
+  auto entries = module->getAttrOfType<ArrayAttr>(kWeightsLayoutAttr);
+  if (!entries)
+    return layout;
+  for (Attribute attr : entries) {
+    auto dict = dyn_cast<DictionaryAttr>(attr);
+    auto name = dict ? dict.getAs<StringAttr>("name") : nullptr;
+    auto offset = dict ? dict.getAs<IntegerAttr>("offset") : nullptr;
+    auto size = dict ? dict.getAs<IntegerAttr>("size") : nullptr;
+    auto value = dict ? dict.getAs<ElementsAttr>("value") : nullptr;
+    if (!name || !offset || !size || !value)
+      return module.emitError("malformed ") << kWeightsLayoutAttr << " entry "
+                                            << attr;
+    cpu::WeightsLayout::Entry entry{name.str(), offset.getInt(),
+                                    size.getInt(), {}};
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+      AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+      if (!blob)
+        return module.emitError("weight '") << entry.name << "' has no data";
+      entry.data = blob->getData();
+    } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+      ArrayRef<char> raw = dense.getRawData();
+      if (dense.isSplat() && entry.size > 0 &&
+          entry.size % static_cast<int64_t>(raw.size()) == 0) {
+        auto storage = std::make_unique<char[]>(entry.size);
+        for (int64_t at = 0; at < entry.size; at += raw.size())
+          std::memcpy(storage.get() + at, raw.data(), raw.size());
+        entry.data = ArrayRef<char>(storage.get(), entry.size);
+        layout.ownedData.push_back(std::move(storage));
+      } else {
+        entry.data = raw;
+      }
+    } else {
+      return module.emitError("weight '")
+             << entry.name << "': unsupported constant " << value;
+    }
+    if (static_cast<int64_t>(entry.data.size()) != entry.size ||
+        entry.offset < 0 || entry.offset + entry.size > layout.totalBytes)
+      return module.emitError("weight '")
+             << entry.name << "' does not fit its place in the blob";
+    layout.entries.push_back(std::move(entry));
+  }
+  return layout;
+}
+
+} // namespace
+
+FailureOr<CudaCompiledKernel>
+compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
+                    const CudaCodegenOptions &options) {
+  DialectRegistry registry;
+  registerCudaCodegenDialects(registry);
+  module.getContext()->appendDialectRegistry(registry);
+
+  BufferizePipelineOptions bufferize;
+  bufferize.weightsMinBytes = options.weightsMinBytes;
+  if (failed(runPipeline(module, [&](OpPassManager &pm) {
+        buildBufferizePipeline(pm, bufferize);
+      })))
+    return failure();
+
+  // Kernels read device memory only: a constant left as a host global
+  // (below weightsMinBytes) would be a host address on the GPU.
+  WalkResult hostGlobal = module.walk([](memref::GetGlobalOp op) {
+    op.emitError("constant '")
+        << op.getName()
+        << "' stays in host memory; --target cuda needs every tensor "
+           "constant in the weights blob";
+    return WalkResult::interrupt();
+  });
+  if (hostGlobal.wasInterrupted())
+    return failure();
+
+  CudaCompiledKernel kernel;
+  kernel.kernelName = options.symbol + "_kernel";
+  FailureOr<cpu::WeightsLayout> weights = collectWeights(module);
+  if (failed(weights))
+    return failure();
+  kernel.weights = std::move(*weights);
+  if (auto bytes = module->getAttrOfType<IntegerAttr>(kWorkspaceBytesAttr))
+    kernel.workspaceBytes = bytes.getInt();
+
+  CudaLoweringOptions lowering;
+  lowering.symbol = options.symbol;
+  lowering.arch = options.arch;
+  if (failed(runPipeline(module, [&](OpPassManager &pm) {
+        buildCudaLowerToLLVMPipeline(pm, lowering);
+      })))
+    return failure();
+
+  for (auto binary : module.getOps<gpu::BinaryOp>())
+    for (Attribute attr : binary.getObjects())
+      if (auto object = dyn_cast<gpu::ObjectAttr>(attr))
+        kernel.ptx.push_back(object.getObject().getValue().str());
+
+  for (StringRef name :
+       {kWeightsLayoutAttr, kWeightsBytesAttr, kWorkspaceBytesAttr})
+    module->removeAttr(name);
+  kernel.module = translateModuleToLLVMIR(module, llvmContext, options.symbol);
+  if (!kernel.module)
+    return module.emitError("cannot translate the LLVM dialect to LLVM IR");
+
+  // Only the kernel is visible outside the object (the module load/unload
+  // constructors stay reachable through llvm.global_ctors/dtors).
+  for (llvm::Function &function : *kernel.module)
+    if (!function.isDeclaration() && function.getName() != kernel.kernelName)
+      function.setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (llvm::GlobalVariable &global : kernel.module->globals())
+    if (!global.isDeclaration() && !global.getName().starts_with("llvm."))
+      global.setLinkage(llvm::GlobalValue::InternalLinkage);
+  return kernel;
+}
+
+} // namespace kiln::cuda

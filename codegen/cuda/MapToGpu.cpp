@@ -1,0 +1,186 @@
+//===- MapToGpu.cpp - top-level loop nests to gpu.launch ------------------===//
+//
+// kiln-cuda-map-to-gpu: see Passes.td. A deliberately simple mapping (one
+// thread per point of the parallel iteration space, 1-D grid) that works
+// for any rank and any dynamic dim; tiling onto shared memory and tensor
+// cores replaces it per op family later.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/Passes.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace kiln::cuda {
+#define GEN_PASS_DEF_KILNCUDAMAPTOGPU
+#include "codegen/cuda/Passes.h.inc"
+} // namespace kiln::cuda
+
+using namespace mlir;
+
+namespace {
+
+/// A launch of `grid` x `block` threads (1-D) before `op`; returns the
+/// launch, its body's builder positioned before the terminator.
+gpu::LaunchOp createLaunch(OpBuilder &b, Location loc, Value grid,
+                           Value block) {
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto launch = gpu::LaunchOp::create(b, loc, grid, one, one, block, one, one);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(&launch.getBody().front());
+  gpu::TerminatorOp::create(b, loc);
+  return launch;
+}
+
+/// Rewrites a top-level scf.parallel into a linearized 1-D launch.
+LogicalResult mapParallel(scf::ParallelOp loop, int64_t blockSize) {
+  if (loop.getNumResults() != 0)
+    return loop.emitError("kiln-cuda-map-to-gpu: scf.parallel with "
+                          "reductions is not supported");
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  // Trip counts and their product, on the host.
+  SmallVector<Value> counts;
+  Value total = arith::ConstantIndexOp::create(b, loc, 1);
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
+                                       loop.getUpperBound(), loop.getStep())) {
+    Value extent = arith::SubIOp::create(b, loc, ub, lb);
+    Value count = arith::CeilDivSIOp::create(b, loc, extent, step);
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    count = arith::MaxSIOp::create(b, loc, count, zero);
+    counts.push_back(count);
+    total = arith::MulIOp::create(b, loc, total, count);
+  }
+  Value block = arith::ConstantIndexOp::create(b, loc, blockSize);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  // At least one block: an empty grid is a launch error; the guard below
+  // keeps every thread idle then.
+  Value grid = arith::MaxSIOp::create(
+      b, loc, arith::CeilDivSIOp::create(b, loc, total, block), one);
+  gpu::LaunchOp launch = createLaunch(b, loc, grid, block);
+
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value id = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x,
+                            launch.getBlockSize().x),
+      launch.getThreadIds().x);
+  Value inRange =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total);
+  auto guard = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
+  b.setInsertionPointToStart(&guard.getThenRegion().front());
+  // Delinearize, innermost dim fastest.
+  IRMapping mapping;
+  Value rest = id;
+  for (int64_t d = static_cast<int64_t>(counts.size()) - 1; d >= 0; --d) {
+    Value index = d == 0 ? rest
+                         : arith::RemUIOp::create(b, loc, rest, counts[d])
+                               .getResult();
+    if (d > 0)
+      rest = arith::DivUIOp::create(b, loc, rest, counts[d]);
+    Value iv = arith::AddIOp::create(
+        b, loc, loop.getLowerBound()[d],
+        arith::MulIOp::create(b, loc, index, loop.getStep()[d]));
+    mapping.map(loop.getInductionVars()[d], iv);
+  }
+  for (Operation &op : loop.getBody()->without_terminator())
+    b.clone(op, mapping);
+  loop.erase();
+  return success();
+}
+
+/// A host allocation the planner could not place in the arena (its size
+/// depends on dynamic dims) becomes device memory, stream-ordered:
+/// `gpu.wait async` + `gpu.alloc async`, which gpu-to-llvm turns into
+/// mgpuStreamCreate (the session's stream) and mgpuMemAlloc.
+LogicalResult mapAlloc(memref::AllocOp alloc) {
+  if (!alloc.getSymbolOperands().empty())
+    return alloc.emitError("kiln-cuda-map-to-gpu: symbolic allocation "
+                           "operands are not supported");
+  OpBuilder b(alloc);
+  Location loc = alloc.getLoc();
+  Type token = b.getType<gpu::AsyncTokenType>();
+  Value start = gpu::WaitOp::create(b, loc, token, ValueRange()).getAsyncToken();
+  auto device = gpu::AllocOp::create(
+      b, loc, alloc.getType(), token, ValueRange{start},
+      alloc.getDynamicSizes(), alloc.getSymbolOperands(),
+      /*hostShared=*/UnitAttr());
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{device.getAsyncToken()});
+  alloc.replaceAllUsesWith(device.getMemref());
+  alloc.erase();
+  return success();
+}
+
+/// The matching free, ordered after the kernels on the same stream.
+void mapDealloc(memref::DeallocOp dealloc) {
+  OpBuilder b(dealloc);
+  Location loc = dealloc.getLoc();
+  Type token = b.getType<gpu::AsyncTokenType>();
+  Value start = gpu::WaitOp::create(b, loc, token, ValueRange()).getAsyncToken();
+  auto free = gpu::DeallocOp::create(b, loc, token, ValueRange{start},
+                                     dealloc.getMemref());
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{free.getAsyncToken()});
+  dealloc.erase();
+}
+
+/// Ops that read or write buffers and so must run on the device.
+bool touchesMemory(Operation *op) {
+  return isa<scf::ForOp, scf::IfOp, scf::WhileOp, memref::LoadOp,
+             memref::StoreOp>(op);
+}
+
+/// Moves `op` into a launch of one thread.
+LogicalResult mapSingleThread(Operation *op) {
+  if (op->getNumResults() != 0 && !op->use_empty())
+    return op->emitError("kiln-cuda-map-to-gpu: a device computation whose "
+                         "result the host uses is not supported");
+  OpBuilder b(op);
+  Value one = arith::ConstantIndexOp::create(b, op->getLoc(), 1);
+  gpu::LaunchOp launch = createLaunch(b, op->getLoc(), one, one);
+  op->moveBefore(launch.getBody().front().getTerminator());
+  return success();
+}
+
+struct MapToGpuPass
+    : public kiln::cuda::impl::KilnCudaMapToGpuBase<MapToGpuPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    if (blockSize < 1 || blockSize > 1024) {
+      func.emitError("kiln-cuda-map-to-gpu: block-size must be in [1, 1024]");
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> work;
+    SmallVector<memref::AllocOp> allocs;
+    SmallVector<memref::DeallocOp> deallocs;
+    for (Block &block : func.getBody())
+      for (Operation &op : block) {
+        if (isa<scf::ParallelOp>(op) || touchesMemory(&op))
+          work.push_back(&op);
+        else if (auto alloc = dyn_cast<memref::AllocOp>(op))
+          allocs.push_back(alloc);
+        else if (auto dealloc = dyn_cast<memref::DeallocOp>(op))
+          deallocs.push_back(dealloc);
+      }
+    for (memref::AllocOp alloc : allocs)
+      if (failed(mapAlloc(alloc)))
+        return signalPassFailure();
+    for (memref::DeallocOp dealloc : deallocs)
+      mapDealloc(dealloc);
+    for (Operation *op : work) {
+      LogicalResult result =
+          isa<scf::ParallelOp>(op)
+              ? mapParallel(cast<scf::ParallelOp>(op), blockSize)
+              : mapSingleThread(op);
+      if (failed(result))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

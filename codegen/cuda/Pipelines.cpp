@@ -1,0 +1,112 @@
+//===- Pipelines.cpp - CUDA backend pipelines -----------------------------===//
+//
+// Assembles the CUDA backend's passes; a comment above every step says why
+// it is there.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/Pipelines.h"
+
+#include "codegen/cpu/Passes.h"
+#include "codegen/cuda/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace kiln::cuda {
+
+void buildCudaLinalgToGpuPipeline(OpPassManager &pm,
+                                  const CudaLoweringOptions &options) {
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  // Copies into/out of subviews as linalg, so they become device loops too.
+  funcPm.addPass(cpu::createKilnCpuLowerStridedCopies());
+  // One scf.parallel per linalg op (reductions as inner scf.for).
+  funcPm.addPass(createConvertLinalgToParallelLoopsPass());
+  funcPm.addPass(createCanonicalizerPass());
+  // Every loop nest (and every other memory access) into a gpu.launch.
+  KilnCudaMapToGpuOptions map;
+  map.blockSize = options.blockSize;
+  funcPm.addPass(createKilnCudaMapToGpu(map));
+  // Launch bodies to gpu.func kernels in gpu.modules.
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void buildCudaGpuToLLVMPipeline(OpPassManager &pm,
+                                const CudaLoweringOptions &options) {
+  // The exported entry point over the (device) buffers of the frame.
+  cpu::KilnCpuKernelWrapperOptions wrapper;
+  wrapper.symbol = options.symbol;
+  pm.addPass(cpu::createKilnCpuKernelWrapper(wrapper));
+  // tanh/erf/exp/log... as polynomials: no libdevice calls in kernels.
+  pm.addPass(cpu::createKilnCpuApproximateMath());
+  // Kernels: structured control flow to branches, then NVVM.
+  OpPassManager &gpuPm = pm.nest<gpu::GPUModuleOp>();
+  gpuPm.addPass(createLowerAffinePass());
+  gpuPm.addPass(createSCFToControlFlowPass());
+  gpuPm.addPass(memref::createExpandStridedMetadataPass());
+  gpuPm.addPass(createLowerAffinePass());
+  gpuPm.addPass(createConvertGpuOpsToNVVMOps());
+  // What convert-gpu-to-nvvm sent to libdevice, back to intrinsics.
+  gpuPm.addPass(createKilnCudaReplaceLibdevice());
+  gpuPm.addPass(createReconcileUnrealizedCastsPass());
+  gpuPm.addPass(createCanonicalizerPass());
+  gpuPm.addPass(createCSEPass());
+  // Every gpu.module compiles for --cuda-arch (PTX is JIT-compiled by the
+  // driver for newer GPUs).
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.arch;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  // Host: as the CPU backend, plus gpu.launch_func to mgpu* runtime calls
+  // (implemented by runtime/cuda over the driver API).
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Kernels to PTX text, in process (NVPTX backend; no toolkit needed).
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa";
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void buildCudaLowerToLLVMPipeline(OpPassManager &pm,
+                                  const CudaLoweringOptions &options) {
+  buildCudaLinalgToGpuPipeline(pm, options);
+  buildCudaGpuToLLVMPipeline(pm, options);
+}
+
+void registerCudaCodegenPasses() {
+  registerKilnCudaPasses();
+  PassPipelineRegistration<CudaLoweringOptions>(
+      "kiln-cuda-linalg-to-gpu",
+      "Bufferized linalg to outlined GPU kernels and their launches",
+      buildCudaLinalgToGpuPipeline);
+  PassPipelineRegistration<CudaLoweringOptions>(
+      "kiln-cuda-lower-to-llvm",
+      "Bufferized linalg to the LLVM dialect with PTX in gpu.binary ops",
+      buildCudaLowerToLLVMPipeline);
+}
+
+} // namespace kiln::cuda

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Compiles MODEL with `kiln compile --target cuda --emit ptx` for sm_80 and
+# sm_90 and assembles every PTX module with ptxas for that arch.
+#   check_ptx.sh KILN MODEL OUTDIR [PTXAS]
+# Exits 77 (ctest skip) when ptxas is not installed.
+set -eu
+kiln=$1 model=$2 out=$3
+ptxas=${4:-$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)}
+[ -x "$ptxas" ] || { echo "SKIP: ptxas not found"; exit 77; }
+mkdir -p "$out"
+for arch in sm_80 sm_90; do
+  rm -rf "$out/$arch"; mkdir -p "$out/$arch"
+  "$kiln" compile "$model" --target cuda --cuda-arch $arch --emit ptx \
+    --name m -o "$out/$arch"
+  # One file per module (split at the marker lines).
+  awk -v dir="$out/$arch" '/^\/\/ ---- kiln: PTX module ----$/ {n++; next}
+       {print > (dir "/module" n ".ptx")}' "$out/$arch/m.ptx"
+  count=0
+  for f in "$out/$arch"/module*.ptx; do
+    "$ptxas" -arch=$arch -o "$f.cubin" "$f"
+    count=$((count + 1))
+  done
+  echo "$model: $count PTX modules assembled for $arch"
+done

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Runs a library compiled with `kiln compile --target cuda --emit shared` and
+compares its outputs with ONNX Runtime (CPU) on the same inputs.
+
+  run_model.py --lib DIR/m.so --name m --model m.onnx [--data DIR]
+               [--rtol 1e-3] [--atol 1e-4] [--iterations N] [--json OUT]
+
+Inputs come from DIR/input_*.pb (ONNX test data) or are random with seed 0.
+Prints one line per output and exits 0 when all match. Loads the library
+with ctypes (no build step on the GPU machine).
+"""
+import argparse
+import ctypes
+import glob
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64,
+          9: np.bool_, 10: np.float16, 11: np.float64}
+
+
+class Tensor(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("shape", ctypes.POINTER(ctypes.c_int64)),
+                ("rank", ctypes.c_int32), ("dtype", ctypes.c_int32)]
+
+
+def load_inputs(args, names):
+    import onnx
+    from onnx import numpy_helper
+    if args.data:
+        files = sorted(glob.glob(os.path.join(args.data, "input_*.pb")))
+        arrays = []
+        for f in files:
+            t = onnx.TensorProto()
+            with open(f, "rb") as fh:
+                t.ParseFromString(fh.read())
+            arrays.append(numpy_helper.to_array(t))
+        return arrays
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lib", required=True)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--data")
+    ap.add_argument("--rtol", type=float, default=1e-3)
+    ap.add_argument("--atol", type=float, default=1e-4)
+    ap.add_argument("--iterations", type=int, default=20)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    import onnxruntime as ort
+
+    lib = ctypes.CDLL(os.path.abspath(args.lib))
+    m = args.name
+    fn = lambda suffix: getattr(lib, f"{m}_{suffix}")
+    fn("error").restype = ctypes.c_char_p
+    fn("input_name").restype = ctypes.c_char_p
+    fn("input_dim").restype = ctypes.c_int64
+    fn("output_dim").restype = ctypes.c_int64
+    n_in, n_out = fn("num_inputs")(), fn("num_outputs")()
+
+    sess = ort.InferenceSession(args.model, providers=["CPUExecutionProvider"])
+    inputs = load_inputs(args, None)
+    if inputs is None:
+        rng = np.random.default_rng(0)
+        inputs = []
+        for i, meta in enumerate(sess.get_inputs()):
+            shape = [fn("input_dim")(i, k) for k in range(fn("input_rank")(i))]
+            shape = [d if d >= 0 else 2 for d in shape]
+            dt = DTYPES[fn("input_dtype")(i)]
+            inputs.append(rng.standard_normal(shape).astype(dt))
+    feeds = {meta.name: x for meta, x in zip(sess.get_inputs(), inputs)}
+    expected = sess.run(None, feeds)
+
+    session = ctypes.c_void_p()
+    t0 = time.perf_counter()
+    rc = fn("create")(ctypes.byref(session), None)
+    create_s = time.perf_counter() - t0
+    if rc != 0:
+        print(f"{m}: create failed ({rc}): {fn('error')(None).decode()}")
+        return 1
+    keep = []
+    ins = (Tensor * max(n_in, 1))()
+    for i, x in enumerate(inputs):
+        x = np.ascontiguousarray(x)
+        shape = (ctypes.c_int64 * max(x.ndim, 1))(*x.shape)
+        keep += [x, shape]
+        ins[i] = Tensor(x.ctypes.data, shape, x.ndim, fn("input_dtype")(i))
+    outs = (Tensor * max(n_out, 1))()
+    bufs = []
+    for o in range(n_out):
+        e = expected[o]
+        buf = np.empty_like(e)
+        bufs.append(buf)
+        outs[o] = Tensor(buf.ctypes.data, None, e.ndim, fn("output_dtype")(o))
+
+    def run():
+        rc = fn("run")(session, ins, ctypes.c_size_t(n_in), outs, ctypes.c_size_t(n_out))
+        if rc != 0:
+            raise RuntimeError(f"run failed ({rc}): {fn('error')(session).decode()}")
+
+    run()
+    ok = True
+    report = {"model": m, "create_s": create_s, "outputs": []}
+    for o in range(n_out):
+        shape = tuple(outs[o].shape[k] for k in range(outs[o].rank))
+        dt = DTYPES[outs[o].dtype]
+        got = np.ctypeslib.as_array(ctypes.cast(outs[o].data, ctypes.POINTER(
+            np.ctypeslib.as_ctypes_type(dt))), shape=shape).copy() if shape else bufs[o]
+        e = expected[o]
+        close = got.shape == e.shape and np.allclose(got, e, rtol=args.rtol, atol=args.atol)
+        err = float(np.max(np.abs(got.astype(np.float64) - e))) if got.shape == e.shape and e.size else 0.0
+        ok &= bool(close)
+        print(f"{m}: output {o} shape {list(got.shape)} max|diff| {err:.3g} "
+              f"{'OK' if close else 'MISMATCH'} (rtol {args.rtol}, atol {args.atol})")
+        report["outputs"].append({"shape": list(got.shape), "max_abs_diff": err, "ok": bool(close)})
+    times = []
+    for _ in range(args.iterations):
+        t = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t)
+    if times:
+        report["median_ms"] = 1e3 * float(np.median(times))
+        print(f"{m}: median run (host copies included) {report['median_ms']:.3f} ms over {len(times)}")
+    report["ok"] = ok
+    fn("destroy")(session)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(report, fh, indent=1)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
