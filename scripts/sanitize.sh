@@ -42,6 +42,7 @@ built=$(date +%s)
 # like ODR violations; leaks are checked (detect_leaks defaults to on).
 export ASAN_OPTIONS=detect_odr_violation=0:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export KILN_HOSTILE_MEMORY_MB=0  # ASan's shadow memory exceeds RLIMIT_AS
 (cd "$build" && ctest --output-on-failure -R '^(unit-frontend|e2e\.tiny_c|e2e\.two_models|e2e\.kiln_run_tiny|e2e\.stress|hostile\.models)$')
 tested=$(date +%s)
 {

@@ -74,6 +74,10 @@ def main():
                     help="(re)build CORPUS_DIR with make_bad_models.py first")
     ap.add_argument("-v", "--verbose", action="store_true")
     args, extra = ap.parse_known_args()
+    # ASan reserves terabytes of shadow address space: sanitizer runs set
+    # KILN_HOSTILE_MEMORY_MB=0 to drop the RLIMIT_AS limit.
+    if os.environ.get("KILN_HOSTILE_MEMORY_MB"):
+        args.memory_mb = int(os.environ["KILN_HOSTILE_MEMORY_MB"])
     if args.generate:
         shutil.rmtree(args.corpus, ignore_errors=True)
         subprocess.run([sys.executable, os.path.join(

@@ -33,6 +33,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
     ap.add_argument("--asan-dir", default=os.path.join(ROOT, "build-asan"))
+    ap.add_argument("--fuzz-dir", default=None,
+                    help="folder with fuzz-stats.txt, fuzz-crashes/ and an "
+                         "optional fuzz-setup.txt (default: --asan-dir)")
     ap.add_argument("-o", "--output",
                     default=os.path.join(ROOT, "docs", "reliability.md"))
     args = ap.parse_args()
@@ -127,7 +130,8 @@ def main():
       "clang-22, runs unit-frontend, the e2e tests and hostile.models under "
       "ASan+UBSan, and fuzzes for SECONDS.\n")
     times = os.path.join(args.asan_dir, "sanitize-times.txt")
-    stats = os.path.join(args.asan_dir, "fuzz-stats.txt")
+    fuzz_dir = args.fuzz_dir or args.asan_dir
+    stats = os.path.join(fuzz_dir, "fuzz-stats.txt")
     if os.path.exists(times):
         with open(times) as f:
             w("- sanitize.sh: " + ", ".join(
@@ -144,8 +148,12 @@ def main():
             text = f.read()
         execs = re.findall(r"stat::number_of_executed_units:\s*(\d+)", text)
         secs_ = re.findall(r"Done (\d+) runs in (\d+) second", text)
-        crashes = len(os.listdir(os.path.join(args.asan_dir, "fuzz-crashes"))) \
-            if os.path.isdir(os.path.join(args.asan_dir, "fuzz-crashes")) else 0
+        crash_dir = os.path.join(fuzz_dir, "fuzz-crashes")
+        crashes = len(os.listdir(crash_dir)) if os.path.isdir(crash_dir) else 0
+        setup = os.path.join(fuzz_dir, "fuzz-setup.txt")
+        if os.path.exists(setup):
+            with open(setup) as f:
+                w(f.read().strip() + "\n")
         w(f"- fuzzing: {execs[-1] if execs else '?'} executions"
           f"{' in ' + secs_[-1][1] + ' s' if secs_ else ''}, "
           f"{crashes} crash artifacts\n")
