@@ -48,6 +48,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxDataMovementToLinalgPatterns(converter, patterns);
   populateOnnxPadToLinalgPatterns(converter, patterns);
   populateOnnxResizeToLinalgPatterns(converter, patterns);
+  populateOnnxTriangularToLinalgPatterns(converter, patterns);
 }
 
 } // namespace kiln

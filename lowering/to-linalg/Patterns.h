@@ -59,6 +59,9 @@ void populateOnnxPadToLinalgPatterns(mlir::TypeConverter &converter,
 /// Resize (nearest/linear/cubic, every coordinate transformation mode).
 void populateOnnxResizeToLinalgPatterns(mlir::TypeConverter &converter,
                                         mlir::RewritePatternSet &patterns);
+/// Trilu and EyeLike (selection by the diagonal of the last two dims).
+void populateOnnxTriangularToLinalgPatterns(mlir::TypeConverter &converter,
+                                            mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateOnnxToLinalgPatterns(mlir::TypeConverter &converter,

@@ -152,6 +152,13 @@ Value convertScalar(OpBuilder &b, Location loc, Value value, Type dstType,
     if (dstWidth == 1)
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,
                                    zero);
+    // Sub-byte integers (INT4/UINT4/INT2/UINT2) wrap around like the ONNX
+    // reference: truncate toward zero to i32, then keep the low bits.
+    if (dstWidth < 8) {
+      Value wide = convertScalar(b, loc, value, b.getI32Type(), srcUnsigned,
+                                 /*dstUnsigned=*/false);
+      return arith::TruncIOp::create(b, loc, dstType, wide);
+    }
     // Saturate out-of-range values and map NaN to 0 instead of producing
     // poison: fptosi/fptoui are undefined outside the target range.
     Value result =
