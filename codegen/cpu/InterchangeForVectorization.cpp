@@ -8,6 +8,7 @@
 
 #include "codegen/cpu/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
@@ -71,6 +72,37 @@ FailureOr<SmallVector<unsigned>> vectorizableOrder(linalg::LinalgOp op,
   return order;
 }
 
+/// Whether `op` is a sum of products (matmul with a transposed operand,
+/// dot products) whose innermost loop is the reduction and unit-stride in
+/// every input: LLVM vectorizes it only when the sum may be reassociated.
+bool isInnermostDotProduct(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumLoops() == 0 ||
+      !linalg::isaContractionOpInterface(op))
+    return false;
+  unsigned innermost = op.getNumLoops() - 1;
+  if (op.getIteratorTypesArray()[innermost] != utils::IteratorType::reduction)
+    return false;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
+    if (!last || last.getPosition() != innermost)
+      return false;
+  }
+  return true;
+}
+
+/// Allows reassociating the sum in `generic`'s body (summation in vector
+/// lanes, results within float rounding of the sequential order).
+void allowReassociation(linalg::GenericOp generic) {
+  generic.getBody()->walk([](Operation *op) {
+    if (auto fastmath = dyn_cast<arith::ArithFastMathInterface>(op))
+      op->setAttr(fastmath.getFastMathAttrName(),
+                  arith::FastMathFlagsAttr::get(
+                      op->getContext(), arith::FastMathFlags::reassoc |
+                                            arith::FastMathFlags::contract));
+  });
+}
+
 struct InterchangeForVectorizationPass
     : public kiln::cpu::impl::KilnCpuInterchangeForVectorizationBase<
           InterchangeForVectorizationPass> {
@@ -86,8 +118,21 @@ struct InterchangeForVectorizationPass
     for (linalg::LinalgOp op : candidates) {
       FailureOr<SmallVector<unsigned>> order =
           vectorizableOrder(op, minVectorTrip);
-      if (failed(order))
+      if (failed(order)) {
+        if (!isInnermostDotProduct(op))
+          continue;
+        rewriter.setInsertionPoint(op);
+        linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(*op);
+        if (!generic) {
+          FailureOr<linalg::GenericOp> generalized =
+              linalg::generalizeNamedOp(rewriter, op);
+          if (failed(generalized))
+            continue;
+          generic = *generalized;
+        }
+        allowReassociation(generic);
         continue;
+      }
       rewriter.setInsertionPoint(op);
       linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(*op);
       if (!generic) {

@@ -78,6 +78,12 @@ def KilnCpuInterchangeForVectorization
     output element unchanged. Ops whose output's innermost dimension is not
     a parallel loop, or of at most `minVectorTrip` static elements, stay as
     they are.
+
+    Contractions that have no such loop but whose innermost loop is the
+    reduction, unit-stride in every input (matmul with a transposed B, as
+    Gemm transB=1 and attention's Q*K^T lower to), get `reassoc` and
+    `contract` fast-math flags on their body so that LLVM vectorizes the
+    dot product (the sum is then reassociated across vector lanes).
   }];
   let options = [
     Option<"minVectorTrip", "min-vector-trip", "int64_t", /*default=*/"3",

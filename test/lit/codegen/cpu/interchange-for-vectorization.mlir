@@ -57,3 +57,23 @@ func.func @unchanged(%a: memref<4x8xf32>, %b: memref<4xf32>,
                 outs(%c : memref<4x2xf32>)
   return
 }
+
+// -----
+
+// Tests that a matmul with a transposed B (no unit-stride parallel loop in
+// B) keeps the reduction innermost and may reassociate its sum.
+
+// CHECK-LABEL: func.func @matmul_transpose_b
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: arith.mulf {{.*}} fastmath<reassoc,contract>
+// CHECK: arith.addf {{.*}} fastmath<reassoc,contract>
+func.func @matmul_transpose_b(%a: memref<4x64xf32>, %b: memref<16x64xf32>,
+                              %c: memref<4x16xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(i, j, k) -> (i, k)>,
+                                 affine_map<(i, j, k) -> (j, k)>,
+                                 affine_map<(i, j, k) -> (i, j)>]
+                ins(%a, %b : memref<4x64xf32>, memref<16x64xf32>)
+                outs(%c : memref<4x16xf32>)
+  return
+}
