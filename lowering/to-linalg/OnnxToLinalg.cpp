@@ -44,6 +44,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxNormalizationToLinalgPatterns(converter, patterns);
   populateOnnxReductionToLinalgPatterns(converter, patterns);
   populateOnnxSoftmaxToLinalgPatterns(converter, patterns);
+  populateOnnxAttentionToLinalgPatterns(converter, patterns);
   populateOnnxShapeToLinalgPatterns(converter, patterns);
   populateOnnxDataMovementToLinalgPatterns(converter, patterns);
   populateOnnxPadToLinalgPatterns(converter, patterns);

@@ -45,6 +45,9 @@ void populateOnnxReductionToLinalgPatterns(mlir::TypeConverter &converter,
 /// Softmax, LogSoftmax and Hardmax.
 void populateOnnxSoftmaxToLinalgPatterns(mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
+/// Attention (opset 23/24: heads, GQA, masks, causal, softcap, KV cache).
+void populateOnnxAttentionToLinalgPatterns(mlir::TypeConverter &converter,
+                                           mlir::RewritePatternSet &patterns);
 /// Constants and shape ops: Constant, Reshape, Flatten, Squeeze, Unsqueeze,
 /// Shape, Size, ConstantOfShape, Range, Expand, Identity, Dropout.
 void populateOnnxShapeToLinalgPatterns(mlir::TypeConverter &converter,

@@ -1,0 +1,354 @@
+//===- Attention.cpp - onnx Attention -> linalg ---------------------------===//
+//
+// Attention (opset 23/24) on static shapes. 3-D Q/K/V [B, S, heads * H] are
+// split into heads and transposed to [B, heads, S, H]; past key/value are
+// concatenated along the sequence. Q·Kᵀ is one contraction generic that reads
+// the K head of a query head with `h floordiv (q_heads / kv_heads)` (grouped
+// query attention without materialized repeats). Scale and softcap, then the
+// bias (attn_mask, bool or additive, padded with -inf when shorter than the
+// total sequence, plus the causal triangle offset by the past length) are
+// elementwise generics; a max/exp/sum/div softmax over the last dim and a
+// second contraction with V give Y. qk_matmul_output follows the reference:
+// modes 0/1 before the bias, 2 after it, 3 after the softmax.
+// nonpad_kv_seqlen and dynamic shapes are not lowered.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/OnnxDialect.h"
+#include "lowering/to-linalg/Patterns.h"
+#include "lowering/to-linalg/Utils.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// [B, S, heads * H] -> [B, heads, S, H]; 4-D values pass through.
+Value splitHeads(OpBuilder &b, Location loc, Value v, int64_t heads) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getRank() == 4)
+    return v;
+  ArrayRef<int64_t> s = type.getShape();
+  Type et = type.getElementType();
+  auto expanded = RankedTensorType::get({s[0], s[1], heads, s[2] / heads}, et);
+  Value e = tensor::ExpandShapeOp::create(
+      b, loc, expanded, v, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  Value init = tensor::EmptyOp::create(
+      b, loc, SmallVector<int64_t>{s[0], heads, s[1], s[2] / heads}, et);
+  return linalg::TransposeOp::create(b, loc, e, init,
+                                     ArrayRef<int64_t>{0, 2, 1, 3})
+      ->getResult(0);
+}
+
+/// Concatenates `past` and `cur` along dim 2 (null `past`: `cur`).
+Value concatSequence(OpBuilder &b, Location loc, Value past, Value cur) {
+  if (!past)
+    return cur;
+  auto pt = cast<RankedTensorType>(past.getType());
+  auto ct = cast<RankedTensorType>(cur.getType());
+  SmallVector<int64_t> shape(ct.getShape());
+  shape[2] += pt.getDimSize(2);
+  Value out = tensor::EmptyOp::create(b, loc, shape, ct.getElementType());
+  auto insert = [&](Value src, Value dst, int64_t offset) {
+    auto t = cast<RankedTensorType>(src.getType());
+    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+    offsets[2] = b.getIndexAttr(offset);
+    SmallVector<OpFoldResult> sizes, strides(4, b.getIndexAttr(1));
+    for (int64_t d : t.getShape())
+      sizes.push_back(b.getIndexAttr(d));
+    return tensor::InsertSliceOp::create(b, loc, src, dst, offsets, sizes,
+                                         strides)
+        .getResult();
+  };
+  out = insert(past, out, 0);
+  return insert(cur, out, pt.getDimSize(2));
+}
+
+/// out[b, h, i, j] = sum_d lhs[b, h, i, d] * rhs[b, h / group, <rhsMap>]:
+/// with `transposedRhs` rhs is read as [.., j, d] (Q·Kᵀ), else lhs is the
+/// probabilities [.., i, j] and rhs V [.., j, e].
+Value contractHeads(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                    int64_t group, bool transposedRhs) {
+  auto lt = cast<RankedTensorType>(lhs.getType());
+  auto rt = cast<RankedTensorType>(rhs.getType());
+  MLIRContext *ctx = b.getContext();
+  AffineExpr bb = getAffineDimExpr(0, ctx), h = getAffineDimExpr(1, ctx),
+             i = getAffineDimExpr(2, ctx), j = getAffineDimExpr(3, ctx),
+             r = getAffineDimExpr(4, ctx);
+  AffineExpr kvHead = h.floorDiv(group);
+  AffineMap lhsMap = AffineMap::get(5, 0, {bb, h, i, r}, ctx);
+  AffineMap rhsMap =
+      transposedRhs ? AffineMap::get(5, 0, {bb, kvHead, j, r}, ctx)
+                    : AffineMap::get(5, 0, {bb, kvHead, r, j}, ctx);
+  AffineMap outMap = AffineMap::get(5, 0, {bb, h, i, j}, ctx);
+  int64_t cols = transposedRhs ? rt.getDimSize(2) : rt.getDimSize(3);
+  Type et = lt.getElementType();
+  auto outType = RankedTensorType::get(
+      {lt.getDimSize(0), lt.getDimSize(1), lt.getDimSize(2), cols}, et);
+  Value init = createFilled(b, loc, outType, {},
+                            createScalarConstant(b, loc, et, 0));
+  SmallVector<utils::IteratorType> iterators = parallelIterators(4);
+  iterators.push_back(utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{outType}, ValueRange{lhs, rhs}, ValueRange{init},
+             ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value p = arith::MulFOp::create(nb, l, args[0], args[1]);
+               linalg::YieldOp::create(
+                   nb, l, ValueRange{arith::AddFOp::create(nb, l, args[2], p)});
+             })
+      .getResult(0);
+}
+
+/// Softmax over the last dim of a 4-D tensor.
+Value softmaxLastDim(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Type et = type.getElementType();
+  SmallVector<int64_t> axes = {3};
+  Value maxes = buildReduction(
+      b, loc, x, axes, createLowestValue(b, loc, et, false),
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        return arith::MaximumFOp::create(nb, l, args[0], args[1]);
+      });
+  Value keptMax = restoreReducedDims(b, loc, maxes, type, axes);
+  Value exps = buildInternalBroadcast(
+      b, loc, {x, keptMax}, x, et,
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        return math::ExpOp::create(
+            nb, l, arith::SubFOp::create(nb, l, args[0], args[1]));
+      });
+  Value sums = buildReduction(
+      b, loc, exps, axes, createScalarConstant(b, loc, et, 0),
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        return arith::AddFOp::create(nb, l, args[0], args[1]);
+      });
+  Value keptSum = restoreReducedDims(b, loc, sums, type, axes);
+  return buildInternalBroadcast(
+      b, loc, {exps, keptSum}, x, et,
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        return arith::DivFOp::create(nb, l, args[0], args[1]);
+      });
+}
+
+struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value q = adaptor.getQ(), k = adaptor.getK(), v = adaptor.getV();
+    auto qType = dyn_cast<RankedTensorType>(q.getType());
+    auto kType = dyn_cast<RankedTensorType>(k.getType());
+    auto vType = dyn_cast<RankedTensorType>(v.getType());
+    if (!qType || !kType || !vType || !qType.hasStaticShape() ||
+        !kType.hasStaticShape() || !vType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "expects static Q/K/V shapes");
+    int64_t rank = qType.getRank();
+    if ((rank != 3 && rank != 4) || kType.getRank() != rank ||
+        vType.getRank() != rank)
+      return rewriter.notifyMatchFailure(op, "Q/K/V must all be 3-D or 4-D");
+    Type et = qType.getElementType();
+    if (!isa<FloatType>(et) || kType.getElementType() != et ||
+        vType.getElementType() != et)
+      return rewriter.notifyMatchFailure(op, "mixed element types");
+    if (!isa<NoneType>(adaptor.getNonpadKvSeqlen().getType()))
+      return rewriter.notifyMatchFailure(op, "nonpad_kv_seqlen");
+    int64_t qHeads, kvHeads;
+    if (rank == 3) {
+      if (!op.getQNumHeads() || !op.getKvNumHeads() ||
+          *op.getQNumHeads() <= 0 || *op.getKvNumHeads() <= 0)
+        return rewriter.notifyMatchFailure(
+            op, "3-D inputs need q_num_heads and kv_num_heads");
+      qHeads = *op.getQNumHeads();
+      kvHeads = *op.getKvNumHeads();
+      if (qType.getDimSize(2) % qHeads || kType.getDimSize(2) % kvHeads ||
+          vType.getDimSize(2) % kvHeads)
+        return rewriter.notifyMatchFailure(op, "hidden size not divisible");
+    } else {
+      qHeads = qType.getDimSize(1);
+      kvHeads = kType.getDimSize(1);
+    }
+    if (kvHeads <= 0 || qHeads % kvHeads)
+      return rewriter.notifyMatchFailure(op, "q heads not a multiple of kv");
+    int64_t group = qHeads / kvHeads;
+
+    q = splitHeads(rewriter, loc, q, qHeads);
+    k = splitHeads(rewriter, loc, k, kvHeads);
+    v = splitHeads(rewriter, loc, v, kvHeads);
+    auto pastOf = [&](Value p) -> FailureOr<Value> {
+      if (isa<NoneType>(p.getType()))
+        return Value();
+      auto t = dyn_cast<RankedTensorType>(p.getType());
+      if (!t || t.getRank() != 4 || !t.hasStaticShape() ||
+          t.getElementType() != et)
+        return failure();
+      return p;
+    };
+    FailureOr<Value> pastK = pastOf(adaptor.getPastKey());
+    FailureOr<Value> pastV = pastOf(adaptor.getPastValue());
+    if (failed(pastK) || failed(pastV))
+      return rewriter.notifyMatchFailure(op, "past key/value must be static");
+    int64_t pastLen =
+        *pastK ? cast<RankedTensorType>((*pastK).getType()).getDimSize(2) : 0;
+    Value presentK = concatSequence(rewriter, loc, *pastK, k);
+    Value presentV = concatSequence(rewriter, loc, *pastV, v);
+    Value scores = contractHeads(rewriter, loc, q, presentK, group, true);
+    auto qk = cast<RankedTensorType>(scores.getType());
+    int64_t total = qk.getDimSize(3);
+
+    double headSize = cast<RankedTensorType>(q.getType()).getDimSize(3);
+    double scale = op.getScale() ? op.getScale()->convertToDouble()
+                                 : 1.0 / std::sqrt(headSize);
+    double softcap = op.getSoftcap().convertToDouble();
+    Value capped = buildInternalBroadcast(
+        rewriter, loc, {scores}, scores, et,
+        [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          Value s = arith::MulFOp::create(
+              nb, l, args[0], createScalarConstant(nb, l, et, scale));
+          if (softcap > 0) {
+            Value c = createScalarConstant(nb, l, et, softcap);
+            s = arith::MulFOp::create(
+                nb, l, math::TanhOp::create(nb, l,
+                                            arith::DivFOp::create(nb, l, s, c)),
+                c);
+          }
+          return s;
+        });
+
+    // Bias: the mask (padded to the total length) and the causal triangle.
+    Value mask = adaptor.getAttnMask();
+    SmallVector<Value> inputs = {capped};
+    SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(4, ctx)};
+    bool boolMask = false;
+    if (!isa<NoneType>(mask.getType())) {
+      auto mt = dyn_cast<RankedTensorType>(mask.getType());
+      if (!mt || !mt.hasStaticShape() || mt.getRank() < 2 || mt.getRank() > 4)
+        return rewriter.notifyMatchFailure(op, "attn_mask must be static 2-4D");
+      boolMask = mt.getElementType().isInteger(1);
+      if (!boolMask && mt.getElementType() != et)
+        return rewriter.notifyMatchFailure(op, "attn_mask element type");
+      int64_t mrank = mt.getRank();
+      if (mt.getDimSize(mrank - 1) > total)
+        return rewriter.notifyMatchFailure(op, "attn_mask longer than keys");
+      if (mt.getDimSize(mrank - 1) < total) {
+        SmallVector<int64_t> shape(mt.getShape());
+        shape[mrank - 1] = total;
+        auto padded = RankedTensorType::get(shape, mt.getElementType());
+        Value fill =
+            boolMask ? Value(arith::ConstantOp::create(
+                           rewriter, loc, rewriter.getBoolAttr(false)))
+                     : createScalarConstant(
+                           rewriter, loc, et,
+                           -std::numeric_limits<double>::infinity());
+        Value base = createFilled(rewriter, loc, padded, {}, fill);
+        SmallVector<OpFoldResult> zeros(mrank, rewriter.getIndexAttr(0)),
+            ones(mrank, rewriter.getIndexAttr(1)), sizes;
+        for (int64_t d : mt.getShape())
+          sizes.push_back(rewriter.getIndexAttr(d));
+        mask = tensor::InsertSliceOp::create(rewriter, loc, mask, base, zeros,
+                                             sizes, ones);
+        mt = padded;
+      }
+      SmallVector<AffineExpr> exprs;
+      for (int64_t d = 0; d < mrank; ++d) {
+        int64_t outDim = 4 - mrank + d;
+        int64_t size = mt.getDimSize(d);
+        if (size == 1 && qk.getDimSize(outDim) != 1)
+          exprs.push_back(getAffineConstantExpr(0, ctx));
+        else if (size == qk.getDimSize(outDim))
+          exprs.push_back(getAffineDimExpr(outDim, ctx));
+        else
+          return rewriter.notifyMatchFailure(op, "attn_mask not broadcastable");
+      }
+      inputs.push_back(mask);
+      maps.push_back(AffineMap::get(4, 0, exprs, ctx));
+    }
+    bool causal = op.getIsCausal() != 0;
+    Value biased = capped;
+    if (inputs.size() > 1 || causal) {
+      Value init = tensor::EmptyOp::create(rewriter, loc, qk.getShape(), et);
+      maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+      bool hasMask = inputs.size() > 1;
+      biased =
+          linalg::GenericOp::create(
+              rewriter, loc, TypeRange{qk}, inputs, ValueRange{init}, maps,
+              parallelIterators(4),
+              [&](OpBuilder &nb, Location l, ValueRange args) {
+                Value s = args[0];
+                Value negInf = createScalarConstant(
+                    nb, l, et, -std::numeric_limits<double>::infinity());
+                if (hasMask)
+                  s = boolMask
+                          ? arith::SelectOp::create(nb, l, args[1], s, negInf)
+                                .getResult()
+                          : arith::AddFOp::create(nb, l, s, args[1])
+                                .getResult();
+                if (causal) {
+                  Value i = linalg::IndexOp::create(nb, l, 2);
+                  Value j = linalg::IndexOp::create(nb, l, 3);
+                  Value limit = arith::AddIOp::create(
+                      nb, l, i, arith::ConstantIndexOp::create(nb, l, pastLen));
+                  Value masked = arith::CmpIOp::create(
+                      nb, l, arith::CmpIPredicate::sgt, j, limit);
+                  s = arith::SelectOp::create(
+                      nb, l, masked,
+                      arith::AddFOp::create(nb, l, s, negInf), s);
+                }
+                linalg::YieldOp::create(nb, l, ValueRange{s});
+              })
+              .getResult(0);
+    }
+    Value probs = softmaxLastDim(rewriter, loc, biased);
+    Value y = contractHeads(rewriter, loc, probs, presentV, group, false);
+    if (rank == 3) {
+      auto yt = cast<RankedTensorType>(y.getType());
+      ArrayRef<int64_t> s = yt.getShape();
+      Value init = tensor::EmptyOp::create(
+          rewriter, loc, SmallVector<int64_t>{s[0], s[2], s[1], s[3]}, et);
+      Value t = linalg::TransposeOp::create(rewriter, loc, y, init,
+                                            ArrayRef<int64_t>{0, 2, 1, 3})
+                    ->getResult(0);
+      y = tensor::CollapseShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get({s[0], s[2], s[1] * s[3]}, et), t,
+          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    }
+
+    int64_t mode = op.getQkMatmulOutputMode();
+    Value qkOut = mode == 3 ? probs : mode == 2 ? biased : capped;
+    SmallVector<Value> candidates = {y, presentK, presentV, qkOut};
+    SmallVector<Value> replacements;
+    for (unsigned r = 0; r < 4; ++r) {
+      if (isa<NoneType>(op->getResult(r).getType())) {
+        replacements.push_back(Value());
+        continue;
+      }
+      if (r == 3 && mode > 3)
+        return rewriter.notifyMatchFailure(op, "qk_matmul_output_mode > 3");
+      RankedTensorType t = getConvertedResultType(*getTypeConverter(), op, r);
+      Value c = candidates[r];
+      if (!t || t.getElementType() != et)
+        return rewriter.notifyMatchFailure(op, "result type");
+      if (failed(verifyCompatibleShape(t, c.getType())))
+        return rewriter.notifyMatchFailure(op, "result shape mismatch");
+      replacements.push_back(
+          c.getType() == t ? c : tensor::CastOp::create(rewriter, loc, t, c));
+    }
+    rewriter.replaceOp(op, replacements);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateOnnxAttentionToLinalgPatterns(TypeConverter &converter,
+                                           RewritePatternSet &patterns) {
+  patterns.add<AttentionLowering>(converter, patterns.getContext());
+}
+
+} // namespace kiln
