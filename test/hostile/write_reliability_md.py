@@ -131,6 +131,14 @@ def main():
       "ASan+UBSan, and fuzzes for SECONDS.\n")
     times = os.path.join(args.asan_dir, "sanitize-times.txt")
     fuzz_dir = args.fuzz_dir or args.asan_dir
+    asan_hostile = os.path.join(fuzz_dir, "hostile-asan.json")
+    if os.path.exists(asan_hostile):
+        with open(asan_hostile) as f:
+            h = json.load(f)
+        w(f"- bad-model corpus under ASan+UBSan+LSan (frontend instrumented, "
+          f"`KILN_HOSTILE_MEMORY_MB=0`): {h['clean']}/{h['cases']} cases "
+          f"rejected cleanly, failures: {', '.join(h['failures']) or 'none'}"
+          "\n")
     stats = os.path.join(fuzz_dir, "fuzz-stats.txt")
     if os.path.exists(times):
         with open(times) as f:
