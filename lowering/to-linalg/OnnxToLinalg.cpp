@@ -45,6 +45,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxReductionToLinalgPatterns(converter, patterns);
   populateOnnxSoftmaxToLinalgPatterns(converter, patterns);
   populateOnnxAttentionToLinalgPatterns(converter, patterns);
+  populateOnnxLossToLinalgPatterns(converter, patterns);
   populateOnnxShapeToLinalgPatterns(converter, patterns);
   populateOnnxDataMovementToLinalgPatterns(converter, patterns);
   populateOnnxPadToLinalgPatterns(converter, patterns);

@@ -48,6 +48,9 @@ void populateOnnxSoftmaxToLinalgPatterns(mlir::TypeConverter &converter,
 /// Attention (opset 23/24: heads, GQA, masks, causal, softcap, KV cache).
 void populateOnnxAttentionToLinalgPatterns(mlir::TypeConverter &converter,
                                            mlir::RewritePatternSet &patterns);
+/// NegativeLogLikelihoodLoss (weights, ignore_index, none/sum/mean).
+void populateOnnxLossToLinalgPatterns(mlir::TypeConverter &converter,
+                                      mlir::RewritePatternSet &patterns);
 /// Constants and shape ops: Constant, Reshape, Flatten, Squeeze, Unsqueeze,
 /// Shape, Size, ConstantOfShape, Range, Expand, Identity, Dropout.
 void populateOnnxShapeToLinalgPatterns(mlir::TypeConverter &converter,
