@@ -223,7 +223,8 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
 
   // Only the kernel is visible outside the object, whatever added symbols.
   for (llvm::Function &function : *kernel.module)
-    if (!function.isDeclaration() && function.getName() != kernel.kernelName)
+    if (!function.isDeclaration() && !function.hasWeakLinkage() &&
+        function.getName() != kernel.kernelName)
       function.setLinkage(llvm::GlobalValue::InternalLinkage);
   for (llvm::GlobalVariable &global : kernel.module->globals())
     if (!global.isDeclaration())

@@ -80,7 +80,7 @@ private:
         b, loc, span, arith::SubIOp::create(b, loc, step, one));
     return arith::DivUIOp::create(b, loc, bumped, step);
   }
-  func::FuncOp getOrCreateParallelFor();
+  LLVM::LLVMFuncOp getOrCreateParallelFor();
   LLVM::GlobalOp getOrCreateRuntimeGlobal();
 
   ModuleOp module;
@@ -90,15 +90,38 @@ private:
   unsigned counter = 0;
 };
 
-func::FuncOp LoopOutliner::getOrCreateParallelFor() {
-  if (auto fn = module.lookupSymbol<func::FuncOp>(kParallelFor))
+/// A weak serial `kiln_rt_parallel_for` (fn(ctx, 0, n) if n > 0): a kernel
+/// object linked without the runtime still works; the runtime's strong
+/// definition replaces it when codegen/package links the runtime in.
+LLVM::LLVMFuncOp LoopOutliner::getOrCreateParallelFor() {
+  if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(kParallelFor))
     return fn;
+  MLIRContext *ctx = module.getContext();
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = module.getLoc();
   auto i64 = b.getI64Type();
-  auto fn = func::FuncOp::create(
-      b, module.getLoc(), kParallelFor,
-      b.getFunctionType({ptrType, i64, ptrType, ptrType}, {}));
-  fn.setPrivate();
+  auto voidType = LLVM::LLVMVoidType::get(ctx);
+  auto type = LLVM::LLVMFunctionType::get(voidType,
+                                          {ptrType, i64, ptrType, ptrType});
+  auto fn = LLVM::LLVMFuncOp::create(b, loc, kParallelFor, type,
+                                     LLVM::Linkage::Weak);
+  Block *entry = fn.addEntryBlock(b);
+  Block *run = b.createBlock(&fn.getBody());
+  Block *done = b.createBlock(&fn.getBody());
+  b.setInsertionPointToStart(entry);
+  Value zero = LLVM::ConstantOp::create(b, loc, i64, 0);
+  Value n = entry->getArgument(1);
+  Value positive =
+      LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::sgt, n, zero);
+  LLVM::CondBrOp::create(b, loc, positive, run, done);
+  b.setInsertionPointToStart(run);
+  auto bodyType = LLVM::LLVMFunctionType::get(voidType, {ptrType, i64, i64});
+  SmallVector<Value> operands = {entry->getArgument(2), entry->getArgument(3),
+                                 zero, n};
+  LLVM::CallOp::create(b, loc, bodyType, operands);
+  LLVM::BrOp::create(b, loc, done);
+  b.setInsertionPointToStart(done);
+  LLVM::ReturnOp::create(b, loc, ValueRange());
   return fn;
 }
 
@@ -283,7 +306,7 @@ LogicalResult LoopOutliner::outline(scf::ParallelOp loop) {
                                       SymbolRefAttr::get(body));
   Value fnPtr =
       UnrealizedConversionCastOp::create(b, loc, ptrType, fn).getResult(0);
-  func::CallOp::create(b, loc, getOrCreateParallelFor(),
+  LLVM::CallOp::create(b, loc, getOrCreateParallelFor(),
                        ValueRange{runtime, total, fnPtr, ctxPtr});
   loop.erase();
   return success();

@@ -36,9 +36,12 @@ Error linkRuntime(Module &module, ArrayRef<std::string> exported) {
     (*runtime)->setTargetTriple(module.getTargetTriple());
   if (!module.getDataLayout().isDefault())
     (*runtime)->setDataLayout(module.getDataLayout());
+  // A weak kernel-side definition (the serial kiln_rt_parallel_for of
+  // kiln-cpu-parallelize-loops) is a fallback the runtime's replaces.
   for (Function &f : **runtime)
-    if (!f.isDeclaration() && module.getFunction(f.getName()) &&
-        !module.getFunction(f.getName())->isDeclaration())
+    if (Function *own = module.getFunction(f.getName());
+        own && !f.isDeclaration() && !own->isDeclaration() &&
+        !own->hasWeakLinkage())
       return createStringError("the kernel module already defines runtime "
                                "function '" + f.getName().str() + "'");
   if (Linker::linkModules(module, std::move(*runtime)))

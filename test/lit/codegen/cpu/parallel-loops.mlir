@@ -14,7 +14,7 @@
 // CHECK: %[[RT:.*]] = llvm.load %[[RTADDR]]
 // CHECK: %[[FN:.*]] = constant @add_par0
 // CHECK: %[[FNPTR:.*]] = builtin.unrealized_conversion_cast %[[FN]]
-// CHECK: call @kiln_rt_parallel_for(%[[RT]], %{{.*}}, %[[FNPTR]], %[[CTX]])
+// CHECK: llvm.call @kiln_rt_parallel_for(%[[RT]], %{{.*}}, %[[FNPTR]], %[[CTX]])
 // CHECK-NOT: scf.parallel
 // CHECK: return
 // CHECK-LABEL: func.func private @add_par0
@@ -28,7 +28,10 @@
 // CHECK: arith.divui %[[I]]
 // CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c16)
 // CHECK: arith.addf
-// CHECK: func.func private @kiln_rt_parallel_for(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr)
+// CHECK-LABEL: llvm.func weak @kiln_rt_parallel_for
+// CHECK-SAME: (%{{.*}}: !llvm.ptr, %[[N:.*]]: i64, %[[F:.*]]: !llvm.ptr, %[[X:.*]]: !llvm.ptr)
+// CHECK: llvm.icmp "sgt" %[[N]]
+// CHECK: llvm.call %[[F]](%[[X]], %{{.*}}, %[[N]])
 // ONE-LABEL: func.func private @add_par0
 // ONE: scf.for
 // ONE-NOT: arith.remui
