@@ -51,6 +51,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxPadToLinalgPatterns(converter, patterns);
   populateOnnxResizeToLinalgPatterns(converter, patterns);
   populateOnnxTriangularToLinalgPatterns(converter, patterns);
+  populateOnnxScanToLinalgPatterns(converter, patterns);
 }
 
 } // namespace kiln

@@ -68,6 +68,9 @@ void populateOnnxResizeToLinalgPatterns(mlir::TypeConverter &converter,
 /// Trilu and EyeLike (selection by the diagonal of the last two dims).
 void populateOnnxTriangularToLinalgPatterns(mlir::TypeConverter &converter,
                                             mlir::RewritePatternSet &patterns);
+/// CumSum and CumProd along a constant or run-time axis.
+void populateOnnxScanToLinalgPatterns(mlir::TypeConverter &converter,
+                                      mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateOnnxToLinalgPatterns(mlir::TypeConverter &converter,
