@@ -52,6 +52,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxResizeToLinalgPatterns(converter, patterns);
   populateOnnxTriangularToLinalgPatterns(converter, patterns);
   populateOnnxScanToLinalgPatterns(converter, patterns);
+  populateOnnxDepthSpaceToLinalgPatterns(converter, patterns);
 }
 
 } // namespace kiln

@@ -71,6 +71,9 @@ void populateOnnxTriangularToLinalgPatterns(mlir::TypeConverter &converter,
 /// CumSum and CumProd along a constant or run-time axis.
 void populateOnnxScanToLinalgPatterns(mlir::TypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);
+/// DepthToSpace (DCR/CRD) and SpaceToDepth.
+void populateOnnxDepthSpaceToLinalgPatterns(mlir::TypeConverter &converter,
+                                            mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateOnnxToLinalgPatterns(mlir::TypeConverter &converter,
