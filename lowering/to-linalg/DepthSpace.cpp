@@ -32,15 +32,14 @@ Value buildRearrangement(OpBuilder &b, Location loc, Value input,
   Value empty = createEmpty(b, loc, resultType, resultSizes);
   auto generic = linalg::GenericOp::create(
       b, loc, resultType, ValueRange{}, ValueRange{empty},
-      SmallVector<AffineMap>{b.getMultiDimIdentityMap(4)},
-      parallelIterators(4), [&](OpBuilder &nb, Location l, ValueRange) {
+      SmallVector<AffineMap>{b.getMultiDimIdentityMap(4)}, parallelIterators(4),
+      [&](OpBuilder &nb, Location l, ValueRange) {
         SmallVector<Value> idx;
         for (int64_t d = 0; d < 4; ++d)
           idx.push_back(linalg::IndexOp::create(nb, l, d));
         SmallVector<Value> src = source(nb, l, idx[0], idx[1], idx[2], idx[3]);
-        linalg::YieldOp::create(nb, l,
-                                tensor::ExtractOp::create(nb, l, input, src)
-                                    .getResult());
+        linalg::YieldOp::create(
+            nb, l, tensor::ExtractOp::create(nb, l, input, src).getResult());
       });
   return generic.getResult(0);
 }
@@ -51,7 +50,8 @@ OpFoldResult scaleSize(OpBuilder &b, Location loc, OpFoldResult size,
   if (std::optional<int64_t> c = getConstantIntValue(size))
     return b.getIndexAttr(*c * mul / div);
   Value v = getValueOrCreateConstantIndexOp(b, loc, size);
-  v = arith::MulIOp::create(b, loc, v, arith::ConstantIndexOp::create(b, loc, mul));
+  v = arith::MulIOp::create(b, loc, v,
+                            arith::ConstantIndexOp::create(b, loc, mul));
   return arith::DivUIOp::create(b, loc, v,
                                 arith::ConstantIndexOp::create(b, loc, div))
       .getResult();

@@ -62,12 +62,12 @@ struct CumulativeLowering : OpConversionPattern<OpTy> {
       auto axisType = cast<RankedTensorType>(adaptor.getAxis().getType());
       Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
       SmallVector<Value> indices(axisType.getRank(), zero);
-      Value a = tensor::ExtractOp::create(rewriter, loc, adaptor.getAxis(),
-                                          indices);
+      Value a =
+          tensor::ExtractOp::create(rewriter, loc, adaptor.getAxis(), indices);
       Type at = a.getType();
-      Value isD = arith::CmpIOp::create(
-          rewriter, loc, arith::CmpIPredicate::eq, a,
-          createScalarConstant(rewriter, loc, at, axis));
+      Value isD =
+          arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, a,
+                                createScalarConstant(rewriter, loc, at, axis));
       Value isNeg = arith::CmpIOp::create(
           rewriter, loc, arith::CmpIPredicate::eq, a,
           createScalarConstant(rewriter, loc, at, axis - rank));
@@ -79,15 +79,15 @@ struct CumulativeLowering : OpConversionPattern<OpTy> {
   }
 
   static Value buildScan(OpBuilder &rewriter, Location loc, Value x,
-                         RankedTensorType type, int64_t axisDim,
-                         bool exclusive, bool reverse) {
+                         RankedTensorType type, int64_t axisDim, bool exclusive,
+                         bool reverse) {
     int64_t rank = type.getRank();
     Type elementType = type.getElementType();
     bool isFloat = isa<FloatType>(elementType);
     Value identity =
         createScalarConstant(rewriter, loc, elementType, isProduct ? 1 : 0);
-    Value init = createFilled(rewriter, loc, type, getSizes(rewriter, loc, x),
-                              identity);
+    Value init =
+        createFilled(rewriter, loc, type, getSizes(rewriter, loc, x), identity);
     // Iteration space: the result dims, then j (the position folded in).
     MLIRContext *ctx = rewriter.getContext();
     SmallVector<AffineExpr> inputExprs, outputExprs;
@@ -116,11 +116,13 @@ struct CumulativeLowering : OpConversionPattern<OpTy> {
               createScalarConstant(b, l, elementType, isProduct ? 1 : 0));
           Value folded;
           if (isProduct)
-            folded = isFloat ? (Value)arith::MulFOp::create(b, l, args[1], element)
-                             : (Value)arith::MulIOp::create(b, l, args[1], element);
+            folded = isFloat
+                         ? (Value)arith::MulFOp::create(b, l, args[1], element)
+                         : (Value)arith::MulIOp::create(b, l, args[1], element);
           else
-            folded = isFloat ? (Value)arith::AddFOp::create(b, l, args[1], element)
-                             : (Value)arith::AddIOp::create(b, l, args[1], element);
+            folded = isFloat
+                         ? (Value)arith::AddFOp::create(b, l, args[1], element)
+                         : (Value)arith::AddIOp::create(b, l, args[1], element);
           linalg::YieldOp::create(b, l, folded);
         });
     return generic.getResult(0);

@@ -43,8 +43,7 @@ Value buildIndexedGeneric(OpBuilder &b, Location loc, Value input,
   maps.push_back(identity);
   auto generic = linalg::GenericOp::create(
       b, loc, resultType, inputs, ValueRange{empty}, maps,
-      parallelIterators(rank),
-      [&](OpBuilder &nb, Location l, ValueRange args) {
+      parallelIterators(rank), [&](OpBuilder &nb, Location l, ValueRange args) {
         linalg::YieldOp::create(nb, l, body(nb, l, args.drop_back()));
       });
   return generic.getResult(0);
@@ -72,7 +71,8 @@ struct TriluLowering : OpConversionPattern<onnx::TriluOp> {
       SmallVector<Value> indices(kType.getRank(), zero);
       k = tensor::ExtractOp::create(rewriter, loc, adaptor.getK(), indices);
     } else {
-      k = arith::ConstantOp::create(rewriter, loc, rewriter.getI64IntegerAttr(0));
+      k = arith::ConstantOp::create(rewriter, loc,
+                                    rewriter.getI64IntegerAttr(0));
     }
     bool upper = op.getUpper() != 0;
     Type elementType = type.getElementType();
@@ -81,11 +81,12 @@ struct TriluLowering : OpConversionPattern<onnx::TriluOp> {
         rewriter, loc, x, type, getSizes(rewriter, loc, x),
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           Value offset = buildDiagonalOffset(b, l, rank);
-          Value keep = arith::CmpIOp::create(
-              b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
-              offset, k);
-          return arith::SelectOp::create(b, l, keep, args[0],
-                                         createScalarConstant(b, l, elementType, 0));
+          Value keep = arith::CmpIOp::create(b, l,
+                                             upper ? arith::CmpIPredicate::sge
+                                                   : arith::CmpIPredicate::sle,
+                                             offset, k);
+          return arith::SelectOp::create(
+              b, l, keep, args[0], createScalarConstant(b, l, elementType, 0));
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -104,8 +105,7 @@ struct EyeLikeLowering : OpConversionPattern<onnx::EyeLikeOp> {
         getConvertedResultType(*getTypeConverter(), op);
     if (!resultType || resultType.getRank() != 2 ||
         !resultType.getElementType().isIntOrIndexOrFloat())
-      return rewriter.notifyMatchFailure(
-          op, "expects a rank-2 numeric result");
+      return rewriter.notifyMatchFailure(op, "expects a rank-2 numeric result");
     Type elementType = resultType.getElementType();
     int64_t k = op.getK();
     Value result = buildIndexedGeneric(
