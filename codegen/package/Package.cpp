@@ -137,7 +137,8 @@ linkShared(StringRef linker,
     os << bytes;
     args.push_back(path.str().str());
   }
-  for (const char *a : {"-Wl,-z,noexecstack", "-Wl,--no-undefined", "-lpthread"})
+  for (const char *a :
+       {"-Wl,-z,noexecstack", "-Wl,--no-undefined", "-lpthread", "-lm"})
     args.push_back(a);
   std::vector<StringRef> argRefs(args.begin(), args.end());
   std::optional<StringRef> redirects[] = {std::nullopt, log.str(), log.str()};
