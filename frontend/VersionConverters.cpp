@@ -286,6 +286,29 @@ Results convertLegacyBroadcast(ModelImporter &imp, NodeState &node) {
   return imp.buildFromNode(node);
 }
 
+/// PRelu-1/6: a 1-D slope of C values applied per channel (axis 1), which
+/// numpy broadcasting (PRelu-7+) would apply to the last axis instead: the
+/// slope gets trailing unit dims, [C] -> [C, 1, ..., 1].
+Results convertPRelu6(ModelImporter &imp, NodeState &node) {
+  dropAttrs(node, {"consumed_inputs"});
+  if (node.inputs.size() != 2 || !node.inputs[0] || !node.inputs[1])
+    return imp.buildFromNode(node);
+  auto typeX = dyn_cast<RankedTensorType>(node.inputs[0].getType());
+  auto typeSlope = dyn_cast<RankedTensorType>(node.inputs[1].getType());
+  if (!typeX || !typeSlope || typeX.getRank() < 3 || typeSlope.getRank() != 1 ||
+      typeSlope.getDimSize(0) == 1)
+    return imp.buildFromNode(node);
+  SmallVector<int64_t> axes;
+  for (int64_t i = 1; i < typeX.getRank() - 1; ++i)
+    axes.push_back(i);
+  FailureOr<Value> unsqueezed = imp.createOp1(
+      node, "Unsqueeze", {node.inputs[1], imp.constI64(node.loc, axes)});
+  if (failed(unsqueezed))
+    return failure();
+  node.inputs[1] = *unsqueezed;
+  return imp.buildFromNode(node);
+}
+
 /// Cast-1: `to` was the data type's name (STRING), now its code (INT).
 Results convertCast1(ModelImporter &imp, NodeState &node) {
   const pb::AttributeProto *to = node.findAttr("to");
@@ -560,6 +583,8 @@ const Entry kConverters[] = {
     {"Equal", 1, convertLegacyBroadcast},
     {"Greater", 1, convertLegacyBroadcast},
     {"Less", 1, convertLegacyBroadcast},
+    {"PRelu", 1, convertPRelu6},
+    {"PRelu", 6, convertPRelu6},
     {"Cast", 1, convertCast1},
     {"LpPool", 1, convertLpPool1},
     {"GlobalLpPool", 1, convertLpPool1},
