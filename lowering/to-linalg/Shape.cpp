@@ -53,9 +53,51 @@ struct ConstantLowering : OpConversionPattern<onnx::ConstantOp> {
   }
 };
 
+/// `src` cast to the collapsed type that expanding it to `type` by
+/// `groups` needs: each source dim is the static product of its group when
+/// all of the group's result dims are static, else dynamic (the
+/// expand_shape verifier requires exactly that; shape inference may know
+/// the result better than the source or the other way round).
+static Value castForExpand(OpBuilder &b, Location loc, Value src,
+                           RankedTensorType type,
+                           ArrayRef<ReassociationIndices> groups) {
+  auto srcType = cast<RankedTensorType>(src.getType());
+  if (static_cast<int64_t>(groups.size()) != srcType.getRank())
+    return src;
+  SmallVector<int64_t> shape;
+  for (const ReassociationIndices &group : groups) {
+    int64_t size = 1;
+    for (int64_t dim : group) {
+      if (type.isDynamicDim(dim)) {
+        size = ShapedType::kDynamic;
+        break;
+      }
+      size *= type.getDimSize(dim);
+    }
+    shape.push_back(size);
+  }
+  auto wanted = srcType.clone(shape);
+  if (wanted == srcType)
+    return src;
+  return tensor::CastOp::create(b, loc, wanted, src);
+}
+
+/// Collapses `src` by `groups` to `type`: the collapse gets the type the
+/// verifier infers from the source, then a cast to `type` where they
+/// differ in which dims are static.
+static Value collapseTo(OpBuilder &b, Location loc, Value src,
+                        RankedTensorType type,
+                        ArrayRef<ReassociationIndices> groups) {
+  Value collapsed = tensor::CollapseShapeOp::create(b, loc, src, groups);
+  if (collapsed.getType() == type)
+    return collapsed;
+  return tensor::CastOp::create(b, loc, type, collapsed);
+}
+
 /// Reshapes `src` to `type` whose sizes are `sizes`: one collapse_shape or
 /// expand_shape when a reassociation exists, else collapse to 1-D and
-/// expand.
+/// expand. Static sizes known on one side only travel through a
+/// tensor.cast, so that the reshape ops verify.
 Value reshapeTo(OpBuilder &b, Location loc, Value src, RankedTensorType type,
                 ArrayRef<OpFoldResult> sizes) {
   auto srcType = cast<RankedTensorType>(src.getType());
@@ -67,9 +109,12 @@ Value reshapeTo(OpBuilder &b, Location loc, Value src, RankedTensorType type,
   if (std::optional<SmallVector<ReassociationIndices>> groups =
           getReassociationIndicesForReshape(srcType, type)) {
     if (srcType.getRank() > type.getRank())
-      return tensor::CollapseShapeOp::create(b, loc, type, src, *groups);
-    if (srcType.getRank() < type.getRank())
-      return tensor::ExpandShapeOp::create(b, loc, type, src, *groups, sizes);
+      return collapseTo(b, loc, src, type, *groups);
+    if (srcType.getRank() < type.getRank()) {
+      Value expandSrc = castForExpand(b, loc, src, type, *groups);
+      return tensor::ExpandShapeOp::create(b, loc, type, expandSrc, *groups,
+                                           sizes);
+    }
   }
   Value flat = src;
   if (srcType.getRank() != 1) {
@@ -89,6 +134,7 @@ Value reshapeTo(OpBuilder &b, Location loc, Value src, RankedTensorType type,
   SmallVector<ReassociationIndices> groups;
   if (type.getRank() > 0)
     groups.push_back(all);
+  flat = castForExpand(b, loc, flat, type, groups);
   return tensor::ExpandShapeOp::create(b, loc, type, flat, groups, sizes);
 }
 

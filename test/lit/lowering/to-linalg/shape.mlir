@@ -90,3 +90,33 @@ func.func @expand(%x: tensor<1x4xf32>) -> tensor<3x4xf32> {
   %0 = "onnx.Expand"(%x, %s) : (tensor<1x4xf32>, tensor<2xi64>) -> tensor<3x4xf32>
   return %0 : tensor<3x4xf32>
 }
+
+// -----
+
+// Tests that a Reshape from a source with a dynamic dim to a static result
+// without a reassociation casts the flattened source to the static element
+// count before expanding (expand_shape needs a static collapsed dim there).
+// CHECK-LABEL: func.func @reshape_dynamic_to_static
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2, 3, 4]] : tensor<2x3x?x6x8xf32> into tensor<?xf32>
+// CHECK: %[[CAST:.*]] = tensor.cast %[[FLAT]] : tensor<?xf32> to tensor<288xf32>
+// CHECK: tensor.expand_shape %[[CAST]] {{\[\[}}0, 1, 2, 3]] output_shape [2, 3, 6, 8] : tensor<288xf32> into tensor<2x3x6x8xf32>
+func.func @reshape_dynamic_to_static(%x: tensor<2x3x?x6x8xf32>) -> tensor<2x3x6x8xf32> {
+  %s = "onnx.Constant"() {value = dense<[2, 3, 6, 8]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %0 = "onnx.Reshape"(%x, %s) : (tensor<2x3x?x6x8xf32>, tensor<4xi64>) -> tensor<2x3x6x8xf32>
+  return %0 : tensor<2x3x6x8xf32>
+}
+
+// -----
+
+// Tests that a Reshape from a static source to a result with a dynamic dim
+// casts the flattened source to a dynamic size before expanding (a dynamic
+// expanded dim needs a dynamic collapsed dim).
+// CHECK-LABEL: func.func @reshape_collapse_static_to_dynamic
+// CHECK: %[[C:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2]] : tensor<2x3x8xf32> into tensor<48xf32>
+// CHECK: %[[CAST:.*]] = tensor.cast %[[C]] : tensor<48xf32> to tensor<?xf32>
+// CHECK: tensor.expand_shape %[[CAST]] {{\[\[}}0, 1]] output_shape [2, 24] : tensor<?xf32> into tensor<2x?xf32>
+func.func @reshape_collapse_static_to_dynamic(%x: tensor<2x3x8xf32>) -> tensor<2x?xf32> {
+  %s = "onnx.Constant"() {value = dense<[2, 24]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %0 = "onnx.Reshape"(%x, %s) : (tensor<2x3x8xf32>, tensor<2xi64>) -> tensor<2x?xf32>
+  return %0 : tensor<2x?xf32>
+}
