@@ -15,6 +15,51 @@
 using namespace mlir;
 
 namespace kiln {
+
+Value buildSoftmax(OpBuilder &rewriter, Location loc, Value x, int64_t axis,
+                   bool isLog) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Type elementType = type.getElementType();
+  SmallVector<int64_t> axes = {axis};
+
+  Value maxes =
+      buildReduction(rewriter, loc, x, axes,
+                     createLowestValue(rewriter, loc, elementType, false),
+                     [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                       return arith::MaximumFOp::create(b, l, args[0], args[1]);
+                     });
+  Value keptMax = restoreReducedDims(rewriter, loc, maxes, type, axes);
+  Value exps = buildInternalBroadcast(
+      rewriter, loc, {x, keptMax}, x, elementType,
+      [](OpBuilder &b, Location l, ValueRange args) -> Value {
+        Value shifted = arith::SubFOp::create(b, l, args[0], args[1]);
+        return math::ExpOp::create(b, l, shifted);
+      });
+  Value sums =
+      buildReduction(rewriter, loc, exps, axes,
+                     createScalarConstant(rewriter, loc, elementType, 0),
+                     [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                       return arith::AddFOp::create(b, l, args[0], args[1]);
+                     });
+  Value keptSum = restoreReducedDims(rewriter, loc, sums, type, axes);
+  Value result;
+  if (isLog)
+    result = buildInternalBroadcast(
+        rewriter, loc, {x, keptMax, keptSum}, x, elementType,
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value shifted = arith::SubFOp::create(b, l, args[0], args[1]);
+          return arith::SubFOp::create(b, l, shifted,
+                                       math::LogOp::create(b, l, args[2]));
+        });
+  else
+    result = buildInternalBroadcast(
+        rewriter, loc, {exps, keptSum}, x, elementType,
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return arith::DivFOp::create(b, l, args[0], args[1]);
+        });
+  return result;
+}
+
 namespace {
 
 template <typename OpTy, bool isLog>
@@ -33,43 +78,7 @@ struct SoftmaxLowering : OpConversionPattern<OpTy> {
     FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), type.getRank());
     if (failed(axis))
       return rewriter.notifyMatchFailure(op, "axis out of range");
-    Type elementType = type.getElementType();
-    SmallVector<int64_t> axes = {*axis};
-
-    Value maxes = buildReduction(
-        rewriter, loc, x, axes, createLowestValue(rewriter, loc, elementType, false),
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::MaximumFOp::create(b, l, args[0], args[1]);
-        });
-    Value keptMax = restoreReducedDims(rewriter, loc, maxes, type, axes);
-    Value exps = buildInternalBroadcast(
-        rewriter, loc, {x, keptMax}, x, elementType,
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value shifted = arith::SubFOp::create(b, l, args[0], args[1]);
-          return math::ExpOp::create(b, l, shifted);
-        });
-    Value sums = buildReduction(
-        rewriter, loc, exps, axes, createScalarConstant(rewriter, loc, elementType, 0),
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::AddFOp::create(b, l, args[0], args[1]);
-        });
-    Value keptSum = restoreReducedDims(rewriter, loc, sums, type, axes);
-    Value result;
-    if (isLog)
-      result = buildInternalBroadcast(
-          rewriter, loc, {x, keptMax, keptSum}, x, elementType,
-          [](OpBuilder &b, Location l, ValueRange args) -> Value {
-            Value shifted = arith::SubFOp::create(b, l, args[0], args[1]);
-            return arith::SubFOp::create(b, l, shifted,
-                                         math::LogOp::create(b, l, args[2]));
-          });
-    else
-      result = buildInternalBroadcast(
-          rewriter, loc, {exps, keptSum}, x, elementType,
-          [](OpBuilder &b, Location l, ValueRange args) -> Value {
-            return arith::DivFOp::create(b, l, args[0], args[1]);
-          });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, buildSoftmax(rewriter, loc, x, *axis, isLog));
     return success();
   }
 };

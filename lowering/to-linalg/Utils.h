@@ -141,6 +141,14 @@ llvm::SmallVector<mlir::utils::IteratorType> parallelIterators(unsigned n);
 
 } // namespace kiln
 
+namespace kiln {
+/// Numerically stable softmax (or, with `isLog`, log-softmax) of the ranked
+/// float tensor `x` along `axis` (already normalized): max-subtract, exp,
+/// sum, then divide (or x - max - log(sum)).
+mlir::Value buildSoftmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                         int64_t axis, bool isLog);
+} // namespace kiln
+
 #endif // KILN_LOWERING_TOLINALG_UTILS_H
 
 namespace kiln {
