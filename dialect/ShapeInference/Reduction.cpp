@@ -136,6 +136,24 @@ LogicalResult inferTopK(TopKOp op, InferredResults &results) {
   return success();
 }
 
+/// NegativeLogLikelihoodLoss / SoftmaxCrossEntropyLoss: the loss has the
+/// target's [N, d1, ...] dims for reduction "none" and is a scalar
+/// otherwise; SoftmaxCrossEntropyLoss's optional log_prob is like the scores.
+template <typename LossOp>
+LogicalResult inferLoss(LossOp op, InferredResults &results) {
+  ShapeInfo input = getShapeInfo(op->getOperand(0));
+  if (op.getReduction() != "none")
+    results.setShape(0, DimList(), input.elementType);
+  else if (std::optional<DimList> target = getDims(op->getOperand(1)))
+    results.setShape(0, *target, input.elementType);
+  else
+    results.setElementType(0, input.elementType);
+  if (op->getNumResults() > 1 &&
+      !isa<NoneType>(op->getResult(1).getType()))
+    results.set(1, input);
+  return success();
+}
+
 const InferenceRule kReductionRules[] = {
     genericRule<ReduceL1Op>(18, inferReduce),
     genericRule<ReduceL2Op>(18, inferReduce),
@@ -150,6 +168,10 @@ const InferenceRule kReductionRules[] = {
     typedRule<ArgMaxOp, inferArgReduce<ArgMaxOp>>(13),
     typedRule<ArgMinOp, inferArgReduce<ArgMinOp>>(13),
     typedRule<TopKOp, inferTopK>(24),
+    typedRule<NegativeLogLikelihoodLossOp,
+              inferLoss<NegativeLogLikelihoodLossOp>>(22),
+    typedRule<SoftmaxCrossEntropyLossOp, inferLoss<SoftmaxCrossEntropyLossOp>>(
+        13),
 };
 
 } // namespace

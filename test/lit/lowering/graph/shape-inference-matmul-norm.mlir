@@ -82,3 +82,17 @@ func.func @einsum(%a: tensor<?x2x3xf32, #onnx.dims<["B", "", ""]>>, %b: tensor<?
   %2 = "onnx.Einsum"(%a) {equation = "...ij->...j"} : (tensor<?x2x3xf32, #onnx.dims<["B", "", ""]>>) -> tensor<*xf32>
   return %0, %1, %2 : tensor<*xf32>, tensor<*xf32>, tensor<*xf32>
 }
+
+// -----
+
+// Tests the losses: a scalar for sum/mean, the target's dims for "none",
+// and SoftmaxCrossEntropyLoss's log_prob shaped like the scores.
+// CHECK-LABEL: func.func @losses
+// CHECK: "onnx.SoftmaxCrossEntropyLoss"{{.*}} -> (tensor<f32>, tensor<3x5x2xf32>)
+// CHECK: "onnx.NegativeLogLikelihoodLoss"{{.*}} -> tensor<3x2xf32>
+func.func @losses(%x: tensor<3x5x2xf32>, %t: tensor<3x2xi64>) -> (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>) {
+  %n = onnx.NoValue
+  %0:2 = "onnx.SoftmaxCrossEntropyLoss"(%x, %t, %n) {reduction = "mean"} : (tensor<3x5x2xf32>, tensor<3x2xi64>, none) -> (tensor<*xf32>, tensor<*xf32>)
+  %1 = "onnx.NegativeLogLikelihoodLoss"(%x, %t, %n) {reduction = "none"} : (tensor<3x5x2xf32>, tensor<3x2xi64>, none) -> tensor<*xf32>
+  return %0#0, %0#1, %1 : tensor<*xf32>, tensor<*xf32>, tensor<*xf32>
+}
