@@ -53,6 +53,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxTriangularToLinalgPatterns(converter, patterns);
   populateOnnxScanToLinalgPatterns(converter, patterns);
   populateOnnxDepthSpaceToLinalgPatterns(converter, patterns);
+  populateOnnxQuantizeToLinalgPatterns(converter, patterns);
 }
 
 } // namespace kiln

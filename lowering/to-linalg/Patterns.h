@@ -74,6 +74,9 @@ void populateOnnxScanToLinalgPatterns(mlir::TypeConverter &converter,
 /// DepthToSpace (DCR/CRD) and SpaceToDepth.
 void populateOnnxDepthSpaceToLinalgPatterns(mlir::TypeConverter &converter,
                                             mlir::RewritePatternSet &patterns);
+/// QuantizeLinear and DequantizeLinear (per-tensor, per-axis, blocked).
+void populateOnnxQuantizeToLinalgPatterns(mlir::TypeConverter &converter,
+                                          mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateOnnxToLinalgPatterns(mlir::TypeConverter &converter,

@@ -1,0 +1,268 @@
+//===- Quantize.cpp - onnx QuantizeLinear/DequantizeLinear -> linalg ------===//
+//
+// Linear (de)quantization as one parallel linalg.generic over x whose body
+// reads the scale and zero point with tensor.extract at the point's
+// quantization parameters:
+//   per-tensor (scalar or one-element scale): [] or [0]
+//   per-axis (1-D scale along `axis`):        [i_axis]
+//   blocked (`block_size` > 0, x's rank):     [i_0, .., i_axis / block, ..]
+//   QuantizeLinear:   y = saturate(round_half_to_even(x / scale) + zp)
+//   DequantizeLinear: y = (x - zp) * scale
+// Arithmetic is done in f32 (f16/bf16 inputs are extended, the result
+// truncated). Integer outputs of 8 and 16 bits are supported; float8/float4
+// and sub-byte integers are left to the pass's unsupported-op error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/OnnxDialect.h"
+#include "lowering/to-linalg/Patterns.h"
+#include "lowering/to-linalg/Utils.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// Whether `type` is an integer type of at least 8 bits.
+bool isByteInteger(Type type) {
+  auto intType = dyn_cast<IntegerType>(type);
+  return intType && intType.getWidth() >= 8;
+}
+
+/// Whether `type` is a float type arith can compute on (16 bits or wider).
+bool isComputableFloat(Type type) {
+  auto floatType = dyn_cast<FloatType>(type);
+  return floatType && floatType.getWidth() >= 16;
+}
+
+/// How the generic body indexes the scale and zero point.
+struct ParamIndexing {
+  enum Kind { PerTensor, PerTensor1D, PerAxis, Blocked } kind;
+  int64_t axis = 0;
+  int64_t blockSize = 0;
+};
+
+/// Classifies the scale's layout relative to x; failure when it fits none.
+FailureOr<ParamIndexing> getIndexing(RankedTensorType xType,
+                                     RankedTensorType scaleType, int64_t axis,
+                                     int64_t blockSize) {
+  ParamIndexing indexing;
+  if (scaleType.getRank() == 0) {
+    indexing.kind = ParamIndexing::PerTensor;
+    return indexing;
+  }
+  FailureOr<int64_t> normAxis = normalizeAxis(axis, xType.getRank());
+  if (blockSize > 0) {
+    if (failed(normAxis) || scaleType.getRank() != xType.getRank())
+      return failure();
+    indexing.kind = ParamIndexing::Blocked;
+    indexing.axis = *normAxis;
+    indexing.blockSize = blockSize;
+    return indexing;
+  }
+  if (scaleType.getRank() != 1)
+    return failure();
+  if (scaleType.getDimSize(0) == 1) {
+    indexing.kind = ParamIndexing::PerTensor1D;
+    return indexing;
+  }
+  if (failed(normAxis))
+    return failure();
+  indexing.kind = ParamIndexing::PerAxis;
+  indexing.axis = *normAxis;
+  return indexing;
+}
+
+/// The scale/zero-point coordinates of the current point of the generic.
+SmallVector<Value> getParamIndices(OpBuilder &b, Location loc,
+                                   const ParamIndexing &indexing,
+                                   int64_t rank) {
+  switch (indexing.kind) {
+  case ParamIndexing::PerTensor:
+    return {};
+  case ParamIndexing::PerTensor1D:
+    return {arith::ConstantIndexOp::create(b, loc, 0)};
+  case ParamIndexing::PerAxis:
+    return {linalg::IndexOp::create(b, loc, indexing.axis)};
+  case ParamIndexing::Blocked: {
+    SmallVector<Value> idx;
+    for (int64_t d = 0; d < rank; ++d)
+      idx.push_back(linalg::IndexOp::create(b, loc, d));
+    idx[indexing.axis] = arith::DivUIOp::create(
+        b, loc, idx[indexing.axis],
+        arith::ConstantIndexOp::create(b, loc, indexing.blockSize));
+    return idx;
+  }
+  }
+  return {};
+}
+
+/// Builds the generic over `x` producing `resultType`; `body` gets x's
+/// element, the scale and the zero point (null when omitted) as scalars.
+Value buildQuantGeneric(
+    OpBuilder &b, Location loc, Value x, Value scale, Value zeroPoint,
+    const ParamIndexing &indexing, RankedTensorType resultType,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value, Value)>
+        body) {
+  int64_t rank = resultType.getRank();
+  Value empty = createEmpty(b, loc, resultType, getSizes(b, loc, x));
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  auto generic = linalg::GenericOp::create(
+      b, loc, resultType, ValueRange{x}, ValueRange{empty},
+      SmallVector<AffineMap>{id, id}, parallelIterators(rank),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        SmallVector<Value> idx = getParamIndices(nb, l, indexing, rank);
+        Value s = tensor::ExtractOp::create(nb, l, scale, idx);
+        Value zp;
+        if (zeroPoint)
+          zp = tensor::ExtractOp::create(nb, l, zeroPoint, idx);
+        linalg::YieldOp::create(nb, l, body(nb, l, args[0], s, zp));
+      });
+  return generic.getResult(0);
+}
+
+/// Checks the operands shared by both ops; returns the indexing.
+FailureOr<ParamIndexing>
+checkOperands(ConversionPatternRewriter &rewriter, Operation *op, Value x,
+              Value scale, Value zeroPoint, int64_t axis, int64_t blockSize) {
+  auto xType = dyn_cast<RankedTensorType>(x.getType());
+  auto scaleType = dyn_cast<RankedTensorType>(scale.getType());
+  if (!xType || !scaleType)
+    return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+  if (zeroPoint) {
+    auto zpType = dyn_cast<RankedTensorType>(zeroPoint.getType());
+    if (!zpType || zpType.getShape() != scaleType.getShape())
+      return rewriter.notifyMatchFailure(
+          op, "expects a zero point shaped like the scale");
+  }
+  if (blockSize < 0)
+    return rewriter.notifyMatchFailure(op, "negative block_size");
+  FailureOr<ParamIndexing> indexing =
+      getIndexing(xType, scaleType, axis, blockSize);
+  if (failed(indexing))
+    return rewriter.notifyMatchFailure(op, "unsupported scale layout");
+  return indexing;
+}
+
+/// The operand, or null when it is an omitted optional operand.
+Value optional(Value v) { return isa<NoneType>(v.getType()) ? Value() : v; }
+
+struct QuantizeLinearLowering : OpConversionPattern<onnx::QuantizeLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::QuantizeLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType resultType =
+        getConvertedResultType(*getTypeConverter(), op);
+    if (!resultType || !isByteInteger(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(
+          op, "unsupported output type (8/16-bit integers only)");
+    Value x = adaptor.getX();
+    Value scale = adaptor.getYScale();
+    Value zeroPoint = optional(adaptor.getYZeroPoint());
+    Type xElem = getElementTypeOrSelf(x.getType());
+    Type scaleElem = getElementTypeOrSelf(scale.getType());
+    if (!(isComputableFloat(xElem) || isByteInteger(xElem)) ||
+        !(isComputableFloat(scaleElem) || isByteInteger(scaleElem)))
+      return rewriter.notifyMatchFailure(op, "unsupported x or scale type");
+    if (zeroPoint && !isByteInteger(getElementTypeOrSelf(zeroPoint.getType())))
+      return rewriter.notifyMatchFailure(op, "unsupported zero point type");
+    FailureOr<ParamIndexing> indexing =
+        checkOperands(rewriter, op, x, scale, zeroPoint, op.getAxis(),
+                      op.getBlockSize());
+    if (failed(indexing))
+      return failure();
+
+    bool xUnsigned = isUnsignedElement(op.getX().getType());
+    bool scaleUnsigned = isUnsignedElement(op.getYScale().getType());
+    bool zpUnsigned =
+        zeroPoint && isUnsignedElement(op.getYZeroPoint().getType());
+    bool yUnsigned = isUnsignedElement(op.getY().getType());
+    Type outElem = resultType.getElementType();
+    Value result = buildQuantGeneric(
+        rewriter, loc, x, scale, zeroPoint, *indexing, resultType,
+        [&](OpBuilder &b, Location l, Value xv, Value s, Value zp) {
+          Type f32 = b.getF32Type();
+          Value xf = convertScalar(b, l, xv, f32, xUnsigned, false);
+          Value sf = convertScalar(b, l, s, f32, scaleUnsigned, false);
+          Value q = math::RoundEvenOp::create(
+              b, l, arith::DivFOp::create(b, l, xf, sf));
+          if (zp)
+            q = arith::AddFOp::create(
+                b, l, q, convertScalar(b, l, zp, f32, zpUnsigned, false));
+          unsigned width = outElem.getIntOrFloatBitWidth();
+          double lo = yUnsigned ? 0.0 : -std::ldexp(1.0, width - 1);
+          double hi = yUnsigned ? std::ldexp(1.0, width) - 1.0
+                                : std::ldexp(1.0, width - 1) - 1.0;
+          q = arith::MaximumFOp::create(b, l, q,
+                                        createScalarConstant(b, l, f32, lo));
+          q = arith::MinimumFOp::create(b, l, q,
+                                        createScalarConstant(b, l, f32, hi));
+          return convertScalar(b, l, q, outElem, false, yUnsigned);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct DequantizeLinearLowering
+    : OpConversionPattern<onnx::DequantizeLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::DequantizeLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType resultType =
+        getConvertedResultType(*getTypeConverter(), op);
+    if (!resultType || !isComputableFloat(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "unsupported output type");
+    Value x = adaptor.getX();
+    Value scale = adaptor.getXScale();
+    Value zeroPoint = optional(adaptor.getXZeroPoint());
+    if (!isByteInteger(getElementTypeOrSelf(x.getType())) ||
+        !isComputableFloat(getElementTypeOrSelf(scale.getType())))
+      return rewriter.notifyMatchFailure(
+          op, "unsupported x type (8/16/32-bit integers only) or scale type");
+    if (zeroPoint && !isByteInteger(getElementTypeOrSelf(zeroPoint.getType())))
+      return rewriter.notifyMatchFailure(op, "unsupported zero point type");
+    FailureOr<ParamIndexing> indexing =
+        checkOperands(rewriter, op, x, scale, zeroPoint, op.getAxis(),
+                      op.getBlockSize());
+    if (failed(indexing))
+      return failure();
+
+    bool xUnsigned = isUnsignedElement(op.getX().getType());
+    bool zpUnsigned =
+        zeroPoint && isUnsignedElement(op.getXZeroPoint().getType());
+    Type outElem = resultType.getElementType();
+    Value result = buildQuantGeneric(
+        rewriter, loc, x, scale, zeroPoint, *indexing, resultType,
+        [&](OpBuilder &b, Location l, Value xv, Value s, Value zp) {
+          Type f32 = b.getF32Type();
+          Value v = convertScalar(b, l, xv, f32, xUnsigned, false);
+          if (zp)
+            v = arith::SubFOp::create(
+                b, l, v, convertScalar(b, l, zp, f32, zpUnsigned, false));
+          v = arith::MulFOp::create(b, l, v,
+                                    convertScalar(b, l, s, f32, false, false));
+          return convertScalar(b, l, v, outElem, false, false);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateOnnxQuantizeToLinalgPatterns(TypeConverter &converter,
+                                          RewritePatternSet &patterns) {
+  patterns.add<QuantizeLinearLowering, DequantizeLinearLowering>(
+      converter, patterns.getContext());
+}
+
+} // namespace kiln
