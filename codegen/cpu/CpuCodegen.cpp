@@ -95,7 +95,26 @@ LogicalResult runPipeline(ModuleOp module,
   return pm.run(module);
 }
 
-/// Reads the weights layout recorded by kiln-externalize-weights.
+/// Graph inputs and outputs of the bufferized entry function, in order.
+void collectSignatures(func::FuncOp entry, CompiledKernel &kernel) {
+  for (auto [index, type] : llvm::enumerate(entry.getArgumentTypes())) {
+    EntryArgKind kind = getEntryArgKind(entry, index);
+    auto memref = dyn_cast<MemRefType>(type);
+    if (!memref ||
+        (kind != EntryArgKind::Input && kind != EntryArgKind::Output))
+      continue;
+    TensorSignature signature;
+    for (int64_t dim : memref.getShape())
+      signature.shape.push_back(ShapedType::isDynamic(dim) ? -1 : dim);
+    llvm::raw_string_ostream os(signature.elementType);
+    os << memref.getElementType();
+    (kind == EntryArgKind::Input ? kernel.inputs : kernel.outputs)
+        .push_back(std::move(signature));
+  }
+}
+
+} // namespace
+
 FailureOr<WeightsLayout> collectWeights(ModuleOp module) {
   WeightsLayout layout;
   if (auto bytes = module->getAttrOfType<IntegerAttr>(kWeightsBytesAttr))
@@ -145,25 +164,6 @@ FailureOr<WeightsLayout> collectWeights(ModuleOp module) {
   return layout;
 }
 
-/// Graph inputs and outputs of the bufferized entry function, in order.
-void collectSignatures(func::FuncOp entry, CompiledKernel &kernel) {
-  for (auto [index, type] : llvm::enumerate(entry.getArgumentTypes())) {
-    EntryArgKind kind = getEntryArgKind(entry, index);
-    auto memref = dyn_cast<MemRefType>(type);
-    if (!memref ||
-        (kind != EntryArgKind::Input && kind != EntryArgKind::Output))
-      continue;
-    TensorSignature signature;
-    for (int64_t dim : memref.getShape())
-      signature.shape.push_back(ShapedType::isDynamic(dim) ? -1 : dim);
-    llvm::raw_string_ostream os(signature.elementType);
-    os << memref.getElementType();
-    (kind == EntryArgKind::Input ? kernel.inputs : kernel.outputs)
-        .push_back(std::move(signature));
-  }
-}
-
-} // namespace
 
 LogicalResult lowerToLLVMDialect(ModuleOp module,
                                  const CpuCodegenOptions &options) {

@@ -99,6 +99,10 @@ mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
 /// Runs lowerToLLVMDialect and translates to LLVM IR in `llvmContext`, with
 /// the triple and data layout of the target set. `module` is consumed (left
 /// in the LLVM dialect); diagnostics go to its context.
+/// Reads the weights layout that kiln-externalize-weights recorded on the
+/// bufferized module (entries point into its resource blobs).
+mlir::FailureOr<WeightsLayout> collectWeights(mlir::ModuleOp module);
+
 mlir::FailureOr<CompiledKernel>
 compileLinalgModule(mlir::ModuleOp module, llvm::LLVMContext &llvmContext,
                     const CpuCodegenOptions &options);

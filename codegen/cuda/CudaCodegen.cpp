@@ -22,7 +22,6 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -30,7 +29,6 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/Module.h"
 
-#include <cstring>
 
 using namespace mlir;
 
@@ -63,56 +61,6 @@ LogicalResult runPipeline(ModuleOp module,
   return pm.run(module);
 }
 
-/// Reads the weights layout recorded by kiln-externalize-weights (as the
-/// CPU backend does).
-FailureOr<cpu::WeightsLayout> collectWeights(ModuleOp module) {
-  cpu::WeightsLayout layout;
-  if (auto bytes = module->getAttrOfType<IntegerAttr>(kWeightsBytesAttr))
-    layout.totalBytes = bytes.getInt();
-  auto entries = module->getAttrOfType<ArrayAttr>(kWeightsLayoutAttr);
-  if (!entries)
-    return layout;
-  for (Attribute attr : entries) {
-    auto dict = dyn_cast<DictionaryAttr>(attr);
-    auto name = dict ? dict.getAs<StringAttr>("name") : nullptr;
-    auto offset = dict ? dict.getAs<IntegerAttr>("offset") : nullptr;
-    auto size = dict ? dict.getAs<IntegerAttr>("size") : nullptr;
-    auto value = dict ? dict.getAs<ElementsAttr>("value") : nullptr;
-    if (!name || !offset || !size || !value)
-      return module.emitError("malformed ") << kWeightsLayoutAttr << " entry "
-                                            << attr;
-    cpu::WeightsLayout::Entry entry{name.str(), offset.getInt(),
-                                    size.getInt(), {}};
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-      AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-      if (!blob)
-        return module.emitError("weight '") << entry.name << "' has no data";
-      entry.data = blob->getData();
-    } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-      ArrayRef<char> raw = dense.getRawData();
-      if (dense.isSplat() && entry.size > 0 &&
-          entry.size % static_cast<int64_t>(raw.size()) == 0) {
-        auto storage = std::make_unique<char[]>(entry.size);
-        for (int64_t at = 0; at < entry.size; at += raw.size())
-          std::memcpy(storage.get() + at, raw.data(), raw.size());
-        entry.data = ArrayRef<char>(storage.get(), entry.size);
-        layout.ownedData.push_back(std::move(storage));
-      } else {
-        entry.data = raw;
-      }
-    } else {
-      return module.emitError("weight '")
-             << entry.name << "': unsupported constant " << value;
-    }
-    if (static_cast<int64_t>(entry.data.size()) != entry.size ||
-        entry.offset < 0 || entry.offset + entry.size > layout.totalBytes)
-      return module.emitError("weight '")
-             << entry.name << "' does not fit its place in the blob";
-    layout.entries.push_back(std::move(entry));
-  }
-  return layout;
-}
-
 } // namespace
 
 FailureOr<CudaCompiledKernel>
@@ -143,7 +91,7 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
 
   CudaCompiledKernel kernel;
   kernel.kernelName = options.symbol + "_kernel";
-  FailureOr<cpu::WeightsLayout> weights = collectWeights(module);
+  FailureOr<cpu::WeightsLayout> weights = cpu::collectWeights(module);
   if (failed(weights))
     return failure();
   kernel.weights = std::move(*weights);
