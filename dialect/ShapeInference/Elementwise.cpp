@@ -25,6 +25,23 @@ LogicalResult inferLikeFirstInput(Operation *op, InferredResults &results) {
   return success();
 }
 
+/// Like the input, for ops normalizing along one `axis` attribute (Softmax,
+/// LogSoftmax, Hardmax, LpNormalization): the axis must be in [-r, r-1].
+LogicalResult inferLikeFirstInputAlongAxis(Operation *op,
+                                           InferredResults &results) {
+  ShapeInfo input = getShapeInfo(op->getOperand(0));
+  auto axisAttr = op->getAttrOfType<IntegerAttr>("axis");
+  if (input.dims && axisAttr) {
+    int64_t rank = input.dims->size(), axis = axisAttr.getInt();
+    if (!normalizeAxis(axis, rank))
+      return op->emitOpError() << "expects axis in [" << -rank << ", "
+                               << rank - 1 << "] for an input of rank "
+                               << rank << ", got " << axis;
+  }
+  results.set(0, input);
+  return success();
+}
+
 /// Shape of operand 0, bool elements (IsNaN, IsInf).
 LogicalResult inferBoolLikeFirstInput(Operation *op, InferredResults &results) {
   ShapeInfo info = getShapeInfo(op->getOperand(0));
@@ -199,16 +216,16 @@ const InferenceRule kElementwiseRules[] = {
     // Whole-tensor ops that keep the input's shape.
     genericRule<CumProdOp>(26, inferLikeFirstInput),
     genericRule<CumSumOp>(14, inferLikeFirstInput),
-    genericRule<HardmaxOp>(13, inferLikeFirstInput),
-    genericRule<LogSoftmaxOp>(13, inferLikeFirstInput),
+    genericRule<HardmaxOp>(13, inferLikeFirstInputAlongAxis),
+    genericRule<LogSoftmaxOp>(13, inferLikeFirstInputAlongAxis),
     genericRule<LRNOp>(13, inferLikeFirstInput),
-    genericRule<LpNormalizationOp>(22, inferLikeFirstInput),
+    genericRule<LpNormalizationOp>(22, inferLikeFirstInputAlongAxis),
     genericRule<MeanVarianceNormalizationOp>(13, inferLikeFirstInput),
     genericRule<ReverseSequenceOp>(10, inferLikeFirstInput),
     genericRule<ScatterOp>(11, inferLikeFirstInput),
     genericRule<ScatterElementsOp>(18, inferLikeFirstInput),
     genericRule<ScatterNDOp>(18, inferLikeFirstInput),
-    genericRule<SoftmaxOp>(13, inferLikeFirstInput),
+    genericRule<SoftmaxOp>(13, inferLikeFirstInputAlongAxis),
     genericRule<TriluOp>(14, inferLikeFirstInput),
     genericRule<IsInfOp>(20, inferBoolLikeFirstInput),
     genericRule<IsNaNOp>(20, inferBoolLikeFirstInput),

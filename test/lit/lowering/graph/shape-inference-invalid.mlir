@@ -81,3 +81,21 @@ func.func @negative_dim(%x: tensor<1x1x2x2xf32>) -> tensor<*xf32> {
   %0 = "onnx.AveragePool"(%x) {kernel_shape = [3, 3]} : (tensor<1x1x2x2xf32>) -> tensor<*xf32>
   return %0 : tensor<*xf32>
 }
+
+// -----
+
+// Tests that a Softmax axis outside [-r, r-1] is an error naming the range.
+func.func @softmax_axis_out_of_range(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'onnx.Softmax' op expects axis in [-2, 1] for an input of rank 2, got 2}}
+  %0 = "onnx.Softmax"(%x) {axis = 2 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// Tests that a LogSoftmax axis below -r is an error too.
+func.func @logsoftmax_axis_out_of_range(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'onnx.LogSoftmax' op expects axis in [-2, 1] for an input of rank 2, got -3}}
+  %0 = "onnx.LogSoftmax"(%x) {axis = -3 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
