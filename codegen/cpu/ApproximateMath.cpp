@@ -3,6 +3,8 @@
 // LLVM lowers transcendental intrinsics to libm calls, which are slow and
 // scalarize vector code (and the generated library should not depend on libm
 // precision). Upstream's polynomial approximations replace them with arith.
+// The inverse hyperbolic functions, which LLVM cannot translate at all, are
+// first expanded into log/sqrt (then approximated like any other log).
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,6 +43,7 @@ struct ApproximateMathPass
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    math::populateExpansionPatterns(patterns, {"asinh", "acosh", "atanh"});
     populateMathF32ExpansionPatterns(patterns, isApproximated);
     populateMathPolynomialApproximationPatterns(patterns, isApproximated);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

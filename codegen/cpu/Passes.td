@@ -40,8 +40,9 @@ def KilnCpuApproximateMath : Pass<"kiln-cpu-approximate-math"> {
     Rewrites math ops for which LLVM has no inline lowering (its intrinsics
     become libm calls, scalar even in vector code) into polynomial
     approximations on arith ops: tanh, erf, erfc, exp, expm1, log, log1p,
-    log2, atan, atan2, asin, acos, cbrt, sin, cos. f16/bf16 operands are
-    computed in f32. Other math ops are left for math-to-llvm.
+    log2, atan, atan2, asin, acos, cbrt, sin, cos. asinh, acosh and atanh,
+    which have no LLVM intrinsic, are expanded into log/sqrt first. f16/bf16
+    operands are computed in f32. Other math ops are left for math-to-llvm.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",

@@ -47,6 +47,9 @@ void buildCpuLoopsToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createKilnCpuKernelWrapper(wrapper));
   // tanh/erf/exp/log... as polynomials: no libm calls, vectorizable.
   pm.addPass(createKilnCpuApproximateMath());
+  // Integer powers (math.ipowi), which LLVM has no intrinsic for, become
+  // calls of generated square-and-multiply functions.
+  pm.addPass(createConvertMathToFuncs());
   // Structured control flow and affine maps to branches and arith.
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

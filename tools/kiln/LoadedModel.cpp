@@ -61,6 +61,12 @@ double minifloat(uint32_t bits, int e, int m, bool fn, bool fnuz) {
 
 } // namespace
 
+int subByteBits(int32_t dtype) {
+  if (dtype == 21 || dtype == 22 || dtype == 23)
+    return 4;
+  return dtype == 25 || dtype == 26 ? 2 : 0;
+}
+
 size_t hostElemSize(int32_t dtype) {
   if (size_t size = kiln_rt_dtype_size(dtype))
     return size;
@@ -243,6 +249,17 @@ Error LoadedModel::run(void *s, std::vector<HostTensor> &inputs,
     size_t bytes = t.numElements() * hostElemSize(t.dtype);
     const char *p = static_cast<const char *>(out[o].data);
     t.bytes.assign(p, p + bytes);
+    // A 4- or 2-bit element holds its value in the low bits of its byte
+    // (the rest unspecified); widen it to a whole int8/uint8.
+    if (int bits = subByteBits(t.dtype)) {
+      bool isSigned = t.dtype == 22 || t.dtype == 26;
+      for (char &c : t.bytes) {
+        unsigned v = uint8_t(c) & ((1u << bits) - 1);
+        if (isSigned && (v >> (bits - 1)))
+          v |= ~0u << bits;
+        c = static_cast<char>(v);
+      }
+    }
     outputs.push_back(std::move(t));
   }
   return Error::success();
@@ -291,10 +308,7 @@ Expected<HostTensor> fromProto(const std::string &path, StringRef bytes) {
   }
   // 4- and 2-bit types are packed (first element in the low bits, raw_data
   // or one byte per int32_data entry); unpack to a byte each, sign-extended.
-  int bits = (t.dtype == 21 || t.dtype == 22 || t.dtype == 23) ? 4
-             : (t.dtype == 25 || t.dtype == 26)                 ? 2
-                                                                : 8;
-  if (bits < 8) {
+  if (int bits = subByteBits(t.dtype)) {
     size_t n = static_cast<size_t>(t.numElements()), perByte = 8 / bits;
     if (t.bytes.size() != (n + perByte - 1) / perByte)
       return createStringError("'" + path + "' holds " +

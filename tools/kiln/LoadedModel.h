@@ -24,6 +24,8 @@ namespace kiln::driver {
 /// Bytes per element of a host tensor: kiln_rt_dtype_size, or 1 for the
 /// sub-byte and 8-bit types the runtime does not size (unpacked in memory).
 size_t hostElemSize(int32_t dtype);
+/// 4 for INT4/UINT4/FLOAT4E2M1, 2 for INT2/UINT2, 0 for the other dtypes.
+int subByteBits(int32_t dtype);
 
 /// A dense host tensor.
 struct HostTensor {

@@ -29,3 +29,20 @@ func.func @kept(%x: f32) -> (f32, f32, f32) {
   %c = math.floor %x : f32
   return %a, %b, %c : f32, f32, f32
 }
+
+// Tests that asinh, acosh and atanh (no LLVM intrinsic) are expanded into
+// sqrt and an approximated log.
+
+// CHECK-LABEL: func.func @inverse_hyperbolic
+// CHECK-NOT: math.asinh
+// CHECK-NOT: math.acosh
+// CHECK-NOT: math.atanh
+// CHECK-NOT: math.log
+// CHECK: math.sqrt
+// CHECK: return
+func.func @inverse_hyperbolic(%x: f32) -> (f32, f32, f32) {
+  %a = math.asinh %x : f32
+  %b = math.acosh %x : f32
+  %c = math.atanh %x : f32
+  return %a, %b, %c : f32, f32, f32
+}
