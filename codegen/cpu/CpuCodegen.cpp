@@ -42,6 +42,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -87,10 +88,19 @@ void registerCpuCodegenDialects(DialectRegistry &registry) {
 
 namespace {
 
-/// Runs `build`'s passes on `module`.
-LogicalResult runPipeline(ModuleOp module,
+/// A timer named `name` under options.timing, or a disabled one.
+TimingScope nestTimer(const CpuCodegenOptions &options, StringRef name) {
+  return options.timing ? options.timing->nest(name) : TimingScope();
+}
+
+/// Runs `build`'s passes on `module`, timed as phase `name` (each pass
+/// nested under it) when options.timing is set.
+LogicalResult runPipeline(ModuleOp module, const CpuCodegenOptions &options,
+                          StringRef name,
                           llvm::function_ref<void(OpPassManager &)> build) {
+  TimingScope phase = nestTimer(options, name);
   PassManager pm(module.getContext());
+  pm.enableTiming(phase);
   build(pm);
   return pm.run(module);
 }
@@ -173,9 +183,10 @@ LogicalResult lowerToLLVMDialect(ModuleOp module,
   CpuLoweringOptions lowering;
   lowering.symbol = options.symbol;
   lowering.weightsMinBytes = options.weightsMinBytes;
-  return runPipeline(module, [&](OpPassManager &pm) {
-    buildCpuCodegenPipeline(pm, lowering);
-  });
+  return runPipeline(module, options, "lower to LLVM dialect",
+                     [&](OpPassManager &pm) {
+                       buildCpuCodegenPipeline(pm, lowering);
+                     });
 }
 
 FailureOr<CompiledKernel>
@@ -188,9 +199,10 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
   // Bufferize first, to read the buffer ABI before it becomes LLVM structs.
   BufferizePipelineOptions bufferize;
   bufferize.weightsMinBytes = options.weightsMinBytes;
-  if (failed(runPipeline(module, [&](OpPassManager &pm) {
-        buildBufferizePipeline(pm, bufferize);
-      })))
+  if (failed(runPipeline(module, options, "bufferize",
+                         [&](OpPassManager &pm) {
+                           buildBufferizePipeline(pm, bufferize);
+                         })))
     return failure();
 
   CompiledKernel kernel;
@@ -208,16 +220,19 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
 
   CpuLoweringOptions lowering;
   lowering.symbol = options.symbol;
-  if (failed(runPipeline(module, [&](OpPassManager &pm) {
-        buildCpuLowerToLLVMPipeline(pm, lowering);
-      })))
+  if (failed(runPipeline(module, options, "lower to LLVM dialect",
+                         [&](OpPassManager &pm) {
+                           buildCpuLowerToLLVMPipeline(pm, lowering);
+                         })))
     return failure();
 
   // The records are read; LLVM IR translation has no use for them.
   for (StringRef name :
        {kWeightsLayoutAttr, kWeightsBytesAttr, kWorkspaceBytesAttr})
     module->removeAttr(name);
+  TimingScope translation = nestTimer(options, "translate to LLVM IR");
   kernel.module = translateModuleToLLVMIR(module, llvmContext, options.symbol);
+  translation.stop();
   if (!kernel.module)
     return module.emitError("cannot translate the LLVM dialect to LLVM IR");
 

@@ -29,6 +29,7 @@ class Module;
 
 namespace mlir {
 class DialectRegistry;
+class TimingScope;
 } // namespace mlir
 
 namespace kiln::cpu {
@@ -46,6 +47,10 @@ struct CpuCodegenOptions {
   /// Dense constants of at least this many bytes go to the weights blob
   /// (dense_resource constants always do).
   int64_t weightsMinBytes = 256;
+  /// Parent of the phase timers (`kiln compile --timing`): bufferize,
+  /// lowering, translation, LLVM optimization and object emission nest
+  /// under it, MLIR passes under their phase. Null: nothing is timed.
+  mlir::TimingScope *timing = nullptr;
 };
 
 /// Where each constant lives in the weights blob, in blob order. `data`

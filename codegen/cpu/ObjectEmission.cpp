@@ -8,6 +8,7 @@
 
 #include "codegen/cpu/CpuCodegen.h"
 
+#include "mlir/Support/Timing.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Analysis/CGSCCPassManager.h"
 #include "llvm/Analysis/LoopAnalysisManager.h"
@@ -30,6 +31,12 @@
 namespace kiln::cpu {
 
 namespace {
+
+/// A timer named `name` under options.timing, or a disabled one.
+mlir::TimingScope nestTimer(const CpuCodegenOptions &options,
+                            llvm::StringRef name) {
+  return options.timing ? options.timing->nest(name) : mlir::TimingScope();
+}
 
 void initializeX86Target() {
   static std::once_flag once;
@@ -72,6 +79,7 @@ llvm::Expected<std::string> emitFile(llvm::Module &module,
     return machine.takeError();
   if (llvm::Error error = optimizeModule(module, options))
     return std::move(error);
+  mlir::TimingScope emission = nestTimer(options, "object emission");
   llvm::SmallString<0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;
@@ -129,6 +137,7 @@ createTargetMachine(const CpuCodegenOptions &options) {
 
 llvm::Error optimizeModule(llvm::Module &module,
                            const CpuCodegenOptions &options) {
+  mlir::TimingScope timer = nestTimer(options, "LLVM optimization");
   auto machine = createTargetMachine(options);
   if (!machine)
     return machine.takeError();

@@ -85,7 +85,8 @@ bool isBackendEmitKind(llvm::StringRef emit) {
          package::parseEmitKind(emit).has_value();
 }
 
-int compileBackend(ModuleOp module, const BackendOptions &opts) {
+int compileBackend(ModuleOp module, const BackendOptions &opts,
+                   TimingScope &timing) {
   MLIRContext &ctx = *module.getContext();
   FailureOr<package::ModelInterface> iface =
       package::extractModelInterface(module);
@@ -119,10 +120,14 @@ int compileBackend(ModuleOp module, const BackendOptions &opts) {
   }
 
   // Stage 2: onnx -> linalg on tensors.
-  PassManager pm(&ctx);
-  pm.addPass(kiln::createConvertOnnxToLinalg());
-  if (failed(pm.run(module)))
-    return 1;
+  {
+    TimingScope phase = timing.nest("to-linalg");
+    PassManager pm(&ctx);
+    pm.enableTiming(phase);
+    pm.addPass(kiln::createConvertOnnxToLinalg());
+    if (failed(pm.run(module)))
+      return 1;
+  }
   if (opts.emit == "linalg-mlir") {
     auto err = writeFileAtomically(
         opts.outDir, opts.symbol + ".linalg.mlir",
@@ -136,6 +141,7 @@ int compileBackend(ModuleOp module, const BackendOptions &opts) {
   copts.symbol = opts.symbol;
   copts.mcpu = opts.mcpu;
   copts.optLevel = opts.optLevel;
+  copts.timing = &timing;
   llvm::LLVMContext llvmContext;
   FailureOr<cpu::CompiledKernel> kernel = failure();
   if (cuda) {
@@ -168,7 +174,10 @@ int compileBackend(ModuleOp module, const BackendOptions &opts) {
       return 1;
   }
 
-  // Stage 4: packaging.
+  // Stage 4: packaging; LLVM optimization and object emission (called back
+  // from the packager) are timed under it.
+  TimingScope packaging = timing.nest("package");
+  copts.timing = &packaging;
   package::KernelArtifact artifact;
   artifact.module = kernel->module.get();
   artifact.kernelName = kernel->kernelName;
@@ -214,29 +223,49 @@ FailureOr<OwningOpRef<ModuleOp>>
 CompilerSession::loadModel(const std::string &modelPath,
                            const llvm::StringMap<int64_t> &dims,
                            bool runImportPipeline, unsigned optLevel) {
+  TimingScope reading = rootTimer.nest("read");
   auto model = kiln::readModelFile(context, modelPath);
+  reading.stop();
   if (failed(model))
     return failure();
   kiln::ImportOptions importOptions;
   importOptions.modelPath = modelPath;
   importOptions.dimOverrides = dims;
+  TimingScope importing = rootTimer.nest("import");
   auto module = kiln::importModel(context, **model, importOptions);
   if (failed(module) || handler.hadError())
     return failure();
   model->reset(); // The proto is no longer needed; free it early.
   if (failed(verify(**module)))
     return failure();
+  importing.stop();
   if (runImportPipeline) {
-    PassManager pm(&context);
-    kiln::buildOnnxImportPipeline(pm);
-    // Graph-level optimizations (fusion, recognition) from -O1 on, before
-    // --emit onnx-mlir prints the module.
-    if (optLevel >= 1)
-      kiln::buildOnnxOptimizationPipeline(pm);
-    if (failed(pm.run(**module)) || handler.hadError())
+    // Shape inference and the graph-level optimizations (fusion,
+    // recognition) from -O1 on, before --emit onnx-mlir prints the module;
+    // timed as two phases.
+    TimingScope inference = rootTimer.nest("import passes");
+    PassManager importPm(&context);
+    importPm.enableTiming(inference);
+    kiln::buildOnnxImportPipeline(importPm);
+    if (failed(importPm.run(**module)) || handler.hadError())
       return failure();
+    inference.stop();
+    if (optLevel >= 1) {
+      TimingScope optimization = rootTimer.nest("optimize");
+      PassManager optimizePm(&context);
+      optimizePm.enableTiming(optimization);
+      kiln::buildOnnxOptimizationPipeline(optimizePm);
+      if (failed(optimizePm.run(**module)) || handler.hadError())
+        return failure();
+    }
   }
   return std::move(*module);
+}
+
+void CompilerSession::enableTiming() {
+  timingManager.setEnabled(true);
+  timingManager.setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
+  rootTimer = timingManager.getRootScope();
 }
 
 int CompilerSession::finish(int status) const {
@@ -250,7 +279,7 @@ int compileModelFile(const std::string &modelPath, const BackendOptions &opts,
                                   opts.optLevel);
   if (failed(module))
     return 1;
-  return session.finish(compileBackend(**module, opts));
+  return session.finish(compileBackend(**module, opts, session.timing()));
 }
 
 } // namespace kiln::driver

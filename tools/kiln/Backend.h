@@ -16,6 +16,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -52,12 +53,23 @@ public:
   /// `status`, or 1 when any error was reported.
   int finish(int status) const;
 
+  /// Turns on `--timing`: every phase from here on is timed, and the report
+  /// (a tree of wall times: phases, MLIR passes under theirs) goes to
+  /// stderr when the session ends.
+  void enableTiming();
+
+  /// The phase timers' root; a disabled scope unless enableTiming was called.
+  mlir::TimingScope &timing() { return rootTimer; }
+
 private:
   static mlir::DialectRegistry makeRegistry();
 
   mlir::DialectRegistry registry;
   mlir::MLIRContext context;
   kiln::OneLineDiagnosticHandler handler;
+  // Declared last: the root timer stops before the manager prints.
+  mlir::DefaultTimingManager timingManager;
+  mlir::TimingScope rootTimer;
 };
 
 /// Writes `dir/fileName` through a temporary file renamed on success, so a
@@ -71,7 +83,9 @@ bool isBackendEmitKind(llvm::StringRef emit);
 
 /// Lowers `module` (onnx dialect after the import pipeline) and writes what
 /// `opts.emit` asks for. Errors are printed as one line; returns 0 or 1.
-int compileBackend(mlir::ModuleOp module, const BackendOptions &opts);
+/// Phases are timed under `timing` (disabled by default).
+int compileBackend(mlir::ModuleOp module, const BackendOptions &opts,
+                   mlir::TimingScope &timing);
 
 /// Reads, imports and compiles MODEL.onnx into a shared library in `outDir`
 /// (for run/bench). Returns 0 or 1.

@@ -14,6 +14,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -64,6 +65,7 @@ struct CompileOptions {
   std::string cudaArch = "sm_80";
   unsigned optLevel = 3;
   bool importOnly = false;
+  bool timing = false;
 };
 
 /// A C identifier made from the model file's stem.
@@ -153,6 +155,7 @@ std::optional<std::string> parseCompileArgs(llvm::ArrayRef<std::string> args,
     } else if (arg == "--import-only") {
       opts.importOnly = true;
     } else if (arg == "--timing") {
+      opts.timing = true;
     } else if (arg.starts_with("-") && arg != "-") {
       return "unknown option '" + arg.str() + "'";
     } else {
@@ -178,6 +181,8 @@ int runCompile(llvm::ArrayRef<std::string> args) {
     return fail("--import-only needs --emit onnx-mlir");
 
   kiln::driver::CompilerSession session(opts.verbose);
+  if (opts.timing)
+    session.enableTiming();
   auto module = session.loadModel(opts.model, opts.dims,
                                   /*runImportPipeline=*/!opts.importOnly,
                                   opts.optLevel);
@@ -196,8 +201,10 @@ int runCompile(llvm::ArrayRef<std::string> args) {
     backend.optLevel = opts.optLevel;
     backend.modelPath = opts.model;
     backend.verbose = opts.verbose;
-    return session.finish(kiln::driver::compileBackend(**module, backend));
+    return session.finish(
+        kiln::driver::compileBackend(**module, backend, session.timing()));
   }
+  TimingScope printing = session.timing().nest("print");
   auto emit = [&](llvm::raw_ostream &os) { (*module)->print(os); };
   if (opts.outDir == "-") {
     emit(llvm::outs());
