@@ -3,6 +3,9 @@
 // Pad in constant mode is tensor.pad (negative pads slice first); edge,
 // reflect and wrap modes are a generic over the output that maps each
 // output index back into the input and reads it with tensor.extract.
+// Pads (and axes) known only at run time take that generic in every mode,
+// reading the pads once before it; constant mode then selects the pad value
+// where the mapped index falls outside the input.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +18,167 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
+/// Element `i` of the 1-D integer tensor `t` as an index value.
+Value extractIndex(OpBuilder &b, Location loc, Value t, int64_t i) {
+  Value v = tensor::ExtractOp::create(
+      b, loc, t, ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+/// Maps output index `i` of a dim of input size `dim` padded by `low` in
+/// front back into the input: `mode` says how indices outside [0, dim) fold
+/// back (constant mode clamps; the caller selects the pad value there).
+Value mapPadIndex(OpBuilder &b, Location l, StringRef mode, Value i, Value low,
+                  Value dim) {
+  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, l, v); };
+  Value j = arith::SubIOp::create(b, l, i, low);
+  Value last = arith::SubIOp::create(b, l, dim, c(1));
+  if (mode == "reflect") {
+    // |j| reflects the low side, 2*last - j the high side.
+    Value neg = arith::SubIOp::create(b, l, c(0), j);
+    j = arith::MaxSIOp::create(b, l, j, neg);
+    Value mirrored =
+        arith::SubIOp::create(b, l, arith::MulIOp::create(b, l, last, c(2)), j);
+    return arith::MinSIOp::create(b, l, j, mirrored);
+  }
+  if (mode == "wrap") {
+    Value r = arith::RemSIOp::create(b, l, j, dim);
+    r = arith::AddIOp::create(b, l, r, dim);
+    return arith::RemSIOp::create(b, l, r, dim);
+  }
+  j = arith::MaxSIOp::create(b, l, j, c(0));
+  return arith::MinSIOp::create(b, l, j, last);
+}
+
+/// Pad whose pads (or axes) are run-time tensors: per dim, the front pad is
+/// the sum of the pads whose axis names it.
+struct RuntimePadLowering : OpConversionPattern<onnx::PadOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::PadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData();
+    Value pads = adaptor.getPads();
+    Value axesValue = adaptor.getAxes();
+    bool hasAxes = !isa<NoneType>(axesValue.getType());
+    if (succeeded(getConstantInts(pads)) &&
+        (!hasAxes || succeeded(getConstantInts(axesValue))))
+      return rewriter.notifyMatchFailure(op, "constant pads");
+    auto type = dyn_cast<RankedTensorType>(data.getType());
+    auto padsType = dyn_cast<RankedTensorType>(pads.getType());
+    RankedTensorType resultType =
+        getConvertedResultType(*getTypeConverter(), op);
+    if (!type || !resultType || !padsType || !padsType.hasStaticShape() ||
+        padsType.getRank() != 1)
+      return rewriter.notifyMatchFailure(op, "expects a static 1-D pads");
+    StringRef mode = op.getMode();
+    if (mode != "constant" && mode != "edge" && mode != "reflect" &&
+        mode != "wrap")
+      return rewriter.notifyMatchFailure(op, "unknown mode");
+    int64_t rank = type.getRank();
+    int64_t n = padsType.getDimSize(0) / 2;
+    if (padsType.getDimSize(0) != 2 * n || (!hasAxes && n != rank))
+      return rewriter.notifyMatchFailure(op, "pads of wrong size");
+    auto cIndex = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(rewriter, loc, v);
+    };
+
+    // The front and back pad of every dim.
+    SmallVector<Value> low, high;
+    if (!hasAxes) {
+      for (int64_t i = 0; i < rank; ++i) {
+        low.push_back(extractIndex(rewriter, loc, pads, i));
+        high.push_back(extractIndex(rewriter, loc, pads, i + n));
+      }
+    } else {
+      auto axesType = dyn_cast<RankedTensorType>(axesValue.getType());
+      if (!axesType || axesType.getRank() != 1 || axesType.getDimSize(0) != n)
+        return rewriter.notifyMatchFailure(op, "axes of wrong size");
+      low.assign(rank, cIndex(0));
+      high.assign(rank, cIndex(0));
+      for (int64_t i = 0; i < n; ++i) {
+        // A negative axis counts from the back.
+        Value axis = extractIndex(rewriter, loc, axesValue, i);
+        Value isNeg = arith::CmpIOp::create(
+            rewriter, loc, arith::CmpIPredicate::slt, axis, cIndex(0));
+        axis = arith::SelectOp::create(
+            rewriter, loc, isNeg,
+            arith::AddIOp::create(rewriter, loc, axis, cIndex(rank)), axis);
+        Value lo = extractIndex(rewriter, loc, pads, i);
+        Value hi = extractIndex(rewriter, loc, pads, i + n);
+        for (int64_t d = 0; d < rank; ++d) {
+          Value is = arith::CmpIOp::create(
+              rewriter, loc, arith::CmpIPredicate::eq, axis, cIndex(d));
+          low[d] = arith::SelectOp::create(
+              rewriter, loc, is,
+              arith::AddIOp::create(rewriter, loc, low[d], lo), low[d]);
+          high[d] = arith::SelectOp::create(
+              rewriter, loc, is,
+              arith::AddIOp::create(rewriter, loc, high[d], hi), high[d]);
+        }
+      }
+    }
+
+    SmallVector<Value> dims;
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < rank; ++d) {
+      dims.push_back(getDimValue(rewriter, loc, data, d));
+      if (resultType.isDynamicDim(d))
+        sizes.push_back(
+            arith::AddIOp::create(
+                rewriter, loc, dims[d],
+                arith::AddIOp::create(rewriter, loc, low[d], high[d]))
+                .getResult());
+      else
+        sizes.push_back(rewriter.getIndexAttr(resultType.getDimSize(d)));
+    }
+    Value padValue;
+    Type elementType = type.getElementType();
+    if (mode == "constant") {
+      Value cv = adaptor.getConstantValue();
+      if (auto cvType = dyn_cast<RankedTensorType>(cv.getType()))
+        padValue = tensor::ExtractOp::create(
+            rewriter, loc, cv, SmallVector<Value>(cvType.getRank(), cIndex(0)));
+      else
+        padValue = createScalarConstant(rewriter, loc, elementType, 0);
+    }
+    Value empty = createEmpty(rewriter, loc, resultType, sizes);
+    MLIRContext *ctx = rewriter.getContext();
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{resultType}, ValueRange{},
+            ValueRange{empty},
+            ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx)},
+            parallelIterators(rank),
+            [&](OpBuilder &b, Location l, ValueRange) {
+              SmallVector<Value> at;
+              Value inside;
+              for (int64_t d = 0; d < rank; ++d) {
+                Value i = linalg::IndexOp::create(b, l, d);
+                at.push_back(mapPadIndex(b, l, mode, i, low[d], dims[d]));
+                if (mode != "constant")
+                  continue;
+                // 0 <= i - low < dim, as one unsigned compare.
+                Value j = arith::SubIOp::create(b, l, i, low[d]);
+                Value in = arith::CmpIOp::create(
+                    b, l, arith::CmpIPredicate::ult, j, dims[d]);
+                inside = inside ? (Value)arith::AndIOp::create(b, l, inside, in)
+                                : in;
+              }
+              Value element = tensor::ExtractOp::create(b, l, data, at);
+              if (inside)
+                element =
+                    arith::SelectOp::create(b, l, inside, element, padValue);
+              linalg::YieldOp::create(b, l, element);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct PadLowering : OpConversionPattern<onnx::PadOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -24,7 +188,8 @@ struct PadLowering : OpConversionPattern<onnx::PadOp> {
     Location loc = op.getLoc();
     Value data = adaptor.getData();
     auto type = dyn_cast<RankedTensorType>(data.getType());
-    RankedTensorType resultType = getConvertedResultType(*getTypeConverter(), op);
+    RankedTensorType resultType =
+        getConvertedResultType(*getTypeConverter(), op);
     FailureOr<SmallVector<int64_t>> pads = getConstantInts(adaptor.getPads());
     if (!type || !resultType || failed(pads))
       return rewriter.notifyMatchFailure(op, "expects constant pads");
@@ -66,11 +231,11 @@ struct PadLowering : OpConversionPattern<onnx::PadOp> {
         offsets.push_back(rewriter.getIndexAttr(cropLow));
         if (cropLow || cropHigh) {
           Value d = getDimValue(rewriter, loc, data, i);
-          sizes[i] = arith::SubIOp::create(
-                         rewriter, loc, d,
-                         arith::ConstantIndexOp::create(rewriter, loc,
-                                                        cropLow + cropHigh))
-                         .getResult();
+          sizes[i] =
+              arith::SubIOp::create(rewriter, loc, d,
+                                    arith::ConstantIndexOp::create(
+                                        rewriter, loc, cropLow + cropHigh))
+                  .getResult();
         }
         low[i] = std::max<int64_t>(0, low[i]);
         high[i] = std::max<int64_t>(0, high[i]);
@@ -109,17 +274,17 @@ struct PadLowering : OpConversionPattern<onnx::PadOp> {
       SmallVector<Value> dims;
       for (int64_t i = 0; i < rank; ++i) {
         dims.push_back(getDimValue(rewriter, loc, data, i));
-        sizes[i] = arith::AddIOp::create(
-                       rewriter, loc, dims[i],
-                       arith::ConstantIndexOp::create(rewriter, loc,
-                                                      low[i] + high[i]))
+        sizes[i] = arith::AddIOp::create(rewriter, loc, dims[i],
+                                         arith::ConstantIndexOp::create(
+                                             rewriter, loc, low[i] + high[i]))
                        .getResult();
       }
       Value empty = createEmpty(rewriter, loc, padType, sizes);
       MLIRContext *ctx = rewriter.getContext();
       result =
           linalg::GenericOp::create(
-              rewriter, loc, TypeRange{padType}, ValueRange{}, ValueRange{empty},
+              rewriter, loc, TypeRange{padType}, ValueRange{},
+              ValueRange{empty},
               ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx)},
               parallelIterators(rank),
               [&](OpBuilder &b, Location l, ValueRange) {
@@ -166,7 +331,8 @@ struct PadLowering : OpConversionPattern<onnx::PadOp> {
 
 void populateOnnxPadToLinalgPatterns(TypeConverter &converter,
                                      RewritePatternSet &patterns) {
-  patterns.add<PadLowering>(converter, patterns.getContext());
+  patterns.add<PadLowering, RuntimePadLowering>(converter,
+                                                patterns.getContext());
 }
 
 } // namespace kiln

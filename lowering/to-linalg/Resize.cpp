@@ -4,8 +4,10 @@
 // nearest_mode, exclude_outside, extrapolation_value, antialias, axes and
 // keep_aspect_ratio_policy) is one linalg.generic over the output. Per
 // resized axis the body maps the output index y to a source coordinate
-// x = (y + p) * m / s + q, whose constants the mode's table row derives at
-// compile time from the constant scales/sizes/roi; it then reads the taps
+// x = (y + p) * m / s + q, whose terms the mode's table row derives from
+// the scales/sizes/roi: folded at compile time when they are constant, else
+// computed once before the generic from the run-time tensors (the result
+// dims must then be static); it then reads the taps
 // around x (1 for nearest; 2 for linear and 4 for cubic, more when an
 // antialiased kernel is stretched to downscale; edge-clamped) with
 // tensor.extract and sums them weighted by the product of the per-axis
@@ -22,20 +24,84 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
+/// A number of the per-axis geometry: known at compile time (`c`), or an
+/// f64 value computed at run time before the generic (`v`), when scales,
+/// sizes or roi are run-time tensors.
+struct Num {
+  std::optional<double> c;
+  Value v;
+  static Num of(double d) { return {d, {}}; }
+  bool is(double d) const { return c && *c == d; }
+};
+
+/// Builds f64 arithmetic on Nums, folding compile-time operands.
+struct NumBuilder {
+  OpBuilder &b;
+  Location loc;
+
+  Value get(Num n) {
+    return n.c ? createScalarConstant(b, loc, b.getF64Type(), *n.c) : n.v;
+  }
+  template <typename OpTy>
+  Num binary(Num x, Num y, double (*fold)(double, double)) {
+    if (x.c && y.c)
+      return Num::of(fold(*x.c, *y.c));
+    return {std::nullopt, OpTy::create(b, loc, get(x), get(y))};
+  }
+  Num add(Num x, Num y) {
+    return binary<arith::AddFOp>(x, y,
+                                 [](double p, double q) { return p + q; });
+  }
+  Num sub(Num x, Num y) {
+    return binary<arith::SubFOp>(x, y,
+                                 [](double p, double q) { return p - q; });
+  }
+  Num mul(Num x, Num y) {
+    return binary<arith::MulFOp>(x, y,
+                                 [](double p, double q) { return p * q; });
+  }
+  Num div(Num x, Num y) {
+    return binary<arith::DivFOp>(x, y,
+                                 [](double p, double q) { return p / q; });
+  }
+  Num min(Num x, Num y) {
+    return binary<arith::MinimumFOp>(
+        x, y, [](double p, double q) { return std::min(p, q); });
+  }
+  Num max(Num x, Num y) {
+    return binary<arith::MaximumFOp>(
+        x, y, [](double p, double q) { return std::max(p, q); });
+  }
+  Num floor(Num x) {
+    if (x.c)
+      return Num::of(std::floor(*x.c));
+    return {std::nullopt, math::FloorOp::create(b, loc, x.v)};
+  }
+  /// `x == 1 ? ifOne : otherwise`.
+  Num ifOne(Num x, Num ifOne, Num otherwise) {
+    if (x.c)
+      return *x.c == 1 ? ifOne : otherwise;
+    Value isOne = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x.v,
+                                        get(Num::of(1)));
+    return {std::nullopt,
+            arith::SelectOp::create(b, loc, isOne, get(ifOne), get(otherwise))};
+  }
+};
+
 /// What a coordinate mode knows about one resized axis.
 struct AxisGeometry {
-  double in;     // input size
-  double outF;   // scale * in (not rounded)
-  double outInt; // the output size
-  double scale;
-  double roiStart, roiEnd;
+  Num in;     // input size
+  Num outF;   // scale * in (not rounded)
+  Num outInt; // the output size
+  Num scale;
+  Num roiStart, roiEnd;
 };
 
 /// The source coordinate of output index y on one axis:
-/// x = (y + p) * m / s + q; the identity parts (p = 0, m = 1, ...) are not
-/// built.
+/// x = (y + p) * m / s + q; the compile-time identity parts (p = 0, m = 1,
+/// ...) are not built.
 struct CoordinateMap {
-  double p = 0, m = 1, s = 1, q = 0;
+  Num p = Num::of(0), m = Num::of(1), s = Num::of(1), q = Num::of(0);
 };
 
 /// One coordinate_transformation_mode.
@@ -45,42 +111,49 @@ struct CoordinateMode {
   bool needsInputSize;
   /// Whether coordinates outside [0, in - 1] give extrapolation_value.
   bool extrapolates;
-  CoordinateMap (*map)(const AxisGeometry &);
+  CoordinateMap (*map)(NumBuilder &, const AxisGeometry &);
 };
 
 const CoordinateMode kCoordinateModes[] = {
     {"half_pixel", false, false,
-     [](const AxisGeometry &g) {
-       return CoordinateMap{0.5, 1, g.scale, -0.5};
+     [](NumBuilder &, const AxisGeometry &g) {
+       return CoordinateMap{Num::of(0.5), Num::of(1), g.scale, Num::of(-0.5)};
      }},
     {"half_pixel_symmetric", true, false,
-     [](const AxisGeometry &g) {
-       double offset = g.in / 2 * (1 - g.outInt / g.outF);
-       return CoordinateMap{0.5, 1, g.scale, offset - 0.5};
+     [](NumBuilder &nb, const AxisGeometry &g) {
+       // in / 2 * (1 - outInt / outF) - 0.5
+       Num offset = nb.mul(nb.div(g.in, Num::of(2)),
+                           nb.sub(Num::of(1), nb.div(g.outInt, g.outF)));
+       return CoordinateMap{Num::of(0.5), Num::of(1), g.scale,
+                            nb.sub(offset, Num::of(0.5))};
      }},
     {"pytorch_half_pixel", true, false,
-     [](const AxisGeometry &g) {
-       if (g.outF == 1)
-         return CoordinateMap{0, 0, 1, -0.5};
-       return CoordinateMap{0.5, 1, g.scale, -0.5};
+     [](NumBuilder &nb, const AxisGeometry &g) {
+       return CoordinateMap{nb.ifOne(g.outF, Num::of(0), Num::of(0.5)),
+                            nb.ifOne(g.outF, Num::of(0), Num::of(1)),
+                            nb.ifOne(g.outF, Num::of(1), g.scale),
+                            Num::of(-0.5)};
      }},
     {"align_corners", true, false,
-     [](const AxisGeometry &g) {
-       if (g.outF == 1)
-         return CoordinateMap{0, 0, 1, 0};
-       return CoordinateMap{0, g.in - 1, g.outF - 1, 0};
+     [](NumBuilder &nb, const AxisGeometry &g) {
+       return CoordinateMap{
+           Num::of(0), nb.ifOne(g.outF, Num::of(0), nb.sub(g.in, Num::of(1))),
+           nb.ifOne(g.outF, Num::of(1), nb.sub(g.outF, Num::of(1))),
+           Num::of(0)};
      }},
     {"asymmetric", false, false,
-     [](const AxisGeometry &g) {
-       return CoordinateMap{0, 1, g.scale, 0};
+     [](NumBuilder &, const AxisGeometry &g) {
+       return CoordinateMap{Num::of(0), Num::of(1), g.scale, Num::of(0)};
      }},
     {"tf_crop_and_resize", true, true,
-     [](const AxisGeometry &g) {
-       double span = (g.roiEnd - g.roiStart) * (g.in - 1);
-       double start = g.roiStart * (g.in - 1);
-       if (g.outF == 1)
-         return CoordinateMap{0, 0, 1, span / 2 + start};
-       return CoordinateMap{0, span, g.outF - 1, start};
+     [](NumBuilder &nb, const AxisGeometry &g) {
+       Num last = nb.sub(g.in, Num::of(1));
+       Num span = nb.mul(nb.sub(g.roiEnd, g.roiStart), last);
+       Num start = nb.mul(g.roiStart, last);
+       return CoordinateMap{
+           Num::of(0), nb.ifOne(g.outF, Num::of(0), span),
+           nb.ifOne(g.outF, Num::of(1), nb.sub(g.outF, Num::of(1))),
+           nb.ifOne(g.outF, nb.add(nb.div(span, Num::of(2)), start), start)};
      }},
 };
 
@@ -173,34 +246,65 @@ const T *lookup(const T (&table)[N], StringRef name) {
 /// One axis that Resize changes.
 struct ResizedAxis {
   int64_t dim;
+  /// The map, its run-time parts already in the compute type.
   CoordinateMap map;
   /// The input size, as an index value.
   Value inSize;
   /// The kernel's scale: min(scale, 1) with antialias, else 1. The taps are
   /// floor(x) + first + k for k < taps, at distance (first + k - r) * this.
-  double kernelScale = 1;
+  Num kernelScale = Num::of(1);
   int64_t first = 0, taps = 1;
 };
+
+/// `n` in the compute type `t` inside the body.
+Value numValue(OpBuilder &b, Location l, Type t, Num n) {
+  return n.c ? createScalarConstant(b, l, t, *n.c) : n.v;
+}
 
 /// Builds x = (y + p) * m / s + q for output index `dim` in `t`.
 Value buildSourceCoordinate(OpBuilder &b, Location l, Type t,
                             const ResizedAxis &axis) {
-  auto c = [&](double v) { return createScalarConstant(b, l, t, v); };
+  auto c = [&](Num v) { return numValue(b, l, t, v); };
+  const CoordinateMap &m = axis.map;
+  if (m.m.is(0))
+    return c(m.q);
   Value y = arith::IndexCastOp::create(b, l, b.getI64Type(),
                                        linalg::IndexOp::create(b, l, axis.dim));
   Value x = arith::SIToFPOp::create(b, l, t, y);
-  const CoordinateMap &m = axis.map;
-  if (m.m == 0)
-    return c(m.q);
-  if (m.p != 0)
+  if (!m.p.is(0))
     x = arith::AddFOp::create(b, l, x, c(m.p));
-  if (m.m != 1)
+  if (!m.m.is(1))
     x = arith::MulFOp::create(b, l, x, c(m.m));
-  if (m.s != 1)
+  if (!m.s.is(1))
     x = arith::DivFOp::create(b, l, x, c(m.s));
-  if (m.q != 0)
+  if (!m.q.is(0))
     x = arith::AddFOp::create(b, l, x, c(m.q));
   return x;
+}
+
+/// The entries of the 1-D scales/sizes/roi operand `v` as Nums: constants
+/// when it is constant, else f64 values read at run time. An omitted
+/// operand gives none.
+FailureOr<SmallVector<Num>> readOperand(OpBuilder &b, Location loc, Value v,
+                                        bool isUnsigned) {
+  SmallVector<Num> result;
+  if (isa<NoneType>(v.getType()))
+    return result;
+  if (FailureOr<SmallVector<double>> c = getConstantFloats(v); succeeded(c)) {
+    for (double d : *c)
+      result.push_back(Num::of(d));
+    return result;
+  }
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || type.getRank() != 1 || type.isDynamicDim(0))
+    return failure();
+  for (int64_t i = 0; i < type.getDimSize(0); ++i) {
+    Value e = tensor::ExtractOp::create(
+        b, loc, v, ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
+    result.push_back({std::nullopt, convertScalar(b, loc, e, b.getF64Type(),
+                                                  isUnsigned, false)});
+  }
+  return result;
 }
 
 struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
@@ -245,103 +349,132 @@ struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
         axes.push_back(i);
     }
     size_t n = axes.size();
-    // scales or sizes: an omitted operand or an empty constant is absent.
-    auto constantOrEmpty = [](Value v) -> FailureOr<SmallVector<double>> {
-      if (isa<NoneType>(v.getType()))
-        return SmallVector<double>();
-      return getConstantFloats(v);
-    };
-    FailureOr<SmallVector<double>> scales =
-        constantOrEmpty(adaptor.getScales());
-    FailureOr<SmallVector<double>> sizes = constantOrEmpty(adaptor.getSizes());
-    FailureOr<SmallVector<double>> roi = constantOrEmpty(adaptor.getRoi());
+    // scales or sizes: an omitted operand or an empty tensor is absent.
+    NumBuilder nb{rewriter, loc};
+    FailureOr<SmallVector<Num>> scales =
+        readOperand(rewriter, loc, adaptor.getScales(), false);
+    FailureOr<SmallVector<Num>> sizes =
+        readOperand(rewriter, loc, adaptor.getSizes(),
+                    isUnsignedElement(op.getSizes().getType()));
+    FailureOr<SmallVector<Num>> roi =
+        readOperand(rewriter, loc, adaptor.getRoi(), false);
     if (failed(scales) || failed(sizes) || failed(roi))
       return rewriter.notifyMatchFailure(
-          op, "expects constant scales, sizes and roi");
+          op, "expects static 1-D scales, sizes and roi");
     bool bySizes = scales->empty();
     if (bySizes ? sizes->size() != n : scales->size() != n)
       return rewriter.notifyMatchFailure(op, "scales/sizes of wrong size");
     if (coord->extrapolates && roi->size() != 2 * n)
       return rewriter.notifyMatchFailure(op, "tf_crop_and_resize needs roi");
 
-    // Scales and output sizes of every dim (-1: dynamic, computed later).
-    SmallVector<double> scale(rank, 1.0), roiStart(rank, 0.0),
-        roiEnd(rank, 1.0);
-    SmallVector<int64_t> outSize(type.getShape());
+    // Input sizes, scales and roi of every dim.
+    SmallVector<Num> inSize, scale(rank, Num::of(1)),
+        roiStart(rank, Num::of(0)), roiEnd(rank, Num::of(1));
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!type.isDynamicDim(d)) {
+        inSize.push_back(Num::of((double)type.getDimSize(d)));
+        continue;
+      }
+      Value dim =
+          arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
+                                     getDimValue(rewriter, loc, x, d));
+      inSize.push_back(
+          {std::nullopt,
+           arith::SIToFPOp::create(rewriter, loc, rewriter.getF64Type(), dim)});
+    }
     for (size_t i = 0; i < n; ++i) {
       int64_t d = axes[i];
-      int64_t in = type.getDimSize(d);
       if (coord->extrapolates) {
         roiStart[d] = (*roi)[i];
         roiEnd[d] = (*roi)[i + n];
       }
       if (!bySizes) {
         scale[d] = (*scales)[i];
-        if (scale[d] <= 0)
+        if (scale[d].c && *scale[d].c <= 0)
           return rewriter.notifyMatchFailure(op, "non-positive scale");
-        if (!ShapedType::isDynamic(in))
-          outSize[d] = (int64_t)(scale[d] * (double)in);
         continue;
       }
-      if (ShapedType::isDynamic(in))
+      if (type.isDynamicDim(d))
         return rewriter.notifyMatchFailure(op, "sizes of a dynamic dim");
-      outSize[d] = (int64_t)(*sizes)[i];
-      scale[d] = (double)outSize[d] / (double)in;
+      scale[d] = nb.div((*sizes)[i], inSize[d]);
     }
     StringRef policy = op.getKeepAspectRatioPolicy();
-    if (bySizes && policy != "stretch") {
+    bool keepAspect = bySizes && policy != "stretch";
+    if (keepAspect) {
       if (policy != "not_larger" && policy != "not_smaller")
         return rewriter.notifyMatchFailure(op,
                                            "unknown keep_aspect_ratio_policy");
-      double s = scale[axes[0]];
+      Num s = scale[axes[0]];
       for (int64_t d : axes)
-        s = policy == "not_larger" ? std::min(s, scale[d])
-                                   : std::max(s, scale[d]);
-      for (int64_t d : axes) {
+        s = policy == "not_larger" ? nb.min(s, scale[d]) : nb.max(s, scale[d]);
+      for (int64_t d : axes)
         scale[d] = s;
-        outSize[d] = (int64_t)(s * (double)type.getDimSize(d) + 0.5);
-      }
     }
 
     // The axes that change (others, as the reference does, are copied).
     SmallVector<ResizedAxis> resized;
     SmallVector<OpFoldResult> resultSizes = getSizes(rewriter, loc, x);
-    for (int64_t d : axes) {
+    for (size_t i = 0; i < n; ++i) {
+      int64_t d = axes[i];
       int64_t in = type.getDimSize(d);
-      bool identity = scale[d] == 1.0 && roiStart[d] == 0.0 &&
-                      roiEnd[d] == 1.0 &&
-                      (ShapedType::isDynamic(in) || outSize[d] == in);
+      // The output size: floor(scale * in), the sizes entry, or
+      // round_half_up(scale * in) under a keep_aspect_ratio_policy.
+      Num outF = nb.mul(scale[d], inSize[d]);
+      Num outInt = !bySizes     ? nb.floor(outF)
+                   : keepAspect ? nb.floor(nb.add(outF, Num::of(0.5)))
+                                : (*sizes)[i];
+      if (outInt.c)
+        outInt = Num::of((double)(int64_t)*outInt.c);
+      if (!resultType.isDynamicDim(d)) {
+        int64_t out = resultType.getDimSize(d);
+        if (outInt.c && *outInt.c != (double)out)
+          return rewriter.notifyMatchFailure(op, "result shape mismatch");
+        outInt = Num::of((double)out);
+      }
+      bool defaultRoi = roiStart[d].is(0) && roiEnd[d].is(1);
+      bool identity = scale[d].is(1) && defaultRoi && outInt.c &&
+                      (ShapedType::isDynamic(in) || *outInt.c == (double)in);
+      // A unit dim stays one whatever the run-time scale: every tap reads
+      // its one element.
+      identity |= in == 1 && outInt.is(1);
       if (identity)
         continue;
-      if (ShapedType::isDynamic(in)) {
-        if (coord->needsInputSize)
-          return rewriter.notifyMatchFailure(
-              op, "coordinate mode needs a static input size");
-        // floor(in * scale) at run time.
-        Type f64 = rewriter.getF64Type();
-        Value inF = arith::SIToFPOp::create(
-            rewriter, loc, f64,
-            arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
-                                       getDimValue(rewriter, loc, x, d)));
-        Value outF = arith::MulFOp::create(
-            rewriter, loc, inF,
-            createScalarConstant(rewriter, loc, f64, scale[d]));
-        resultSizes[d] = arith::IndexCastOp::create(
-                             rewriter, loc, rewriter.getIndexType(),
-                             arith::FPToSIOp::create(
-                                 rewriter, loc, rewriter.getI64Type(), outF))
-                             .getResult();
-      } else {
-        resultSizes[d] = rewriter.getIndexAttr(outSize[d]);
-      }
-      AxisGeometry g{(double)in, scale[d] * (double)in, (double)outSize[d],
-                     scale[d],   roiStart[d],           roiEnd[d]};
-      ResizedAxis axis{d, coord->map(g), getDimValue(rewriter, loc, x, d)};
+      if (ShapedType::isDynamic(in) && coord->needsInputSize)
+        return rewriter.notifyMatchFailure(
+            op, "coordinate mode needs a static input size");
+      // An output size known only from run-time scales/sizes would be a
+      // data-dependent shape; one from a dynamic input size is floor(in *
+      // scale) at run time.
+      if (!outInt.c && !scale[d].c)
+        return rewriter.notifyMatchFailure(
+            op, "run-time scales/sizes need a static result dim");
+      if (outInt.c)
+        resultSizes[d] = rewriter.getIndexAttr((int64_t)*outInt.c);
+      else
+        resultSizes[d] =
+            arith::IndexCastOp::create(
+                rewriter, loc, rewriter.getIndexType(),
+                arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(),
+                                        outInt.v))
+                .getResult();
+      AxisGeometry g{inSize[d], outF, outInt, scale[d], roiStart[d], roiEnd[d]};
+      ResizedAxis axis{d, coord->map(nb, g), getDimValue(rewriter, loc, x, d)};
       if (interp->kernel) {
         // A downscaling antialias kernel widens to cover radius / scale.
-        axis.kernelScale = antialias ? std::min(scale[d], 1.0) : 1.0;
-        axis.first =
-            (int64_t)std::floor(-interp->radius / axis.kernelScale) + 1;
+        // A run-time scale takes the taps of its lowest value the static
+        // sizes allow; the taps past its kernel get weight 0.
+        axis.kernelScale =
+            antialias ? nb.min(scale[d], Num::of(1)) : Num::of(1);
+        double lowest = 1;
+        if (axis.kernelScale.c) {
+          lowest = *axis.kernelScale.c;
+        } else if (outInt.c && !ShapedType::isDynamic(in) && *outInt.c >= 1) {
+          lowest = std::min(1.0, (*outInt.c - 0.5) / (double)in);
+        } else {
+          return rewriter.notifyMatchFailure(
+              op, "antialias with a run-time scale needs static sizes");
+        }
+        axis.first = (int64_t)std::floor(-interp->radius / lowest) + 1;
         axis.taps = 2 - 2 * axis.first;
       }
       resized.push_back(axis);
@@ -360,6 +493,12 @@ struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
     Type computeType = floatType && floatType.getWidth() == 64
                            ? (Type)rewriter.getF64Type()
                            : (Type)rewriter.getF32Type();
+    // The run-time parts of the maps, in the compute type.
+    for (ResizedAxis &axis : resized)
+      for (Num *v : {&axis.map.p, &axis.map.m, &axis.map.s, &axis.map.q,
+                     &axis.kernelScale})
+        if (!v->c)
+          v->v = convertScalar(rewriter, loc, v->v, computeType, false, false);
     bool isUnsigned = isUnsignedElement(op.getX().getType());
     double cubicA = op.getCubicCoeffA().convertToDouble();
     bool excludeOutside = op.getExcludeOutside() != 0;
@@ -414,9 +553,10 @@ struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
                   if (interp->kernel) {
                     Value dist = arith::SubFOp::create(
                         b, l, cf((double)(axis.first + k)), r);
-                    if (axis.kernelScale != 1)
-                      dist = arith::MulFOp::create(b, l, dist,
-                                                   cf(axis.kernelScale));
+                    if (!axis.kernelScale.is(1))
+                      dist = arith::MulFOp::create(
+                          b, l, dist,
+                          numValue(b, l, computeType, axis.kernelScale));
                     Value w = interp->kernel(b, l, dist, cubicA);
                     if (excludeOutside) {
                       Value notBefore = arith::CmpIOp::create(
@@ -432,7 +572,7 @@ struct ResizeLowering : OpConversionPattern<onnx::ResizeOp> {
                   i = arith::MaxSIOp::create(b, l, i, cIndex(0));
                   indices.push_back(arith::MinSIOp::create(b, l, i, last));
                 }
-                if (excludeOutside || axis.kernelScale != 1) {
+                if (excludeOutside || !axis.kernelScale.is(1)) {
                   // The weights of the taps left sum to 1.
                   Value sum = cf(0);
                   for (Value w : weights)

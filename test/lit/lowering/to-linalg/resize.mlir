@@ -160,3 +160,24 @@ func.func @linear_antialias(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> {
   %0 = "onnx.Resize"(%x, %none, %scales, %none) {mode = "linear", antialias = 1 : i64} : (tensor<1x1x4x4xf32>, none, tensor<4xf32>, none) -> tensor<1x1x2x2xf32>
   return %0 : tensor<1x1x2x2xf32>
 }
+
+// -----
+
+// Tests that run-time scales are read before the generic, converted to f64
+// for the coordinate map and to f32 for the body, which divides by them;
+// the unit N and C dims are copied.
+// CHECK-LABEL: func.func @nearest_runtime_scales
+// CHECK-SAME: %[[X:.*]]: tensor<1x1x2x2xf32>, %[[S:.*]]: tensor<4xf32>
+// CHECK: %[[S2:.*]] = tensor.extract %[[S]][%c2
+// CHECK: %[[S2D:.*]] = arith.extf %[[S2]] : f32 to f64
+// CHECK: %[[S2F:.*]] = arith.truncf %[[S2D]] : f64 to f32
+// CHECK: linalg.generic
+// CHECK: linalg.index 2
+// CHECK: arith.divf %{{.*}}, %[[S2F]] : f32
+// CHECK: math.ceil
+// CHECK: tensor.extract %[[X]]
+func.func @nearest_runtime_scales(%x: tensor<1x1x2x2xf32>, %scales: tensor<4xf32>) -> tensor<1x1x4x6xf32> {
+  %none = onnx.NoValue
+  %0 = "onnx.Resize"(%x, %none, %scales, %none) {mode = "nearest"} : (tensor<1x1x2x2xf32>, none, tensor<4xf32>, none) -> tensor<1x1x4x6xf32>
+  return %0 : tensor<1x1x4x6xf32>
+}

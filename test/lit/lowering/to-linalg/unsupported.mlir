@@ -34,7 +34,8 @@ func.func @resize_antialias(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> {
 
 // -----
 
-// Tests that Resize with run-time scales is reported by name.
+// Tests that Resize with run-time scales and a dynamic (data-dependent)
+// result is reported by name.
 func.func @resize_runtime_scales(%x: tensor<1x1x4x4xf32>, %scales: tensor<4xf32>) -> tensor<1x1x?x?xf32> {
   %none = onnx.NoValue
   // expected-error @+1 {{kiln does not lower onnx.Resize to linalg yet}}
