@@ -18,6 +18,15 @@
  *    copy with `kernel` replaced by kiln_cu_trampoline; the trampoline copies
  *    inputs to the device, calls the generated host code with a frame of
  *    device pointers, and copies the outputs back.
+ *  - CUDA graphs: the first run records the generated host code's launches
+ *    (and stream-ordered allocations) into a graph by stream capture; later
+ *    runs with the same device buffers and input dims replay it with one
+ *    cuGraphLaunch, so batch-1 latency is not launch-bound. KILN_CUDA_GRAPH=0
+ *    launches eagerly every run.
+ *  - Measurements (environment, read at create): KILN_CUDA_TIMING=<file>
+ *    appends the min/median device time of the kernels of each run (CUDA
+ *    events; host copies excluded) at destroy; KILN_CUDA_PROFILE=<file>
+ *    runs eagerly and appends every kernel's total time and launch count.
  *===----------------------------------------------------------------------===*/
 
 #define _GNU_SOURCE
@@ -40,6 +49,10 @@ typedef struct CUmod_st *CUmodule;
 typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
 typedef unsigned long long CUdeviceptr;
+typedef struct CUgraph_st *CUgraph;
+typedef struct CUgraphExec_st *CUgraphExec;
+typedef struct CUevent_st *CUevent;
+enum { KILN_CU_CAPTURE_MODE_THREAD_LOCAL = 1 };
 
 typedef struct kiln_cu_driver {
   void *handle;
@@ -65,6 +78,20 @@ typedef struct kiln_cu_driver {
   CUresult (*cuStreamDestroy)(CUstream);
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuGetErrorString)(CUresult, const char **);
+  /* CUDA graphs and events (capture of a whole run, timing). */
+  CUresult (*cuStreamBeginCapture)(CUstream, int);
+  CUresult (*cuStreamEndCapture)(CUstream, CUgraph *);
+  CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec *, CUgraph,
+                                          unsigned long long);
+  CUresult (*cuGraphLaunch)(CUgraphExec, CUstream);
+  CUresult (*cuGraphExecDestroy)(CUgraphExec);
+  CUresult (*cuGraphDestroy)(CUgraph);
+  CUresult (*cuEventCreate)(CUevent *, unsigned);
+  CUresult (*cuEventDestroy)(CUevent);
+  CUresult (*cuEventRecord)(CUevent, CUstream);
+  CUresult (*cuEventSynchronize)(CUevent);
+  CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent);
+  CUresult (*cuFuncGetName)(const char **, CUfunction); /* optional */
   CUcontext context;
   CUdevice device;
   char device_name[128];
@@ -126,6 +153,24 @@ static void cu_driver_init(void) {
   KILN_CU_RESOLVE(cuStreamCreate, "cuStreamCreate");
   KILN_CU_RESOLVE(cuStreamDestroy, "cuStreamDestroy_v2");
   KILN_CU_RESOLVE(cuStreamSynchronize, "cuStreamSynchronize");
+  KILN_CU_RESOLVE(cuStreamBeginCapture, "cuStreamBeginCapture_v2");
+  KILN_CU_RESOLVE(cuStreamEndCapture, "cuStreamEndCapture");
+  KILN_CU_RESOLVE(cuGraphInstantiateWithFlags, "cuGraphInstantiateWithFlags");
+  KILN_CU_RESOLVE(cuGraphLaunch, "cuGraphLaunch");
+  KILN_CU_RESOLVE(cuGraphExecDestroy, "cuGraphExecDestroy");
+  KILN_CU_RESOLVE(cuGraphDestroy, "cuGraphDestroy");
+  KILN_CU_RESOLVE(cuEventCreate, "cuEventCreate");
+  KILN_CU_RESOLVE(cuEventDestroy, "cuEventDestroy_v2");
+  KILN_CU_RESOLVE(cuEventRecord, "cuEventRecord");
+  KILN_CU_RESOLVE(cuEventSynchronize, "cuEventSynchronize");
+  if (dlsym(d->handle, "cuEventElapsedTime_v2")) /* CUDA 12.8+ */
+    KILN_CU_RESOLVE(cuEventElapsedTime, "cuEventElapsedTime_v2");
+  else
+    KILN_CU_RESOLVE(cuEventElapsedTime, "cuEventElapsedTime");
+  {
+    void *sym = dlsym(d->handle, "cuFuncGetName"); /* CUDA 12.3+ */
+    memcpy(&d->cuFuncGetName, &sym, sizeof(sym));
+  }
   CUresult rc = d->cuInit(0);
   if (rc != 0) {
     snprintf(d->error, sizeof(d->error),
@@ -210,6 +255,33 @@ typedef struct kiln_cu_session {
   int failed;
   char error[KILN_RT_ERROR_BYTES];
   pthread_mutex_t lock;
+  /* The run recorded as a CUDA graph, replayed while the device buffers and
+   * the input shapes stay those it was captured with. */
+  int use_graph;        /* 0 after KILN_CUDA_GRAPH=0 or a failed capture */
+  CUgraphExec graph;
+  void **graph_ptrs;    /* in_ptrs then out_ptrs at capture */
+  int64_t *graph_dims;  /* every input dim at capture */
+  size_t graph_ndims;
+  /* KILN_CUDA_TIMING=<file>: device time of each run's kernels (events
+   * around the graph launch or the eager launches), summarized at destroy. */
+  const char *timing_path;
+  CUevent ev_start, ev_stop;
+  float *run_ms;
+  size_t runs, run_cap;
+  /* KILN_CUDA_PROFILE=<file>: eager runs with events around every launch;
+   * the total time of each kernel is written at destroy. */
+  const char *profile_path;
+  struct kiln_cu_launch_event {
+    CUevent start, stop;
+    CUfunction fn;
+  } *launches;
+  size_t num_launches, launch_cap;
+  struct kiln_cu_kernel_time {
+    CUfunction fn;
+    double ms;
+    long calls;
+  } *kernel_times;
+  size_t num_kernel_times;
 } kiln_cu_session;
 
 static _Thread_local kiln_cu_session *kiln_cu_current;
@@ -246,6 +318,28 @@ void *mgpuStreamCreate(void) {
 void mgpuStreamSynchronize(void *stream) { (void)stream; }
 void mgpuStreamDestroy(void *stream) { (void)stream; }
 
+/* Events around the next launch of a profiled session (NULL if none). */
+static struct kiln_cu_launch_event *cu_profile_slot(kiln_cu_session *s,
+                                                    CUfunction fn) {
+  if (s->num_launches == s->launch_cap) {
+    size_t cap = s->launch_cap ? 2 * s->launch_cap : 256;
+    void *grown = realloc(s->launches, cap * sizeof(*s->launches));
+    if (!grown)
+      return NULL;
+    s->launches = grown;
+    memset(s->launches + s->launch_cap, 0,
+           (cap - s->launch_cap) * sizeof(*s->launches));
+    s->launch_cap = cap;
+  }
+  struct kiln_cu_launch_event *e = &s->launches[s->num_launches];
+  if ((!e->start && kiln_cu_drv.cuEventCreate(&e->start, 0) != 0) ||
+      (!e->stop && kiln_cu_drv.cuEventCreate(&e->stop, 0) != 0))
+    return NULL;
+  e->fn = fn;
+  ++s->num_launches;
+  return e;
+}
+
 void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t gridZ, intptr_t blockX, intptr_t blockY,
                       intptr_t blockZ, int32_t smem, void *stream,
@@ -254,10 +348,16 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
   kiln_cu_session *s = kiln_cu_current;
   if (!function || (s && s->failed))
     return;
+  struct kiln_cu_launch_event *e =
+      s && s->profile_path ? cu_profile_slot(s, (CUfunction)function) : NULL;
+  if (e)
+    kiln_cu_drv.cuEventRecord(e->start, (CUstream)stream);
   CUresult rc = kiln_cu_drv.cuLaunchKernel(
       (CUfunction)function, (unsigned)gridX, (unsigned)gridY, (unsigned)gridZ,
       (unsigned)blockX, (unsigned)blockY, (unsigned)blockZ, (unsigned)smem,
       (CUstream)stream, params, extra);
+  if (e)
+    kiln_cu_drv.cuEventRecord(e->stop, (CUstream)stream);
   if (rc != 0)
     cu_fail(s, "a kernel launch", rc);
 }
@@ -303,6 +403,121 @@ static CUresult ensure_device(CUdeviceptr *p, size_t *cap, size_t bytes) {
   return rc;
 }
 
+/* Whether the captured graph was recorded with these device buffers and
+ * input dims. */
+static int cu_graph_matches(const kiln_cu_session *s, const kiln_frame *f) {
+  const kiln_rt_model *m = &s->model;
+  size_t k = 0;
+  for (int32_t i = 0; i < m->num_inputs; ++i)
+    if (s->graph_ptrs[k++] != s->in_ptrs[i])
+      return 0;
+  for (int32_t o = 0; o < m->num_outputs; ++o)
+    if (s->graph_ptrs[k++] != s->out_ptrs[o])
+      return 0;
+  k = 0;
+  for (int32_t i = 0; i < m->num_inputs; ++i)
+    for (int32_t d = 0; d < m->inputs[i].rank; ++d)
+      if (s->graph_dims[k++] != f->input_shapes[i][d])
+        return 0;
+  return 1;
+}
+
+static void cu_graph_forget(kiln_cu_session *s) {
+  if (s->graph)
+    kiln_cu_drv.cuGraphExecDestroy(s->graph);
+  s->graph = NULL;
+}
+
+/* Records the run into a graph (kept for the next runs). Returns 0 when the
+ * run could not be captured; the caller then launches eagerly. */
+static int cu_graph_capture(kiln_cu_session *s, const kiln_frame *dev) {
+  const kiln_rt_model *m = &s->model;
+  cu_graph_forget(s);
+  if (kiln_cu_drv.cuStreamBeginCapture(s->stream,
+                                       KILN_CU_CAPTURE_MODE_THREAD_LOCAL) != 0)
+    return 0;
+  s->device_kernel(dev);
+  CUgraph graph = NULL;
+  CUresult rc = kiln_cu_drv.cuStreamEndCapture(s->stream, &graph);
+  if (rc == 0 && !s->failed)
+    rc = kiln_cu_drv.cuGraphInstantiateWithFlags(&s->graph, graph, 0);
+  if (graph)
+    kiln_cu_drv.cuGraphDestroy(graph);
+  if (rc != 0 || s->failed) {
+    s->graph = NULL;
+    s->failed = 0; /* a capture failure is not the run's failure */
+    return 0;
+  }
+  size_t k = 0;
+  for (int32_t i = 0; i < m->num_inputs; ++i)
+    s->graph_ptrs[k++] = s->in_ptrs[i];
+  for (int32_t o = 0; o < m->num_outputs; ++o)
+    s->graph_ptrs[k++] = s->out_ptrs[o];
+  k = 0;
+  for (int32_t i = 0; i < m->num_inputs; ++i)
+    for (int32_t d = 0; d < m->inputs[i].rank; ++d)
+      s->graph_dims[k++] = dev->input_shapes[i][d];
+  return 1;
+}
+
+/* The kernels of one run: the captured graph when it applies, else the
+ * generated host code's launches (captured first when graphs are on). */
+static void cu_launch_run(kiln_cu_session *s, const kiln_frame *dev) {
+  CUresult rc;
+  if (s->use_graph && !(s->graph && cu_graph_matches(s, dev)) &&
+      !cu_graph_capture(s, dev))
+    s->use_graph = 0; /* e.g. a driver without graph support: stay eager */
+  if (s->use_graph && s->graph) {
+    if ((rc = kiln_cu_drv.cuGraphLaunch(s->graph, s->stream)) != 0)
+      cu_fail(s, "launching the CUDA graph", rc);
+    return;
+  }
+  s->device_kernel(dev);
+}
+
+/* Appends this run's device time (KILN_CUDA_TIMING). */
+static void cu_record_time(kiln_cu_session *s) {
+  float ms = 0;
+  if (kiln_cu_drv.cuEventSynchronize(s->ev_stop) != 0 ||
+      kiln_cu_drv.cuEventElapsedTime(&ms, s->ev_start, s->ev_stop) != 0)
+    return;
+  if (s->runs == s->run_cap) {
+    size_t cap = s->run_cap ? 2 * s->run_cap : 64;
+    float *grown = (float *)realloc(s->run_ms, cap * sizeof(float));
+    if (!grown)
+      return;
+    s->run_ms = grown;
+    s->run_cap = cap;
+  }
+  s->run_ms[s->runs++] = ms;
+}
+
+/* Adds this run's per-launch times to the per-kernel totals. */
+static void cu_collect_profile(kiln_cu_session *s) {
+  for (size_t i = 0; i < s->num_launches; ++i) {
+    struct kiln_cu_launch_event *e = &s->launches[i];
+    float ms = 0;
+    if (kiln_cu_drv.cuEventElapsedTime(&ms, e->start, e->stop) != 0)
+      continue;
+    size_t k = 0;
+    while (k < s->num_kernel_times && s->kernel_times[k].fn != e->fn)
+      ++k;
+    if (k == s->num_kernel_times) {
+      void *grown = realloc(s->kernel_times, (k + 1) * sizeof(*s->kernel_times));
+      if (!grown)
+        continue;
+      s->kernel_times = grown;
+      s->kernel_times[k].fn = e->fn;
+      s->kernel_times[k].ms = 0;
+      s->kernel_times[k].calls = 0;
+      ++s->num_kernel_times;
+    }
+    s->kernel_times[k].ms += ms;
+    s->kernel_times[k].calls += 1;
+  }
+  s->num_launches = 0;
+}
+
 /* The model's kernel as the host session sees it (see the file comment). */
 static void kiln_cu_trampoline(const kiln_frame *f) {
   kiln_cu_session *s = kiln_cu_current;
@@ -328,7 +543,11 @@ static void kiln_cu_trampoline(const kiln_frame *f) {
   dev.arena = (void *)(uintptr_t)s->arena;
   dev.inputs = s->in_ptrs;
   dev.outputs = s->out_ptrs;
-  s->device_kernel(&dev);
+  if (s->ev_start)
+    kiln_cu_drv.cuEventRecord(s->ev_start, s->stream);
+  cu_launch_run(s, &dev);
+  if (s->ev_stop)
+    kiln_cu_drv.cuEventRecord(s->ev_stop, s->stream);
   for (int32_t o = 0; o < m->num_outputs && !s->failed; ++o) {
     size_t bytes = tensor_bytes(&m->outputs[o], f->output_shapes[o]);
     if (bytes && (rc = kiln_cu_drv.cuMemcpyDtoHAsync(
@@ -336,7 +555,11 @@ static void kiln_cu_trampoline(const kiln_frame *f) {
       return cu_fail(s, "copying an output to the host", rc);
   }
   if ((rc = kiln_cu_drv.cuStreamSynchronize(s->stream)) != 0)
-    cu_fail(s, "running the kernels", rc);
+    return cu_fail(s, "running the kernels", rc);
+  if (s->ev_start && !s->failed)
+    cu_record_time(s);
+  if (s->profile_path)
+    cu_collect_profile(s);
 }
 
 void kiln_cu_destroy(kiln_cu_session *s);
@@ -388,9 +611,24 @@ int kiln_cu_create(const kiln_rt_model *m, kiln_cu_session **out,
   s->out_cap = (size_t *)calloc(n_out, sizeof(size_t));
   s->in_ptrs = (void **)calloc(n_in, sizeof(void *));
   s->out_ptrs = (void **)calloc(n_out, sizeof(void *));
+  size_t ndims = 1;
+  for (int32_t i = 0; i < m->num_inputs; ++i)
+    ndims += (size_t)m->inputs[i].rank;
+  s->graph_ptrs = (void **)calloc(n_in + n_out, sizeof(void *));
+  s->graph_dims = (int64_t *)calloc(ndims, sizeof(int64_t));
   if (!s->in_dev || !s->out_dev || !s->in_cap || !s->out_cap || !s->in_ptrs ||
-      !s->out_ptrs)
+      !s->out_ptrs || !s->graph_ptrs || !s->graph_dims)
     return cu_create_failed(s, KILN_ERR_OUT_OF_MEMORY, "out of memory");
+  /* Graphs on unless KILN_CUDA_GRAPH=0; profiling times launches one by
+   * one, so it runs eagerly. */
+  const char *env = getenv("KILN_CUDA_GRAPH");
+  s->use_graph = !(env && strcmp(env, "0") == 0);
+  env = getenv("KILN_CUDA_PROFILE");
+  s->profile_path = env && *env ? env : NULL;
+  if (s->profile_path)
+    s->use_graph = 0;
+  env = getenv("KILN_CUDA_TIMING");
+  s->timing_path = env && *env ? env : NULL;
   char msg[KILN_RT_ERROR_BYTES];
   CUresult cr = kiln_cu_drv.cuCtxSetCurrent(kiln_cu_drv.context);
   if (cr == 0)
@@ -400,6 +638,11 @@ int kiln_cu_create(const kiln_rt_model *m, kiln_cu_session **out,
              cu_error_string(cr));
     return cu_create_failed(s, KILN_ERR_BAD_STATE, msg);
   }
+  if (s->timing_path &&
+      (kiln_cu_drv.cuEventCreate(&s->ev_start, 0) != 0 ||
+       kiln_cu_drv.cuEventCreate(&s->ev_stop, 0) != 0))
+    return cu_create_failed(s, KILN_ERR_BAD_STATE,
+                            "cannot create CUDA events (KILN_CUDA_TIMING)");
   /* JIT-compile every registered PTX module once, now. */
   pthread_mutex_lock(&kiln_cu_modules_lock);
   for (kiln_cu_module *mod = kiln_cu_modules; mod && cr == 0; mod = mod->next)
@@ -479,6 +722,45 @@ const char *kiln_cu_error(const kiln_cu_session *s) {
   return s ? kiln_rt_error(s->host) : kiln_cu_thread_error;
 }
 
+static int cu_compare_float(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+static int cu_compare_kernel_time(const void *a, const void *b) {
+  double x = ((const struct kiln_cu_kernel_time *)a)->ms;
+  double y = ((const struct kiln_cu_kernel_time *)b)->ms;
+  return (x < y) - (x > y);
+}
+
+/* KILN_CUDA_TIMING / KILN_CUDA_PROFILE reports, appended at destroy. */
+static void cu_write_reports(kiln_cu_session *s) {
+  FILE *f;
+  if (s->timing_path && s->runs && (f = fopen(s->timing_path, "a"))) {
+    qsort(s->run_ms, s->runs, sizeof(float), cu_compare_float);
+    fprintf(f, "runs %zu min_ms %.4f median_ms %.4f graph %d\n", s->runs,
+            s->run_ms[0], s->run_ms[s->runs / 2], s->use_graph);
+    fclose(f);
+  }
+  if (s->profile_path && s->num_kernel_times &&
+      (f = fopen(s->profile_path, "a"))) {
+    qsort(s->kernel_times, s->num_kernel_times, sizeof(*s->kernel_times),
+          cu_compare_kernel_time);
+    double total = 0;
+    for (size_t k = 0; k < s->num_kernel_times; ++k)
+      total += s->kernel_times[k].ms;
+    fprintf(f, "# total_ms calls name (all runs; sum %.3f ms)\n", total);
+    for (size_t k = 0; k < s->num_kernel_times; ++k) {
+      const char *name = NULL;
+      if (kiln_cu_drv.cuFuncGetName)
+        kiln_cu_drv.cuFuncGetName(&name, s->kernel_times[k].fn);
+      fprintf(f, "%.4f %ld %s\n", s->kernel_times[k].ms,
+              s->kernel_times[k].calls, name ? name : "?");
+    }
+    fclose(f);
+  }
+}
+
 void kiln_cu_destroy(kiln_cu_session *s) {
   if (!s)
     return;
@@ -486,6 +768,18 @@ void kiln_cu_destroy(kiln_cu_session *s) {
     kiln_cu_drv.cuCtxSetCurrent(kiln_cu_drv.context);
     if (s->stream)
       kiln_cu_drv.cuStreamSynchronize(s->stream);
+    cu_write_reports(s);
+    cu_graph_forget(s);
+    if (s->ev_start)
+      kiln_cu_drv.cuEventDestroy(s->ev_start);
+    if (s->ev_stop)
+      kiln_cu_drv.cuEventDestroy(s->ev_stop);
+    for (size_t i = 0; i < s->launch_cap; ++i) {
+      if (s->launches[i].start)
+        kiln_cu_drv.cuEventDestroy(s->launches[i].start);
+      if (s->launches[i].stop)
+        kiln_cu_drv.cuEventDestroy(s->launches[i].stop);
+    }
     for (int32_t i = 0; s->in_dev && i < s->model.num_inputs; ++i)
       if (s->in_dev[i])
         kiln_cu_drv.cuMemFree(s->in_dev[i]);
@@ -506,6 +800,11 @@ void kiln_cu_destroy(kiln_cu_session *s) {
   free(s->out_cap);
   free(s->in_ptrs);
   free(s->out_ptrs);
+  free(s->graph_ptrs);
+  free(s->graph_dims);
+  free(s->run_ms);
+  free(s->launches);
+  free(s->kernel_times);
   pthread_mutex_destroy(&s->lock);
   free(s);
 }

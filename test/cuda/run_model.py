@@ -4,6 +4,11 @@ compares its outputs with ONNX Runtime (CPU) on the same inputs.
 
   run_model.py --lib DIR/m.so --name m --model m.onnx [--data DIR]
                [--rtol 1e-3] [--atol 1e-4] [--iterations N] [--json OUT]
+               [--eager]
+
+Latency: the median wall time of a run (host copies included) and the
+device time of its kernels (KILN_CUDA_TIMING: CUDA events around the graph
+launch); --eager times a second session with KILN_CUDA_GRAPH=0 as well.
 
 Inputs come from DIR/input_*.pb (ONNX test data) or are random with seed 0.
 Prints one line per output and exits 0 when all match. Loads the library
@@ -53,7 +58,11 @@ def main():
     ap.add_argument("--atol", type=float, default=1e-4)
     ap.add_argument("--iterations", type=int, default=20)
     ap.add_argument("--json")
+    ap.add_argument("--eager", action="store_true",
+                    help="also time a session without CUDA graphs")
     args = ap.parse_args()
+    timing_file = os.path.abspath(f".kiln_cuda_timing.{os.getpid()}")
+    os.environ["KILN_CUDA_TIMING"] = timing_file
     import onnxruntime as ort
 
     lib = ctypes.CDLL(os.path.abspath(args.lib))
@@ -77,6 +86,16 @@ def main():
             inputs.append(rng.standard_normal(shape).astype(dt))
     feeds = {meta.name: x for meta, x in zip(sess.get_inputs(), inputs)}
     expected = sess.run(None, feeds)
+
+    def read_timing():
+        """The device-time line the runtime appended at destroy."""
+        try:
+            with open(timing_file) as fh:
+                line = fh.read().split("\n")[0].split()
+            os.remove(timing_file)
+            return dict(zip(line[::2], map(float, line[1::2])))
+        except (OSError, ValueError):
+            return {}
 
     session = ctypes.c_void_p()
     t0 = time.perf_counter()
@@ -130,6 +149,26 @@ def main():
         print(f"{m}: median run (host copies included) {report['median_ms']:.3f} ms over {len(times)}")
     report["ok"] = ok
     fn("destroy")(session)
+    dev = read_timing()
+    if "median_ms" in dev:
+        report["device_median_ms"] = dev["median_ms"]
+        print(f"{m}: kernels (device time, CUDA graph) median {dev['median_ms']:.3f} ms")
+    if args.eager:
+        os.environ["KILN_CUDA_GRAPH"] = "0"
+        rc = fn("create")(ctypes.byref(session), None)
+        del os.environ["KILN_CUDA_GRAPH"]
+        if rc == 0:
+            times = []
+            for _ in range(args.iterations + 1):
+                t = time.perf_counter()
+                run()
+                times.append(time.perf_counter() - t)
+            fn("destroy")(session)
+            report["eager_median_ms"] = 1e3 * float(np.median(times[1:]))
+            dev = read_timing()
+            report["eager_device_median_ms"] = dev.get("median_ms")
+            print(f"{m}: without CUDA graph: median run {report['eager_median_ms']:.3f} ms, "
+                  f"kernels {dev.get('median_ms', float('nan')):.3f} ms")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(report, fh, indent=1)

@@ -123,7 +123,8 @@ double HostTensor::at(int64_t i) const {
 
 Expected<std::unique_ptr<LoadedModel>>
 LoadedModel::open(const std::string &path, const StringMap<int64_t> &dims,
-                  bool verbose) {
+                  bool verbose, const std::string &target,
+                  const std::string &cudaArch) {
   std::unique_ptr<LoadedModel> m(new LoadedModel());
   std::string lib = path;
   if (!StringRef(path).ends_with(".so")) {
@@ -138,6 +139,8 @@ LoadedModel::open(const std::string &path, const StringMap<int64_t> &dims,
     opts.emit = "shared";
     opts.modelPath = path;
     opts.verbose = verbose;
+    opts.target = target;
+    opts.cudaArch = cudaArch;
     if (compileModelFile(path, opts, dims) != 0)
       return createStringError("compiling '" + path + "' failed");
     lib = m->tempDir + "/libkiln_run_model.so";

@@ -46,10 +46,12 @@ struct HostTensor {
 /// The C API of one generated library.
 class LoadedModel {
 public:
-  /// Opens MODEL.onnx (compiled to a temporary shared library) or LIB.so.
+  /// Opens MODEL.onnx (compiled for `target` to a temporary shared
+  /// library) or LIB.so.
   static llvm::Expected<std::unique_ptr<LoadedModel>>
   open(const std::string &path, const llvm::StringMap<int64_t> &dims,
-       bool verbose);
+       bool verbose, const std::string &target = "cpu",
+       const std::string &cudaArch = "sm_80");
   ~LoadedModel();
 
   struct Session;

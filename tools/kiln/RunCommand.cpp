@@ -6,6 +6,7 @@
 // `--input NAME=FILE.(pb|npy)` gives inputs explicitly; `--output-dir DIR`
 // writes each output as NAME.npy. `kiln bench` runs random inputs (fixed
 // seed; dynamic dims 1 unless --dim) and reports the median latency.
+// `--target cuda [--cuda-arch SM]` compiles MODEL.onnx for the GPU.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +37,7 @@ int fail(const Twine &message) {
 
 struct RunOptions {
   std::string model, dataDir, outputDir;
+  std::string target = "cpu", cudaArch = "sm_80"; ///< when MODEL is .onnx
   std::vector<std::pair<std::string, std::string>> inputs;
   StringMap<int64_t> dims;
   double rtol = 1e-3, atol = 1e-4;
@@ -93,6 +95,13 @@ std::optional<std::string> parse(ArrayRef<std::string> args, RunOptions &o,
         return std::string("--input expects NAME=FILE");
       auto [name, file] = StringRef(*v).split('=');
       o.inputs.emplace_back(name.str(), file.str());
+    } else if (arg == "--target" || arg == "--cuda-arch") {
+      auto v = value();
+      if (!v)
+        return "option '" + arg.str() + "' needs a value";
+      if (arg == "--target" && *v != "cpu" && *v != "cuda")
+        return "--target expects cpu or cuda, got '" + *v + "'";
+      (arg == "--target" ? o.target : o.cudaArch) = *v;
     } else if (arg == "--dim") {
       auto v = value();
       int64_t size;
@@ -198,7 +207,7 @@ int runCommand(ArrayRef<std::string> args) {
   RunOptions o;
   if (auto err = parse(args, o, /*bench=*/false))
     return fail("run: " + *err);
-  auto model = LoadedModel::open(o.model, o.dims, o.verbose);
+  auto model = LoadedModel::open(o.model, o.dims, o.verbose, o.target, o.cudaArch);
   if (!model)
     return fail(toString(model.takeError()));
   LoadedModel &m = **model;
@@ -268,7 +277,7 @@ int benchCommand(ArrayRef<std::string> args) {
     return fail("bench: " + *err);
   if (o.iterations < 1)
     o.iterations = 1;
-  auto model = LoadedModel::open(o.model, o.dims, o.verbose);
+  auto model = LoadedModel::open(o.model, o.dims, o.verbose, o.target, o.cudaArch);
   if (!model)
     return fail(toString(model.takeError()));
   LoadedModel &m = **model;

@@ -43,6 +43,7 @@ const char *kUsage =
     "                                      passes after import; for tests)\n"
     "       kiln inspect MODEL.onnx\n"
     "       kiln run MODEL.onnx|LIB.so --data DIR [--rtol R --atol A] [--threads N]\n"
+    "                [--target cpu|cuda] [--cuda-arch SM]   (MODEL.onnx: compile for)\n"
     "       kiln run MODEL.onnx|LIB.so --input NAME=FILE.pb|npy ... [--output-dir DIR]\n"
     "       kiln bench MODEL.onnx|LIB.so [--threads N] [--iterations K] [--json]\n";
 
