@@ -93,7 +93,7 @@ LogicalResult ModelImporter::importInitializers(const pb::GraphProto &graph,
     Location diagLoc = getValueDiagLoc(ctx, options.modelPath, tensor.name(),
                                        "initializer");
     FailureOr<ElementsAttr> value =
-        convertTensor(tensor, diagLoc, tensor.name());
+        convertTensor(tensor, diagLoc, tensor.name(), /*initializer=*/true);
     if (failed(value))
       return failure();
     Value constant = onnx::ConstantOp::create(builder, loc, *value);

@@ -107,7 +107,7 @@ DenseElementsAttr decodePacked(ShapedType type, ArrayRef<char> raw,
 
 FailureOr<ElementsAttr>
 ModelImporter::convertTensor(const pb::TensorProto &tensor, Location loc,
-                             StringRef name) {
+                             StringRef name, bool initializer) {
   if (tensor.has_segment()) {
     emitError(loc) << "tensor '" << name << "' is segmented (unsupported)";
     return failure();
@@ -271,6 +271,17 @@ ModelImporter::convertTensor(const pb::TensorProto &tensor, Location loc,
       std::shared_ptr<llvm::MemoryBuffer> owner(std::move(external));
       blob = AsmResourceBlob(
           raw, alignof(uint64_t),
+          [owner](void *, size_t, size_t) mutable { owner.reset(); },
+          /*dataIsMutable=*/false);
+    } else if (moveRawData && initializer && tensor.has_raw_data() &&
+               reinterpret_cast<uintptr_t>(raw.data()) % alignof(uint64_t) ==
+                   0) {
+      // The importer owns the model: take the buffer instead of copying it
+      // (a moved std::string keeps its heap buffer, so `raw` stays valid).
+      auto owner = std::make_shared<std::string>(std::move(
+          *const_cast<pb::TensorProto &>(tensor).mutable_raw_data()));
+      blob = AsmResourceBlob(
+          ArrayRef<char>(owner->data(), owner->size()), alignof(uint64_t),
           [owner](void *, size_t, size_t) mutable { owner.reset(); },
           /*dataIsMutable=*/false);
     } else {

@@ -21,9 +21,11 @@ void registerImporterDialects(DialectRegistry &registry) {
   registry.insert<onnx::ONNXDialect, func::FuncDialect>();
 }
 
-FailureOr<OwningOpRef<ModuleOp>> importModel(MLIRContext &ctx,
-                                             const pb::ModelProto &model,
-                                             const ImportOptions &options) {
+namespace {
+FailureOr<OwningOpRef<ModuleOp>> importModelImpl(MLIRContext &ctx,
+                                                 const pb::ModelProto &model,
+                                                 const ImportOptions &options,
+                                                 bool moveRawData) {
   ctx.loadDialect<onnx::ONNXDialect, func::FuncDialect>();
   FailureOr<ModelHeader> header =
       checkModelHeader(ctx, model, options.modelPath);
@@ -48,9 +50,24 @@ FailureOr<OwningOpRef<ModuleOp>> importModel(MLIRContext &ctx,
                                     b.getStringAttr(model.graph().name()));
 
   detail::ModelImporter importer(ctx, options, *header);
+  importer.moveRawData = moveRawData;
   if (failed(importer.importMainGraph(model.graph(), *module)))
     return failure();
   return module;
+}
+} // namespace
+
+FailureOr<OwningOpRef<ModuleOp>> importModel(MLIRContext &ctx,
+                                             const pb::ModelProto &model,
+                                             const ImportOptions &options) {
+  return importModelImpl(ctx, model, options, /*moveRawData=*/false);
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+importModel(MLIRContext &ctx, std::unique_ptr<pb::ModelProto> model,
+            const ImportOptions &options) {
+  // `model` is owned here, so the importer may move buffers out of it.
+  return importModelImpl(ctx, *model, options, /*moveRawData=*/true);
 }
 
 } // namespace kiln

@@ -17,6 +17,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <memory>
 #include <string>
 
 namespace kiln {
@@ -38,6 +39,13 @@ void registerImporterDialects(mlir::DialectRegistry &registry);
 /// the header (IR version, opsets) is checked here too.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importModel(mlir::MLIRContext &ctx, const pb::ModelProto &model,
+            const ImportOptions &options);
+
+/// Imports `model` and frees it. The raw_data buffers of large initializers
+/// move into their resource blobs instead of being copied, so the weights
+/// are in memory once, not twice, while the model is imported.
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+importModel(mlir::MLIRContext &ctx, std::unique_ptr<pb::ModelProto> model,
             const ImportOptions &options);
 
 } // namespace kiln

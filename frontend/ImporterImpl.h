@@ -82,6 +82,9 @@ public:
   ModelHeader header;
   std::string modelDir;
   mlir::OpBuilder builder;
+  /// The model is owned by the import (importModel(unique_ptr)): large
+  /// initializers' raw_data buffers move into their resource blobs.
+  bool moveRawData = false;
 
   //===--- Graphs (GraphImporter.cpp) -------------------------------------===//
 
@@ -164,9 +167,11 @@ public:
                             mlir::Type elementType);
   /// Converts a TensorProto's value (inline, raw or external data) to an
   /// ElementsAttr: dense for small tensors, dense_resource for large ones.
+  /// `initializer`: the tensor is a graph initializer, imported once, whose
+  /// raw_data may move into the blob when moveRawData is set.
   mlir::FailureOr<mlir::ElementsAttr>
   convertTensor(const pb::TensorProto &tensor, mlir::Location loc,
-                llvm::StringRef name);
+                llvm::StringRef name, bool initializer = false);
 
 private:
   struct Scope {

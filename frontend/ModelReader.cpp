@@ -18,11 +18,13 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/text_format.h>
 
 #include <climits>
+#include <cstring>
 
 using namespace mlir;
 
@@ -47,10 +49,17 @@ parseModelBytes(MLIRContext &ctx, llvm::StringRef bytes, llvm::StringRef path,
                          << " bytes; protobuf models must be under 2 GiB)";
     return failure();
   }
-  auto model = std::make_unique<pb::ModelProto>();
   google::protobuf::io::ArrayInputStream array(bytes.data(),
                                                static_cast<int>(bytes.size()));
-  google::protobuf::io::CodedInputStream stream(&array);
+  return parseModelStream(ctx, array, path, limits);
+}
+
+FailureOr<std::unique_ptr<pb::ModelProto>>
+parseModelStream(MLIRContext &ctx,
+                 google::protobuf::io::ZeroCopyInputStream &input,
+                 llvm::StringRef path, const ReadLimits &limits) {
+  auto model = std::make_unique<pb::ModelProto>();
+  google::protobuf::io::CodedInputStream stream(&input);
   stream.SetRecursionLimit(limits.recursionLimit);
   stream.SetTotalBytesLimit(INT_MAX);
   if (!model->ParseFromCodedStream(&stream) ||
@@ -122,18 +131,39 @@ readModelFile(MLIRContext &ctx, llvm::StringRef path,
                          << " bytes; protobuf models must be under 2 GiB)";
     return failure();
   }
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    fileError(ctx, path) << "cannot read the model file: "
-                         << buffer.getError().message();
-    return failure();
-  }
   llvm::StringRef ext = llvm::sys::path::extension(path);
   if (ext == ".textproto" || ext == ".pbtxt" || ext == ".txtpb" ||
-      ext == ".prototxt")
+      ext == ".prototxt") {
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer) {
+      fileError(ctx, path) << "cannot read the model file: "
+                           << buffer.getError().message();
+      return failure();
+    }
     return parseModelText(ctx, (*buffer)->getBuffer(), path, limits);
-  return parseModelBytes(ctx, (*buffer)->getBuffer(), path, limits);
+  }
+  if (status.getSize() > INT_MAX) {
+    fileError(ctx, path) << "model file is too large (" << status.getSize()
+                         << " bytes; protobuf models must be under 2 GiB)";
+    return failure();
+  }
+  // Binary models are parsed from the file through a small buffer, not
+  // from a copy of the whole file: only the parsed proto holds the weights.
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::openFileForRead(path, fd)) {
+    fileError(ctx, path) << "cannot read the model file: " << ec.message();
+    return failure();
+  }
+  google::protobuf::io::FileInputStream input(fd, /*block_size=*/1 << 20);
+  input.SetCloseOnDelete(true);
+  auto model = parseModelStream(ctx, input, path, limits);
+  if (succeeded(model) && input.GetErrno() != 0) {
+    fileError(ctx, path) << "cannot read the model file: "
+                         << std::strerror(input.GetErrno());
+    return failure();
+  }
+  return model;
 }
 
 FailureOr<ModelHeader> checkModelHeader(MLIRContext &ctx,

@@ -18,6 +18,10 @@
 
 #include <memory>
 
+namespace google::protobuf::io {
+class ZeroCopyInputStream;
+} // namespace google::protobuf::io
+
 namespace kiln {
 
 /// Limits applied while parsing untrusted model files.
@@ -42,6 +46,12 @@ readModelFile(mlir::MLIRContext &ctx, llvm::StringRef path,
 mlir::FailureOr<std::unique_ptr<pb::ModelProto>>
 parseModelBytes(mlir::MLIRContext &ctx, llvm::StringRef bytes,
                 llvm::StringRef path, const ReadLimits &limits = {});
+
+/// Parses a binary ModelProto read from `input`; `path` names it in errors.
+mlir::FailureOr<std::unique_ptr<pb::ModelProto>>
+parseModelStream(mlir::MLIRContext &ctx,
+                 google::protobuf::io::ZeroCopyInputStream &input,
+                 llvm::StringRef path, const ReadLimits &limits = {});
 
 /// Parses a ModelProto in protobuf text format; `path` names it in errors.
 mlir::FailureOr<std::unique_ptr<pb::ModelProto>>

@@ -15,7 +15,6 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
-#include "llvm/Object/ArchiveWriter.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -87,31 +86,68 @@ Expected<std::string> emitToString(KernelArtifact &kernel, EmitKind kind) {
   return kernel.emit(*kernel.module, kind);
 }
 
-Expected<std::string> weightsObject(StringRef symbol, const WeightsBlob &blob) {
+/// An object file of the output: the code object (in memory) or the
+/// weights object, streamed from the blob whenever it is written.
+struct OutputObject {
+  std::string name;
   std::string bytes;
-  raw_string_ostream os(bytes);
-  if (Error e = writeWeightsObject(os, symbol, blob))
-    return std::move(e);
-  return bytes;
+  const WeightsBlob *weights = nullptr;
+  std::string symbol; ///< model symbol of the weights object
+
+  uint64_t size() const {
+    return weights ? weightsObjectSize(symbol, *weights) : bytes.size();
+  }
+  Error write(raw_ostream &os) const {
+    if (weights)
+      return writeWeightsObject(os, symbol, *weights);
+    os << bytes;
+    return Error::success();
+  }
+};
+
+Error writeLibrary(raw_ostream &os, ArrayRef<OutputObject> objects) {
+  std::vector<ArchiveMember> members;
+  for (const OutputObject &object : objects) {
+    ArchiveMember member;
+    member.name = object.name;
+    member.size = object.size();
+    if (object.weights) {
+      member.symbols.push_back(object.symbol + "_weights");
+    } else {
+      Expected<std::vector<std::string>> symbols =
+          globalSymbols(object.bytes, object.name);
+      if (!symbols)
+        return symbols.takeError();
+      member.symbols = std::move(*symbols);
+    }
+    member.write = [&object](raw_ostream &out) { return object.write(out); };
+    members.push_back(std::move(member));
+  }
+  return writeArchive(os, members);
 }
 
-Expected<std::string> archive(ArrayRef<std::pair<std::string, std::string>>
-                                  members) {
-  std::vector<NewArchiveMember> news;
-  for (auto &[name, bytes] : members)
-    news.emplace_back(MemoryBufferRef(bytes, name));
-  Expected<std::unique_ptr<MemoryBuffer>> buf = writeArchiveToBuffer(
-      news, SymtabWritingMode::NormalSymtab, object::Archive::K_GNU,
-      /*Deterministic=*/true, /*Thin=*/false);
-  if (!buf)
-    return buf.takeError();
-  return (*buf)->getBuffer().str();
+/// Copies the file at `path` into `os` in chunks.
+Error copyFile(StringRef path, raw_ostream &os) {
+  Expected<sys::fs::file_t> file = sys::fs::openNativeFileForRead(path);
+  if (!file)
+    return file.takeError();
+  llvm::scope_exit close([&] { sys::fs::closeFile(*file); });
+  std::vector<char> chunk(1 << 20);
+  while (true) {
+    Expected<size_t> n = sys::fs::readNativeFile(
+        *file, MutableArrayRef<char>(chunk.data(), chunk.size()));
+    if (!n)
+      return n.takeError();
+    if (*n == 0)
+      return Error::success();
+    os.write(chunk.data(), *n);
+  }
 }
 
-/// Links `objects` into a shared object with `linker -shared`.
-Expected<std::string>
-linkShared(StringRef linker,
-           ArrayRef<std::pair<std::string, std::string>> objects) {
+/// Links `objects` into a shared object with `linker -shared` and copies
+/// it into `os`.
+Error linkShared(StringRef linker, ArrayRef<OutputObject> objects,
+                 raw_ostream &os) {
   ErrorOr<std::string> program = sys::findProgramByName(linker);
   if (!program)
     return createStringError("cannot find the linker driver '" + linker +
@@ -127,14 +163,18 @@ linkShared(StringRef linker,
   sys::path::append(out, "lib.so");
   sys::path::append(log, "link.log");
   args.push_back(out.str().str());
-  for (auto &[name, bytes] : objects) {
+  for (const OutputObject &object : objects) {
     SmallString<128> path(tmpDir);
-    sys::path::append(path, name);
+    sys::path::append(path, object.name);
     std::error_code ec;
-    raw_fd_ostream os(path, ec);
+    raw_fd_ostream file(path, ec);
     if (ec)
       return createStringError("cannot write '" + path.str().str() + "'");
-    os << bytes;
+    if (Error e = object.write(file))
+      return e;
+    file.close();
+    if (file.has_error())
+      return createStringError("cannot write '" + path.str().str() + "'");
     args.push_back(path.str().str());
   }
   for (const char *a :
@@ -153,10 +193,11 @@ linkShared(StringRef linker,
                              "' failed: " +
                              (firstLine.empty() ? errMsg : firstLine));
   }
-  ErrorOr<std::unique_ptr<MemoryBuffer>> so = MemoryBuffer::getFile(out);
-  if (!so)
+  if (Error e = copyFile(out, os)) {
+    consumeError(std::move(e));
     return createStringError("cannot read the linked shared library");
-  return (*so)->getBuffer().str();
+  }
+  return Error::success();
 }
 
 } // namespace
@@ -240,30 +281,32 @@ Expected<std::vector<std::string>> packageModel(const ModelInterface &iface,
   Expected<std::string> object = emitToString(kernel, EmitKind::Obj);
   if (!object)
     return object.takeError();
-  std::vector<std::pair<std::string, std::string>> objects;
-  objects.emplace_back(m + ".o", std::move(*object));
+  // The weights object is never built in memory: it is streamed from the
+  // blob into whichever file holds it.
+  std::vector<OutputObject> objects(1);
+  objects[0].name = m + ".o";
+  objects[0].bytes = std::move(*object);
   if (embed) {
-    Expected<std::string> w = weightsObject(m, kernel.weights);
-    if (!w)
-      return w.takeError();
-    objects.emplace_back(m + "_weights.o", std::move(*w));
+    OutputObject weights;
+    weights.name = m + "_weights.o";
+    weights.weights = &kernel.weights;
+    weights.symbol = m;
+    objects.push_back(std::move(weights));
   }
 
   if (opts.emit == EmitKind::Obj) {
-    for (auto &[name, bytes] : objects)
-      if (Error e = out.addBytes(name, bytes))
+    for (const OutputObject &o : objects)
+      if (Error e = out.add(o.name, [&](raw_ostream &os) { return o.write(os); }))
         return std::move(e);
   } else if (opts.emit == EmitKind::Lib) {
-    Expected<std::string> a = archive(objects);
-    if (!a)
-      return a.takeError();
-    if (Error e = out.addBytes("lib" + m + ".a", *a))
+    if (Error e = out.add("lib" + m + ".a", [&](raw_ostream &os) {
+          return writeLibrary(os, objects);
+        }))
       return std::move(e);
   } else {
-    Expected<std::string> so = linkShared(opts.linker, objects);
-    if (!so)
-      return so.takeError();
-    if (Error e = out.addBytes("lib" + m + ".so", *so))
+    if (Error e = out.add("lib" + m + ".so", [&](raw_ostream &os) {
+          return linkShared(opts.linker, objects, os);
+        }))
       return std::move(e);
   }
   if (Error e = headers())

@@ -121,6 +121,28 @@ llvm::Error writeWeightsObject(llvm::raw_ostream &os, llvm::StringRef symbol,
 /// Writes the `.weights` file: 64-byte header (runtime/kiln_runtime.h) + blob.
 llvm::Error writeWeightsFile(llvm::raw_ostream &os, const WeightsBlob &blob);
 
+/// One member of a static archive, streamed by `write` (exactly `size`
+/// bytes); `symbols` are its defined global symbols, for the index.
+struct ArchiveMember {
+  std::string name;
+  uint64_t size = 0;
+  std::vector<std::string> symbols;
+  std::function<llvm::Error(llvm::raw_ostream &)> write;
+};
+
+/// Writes a GNU `ar` archive of `members`, streaming each one, so no
+/// member (the weights object) is ever held in memory whole (Archive.cpp).
+llvm::Error writeArchive(llvm::raw_ostream &os,
+                         llvm::ArrayRef<ArchiveMember> members);
+
+/// The defined global symbols of the object file `object` (what an archive
+/// index lists); `name` is used in errors.
+llvm::Expected<std::vector<std::string>>
+globalSymbols(llvm::StringRef object, llvm::StringRef name);
+
+/// Size in bytes of what writeWeightsObject writes, without writing it.
+uint64_t weightsObjectSize(llvm::StringRef symbol, const WeightsBlob &blob);
+
 /// The C header `<symbol>.h` and the C++ wrapper `<symbol>.hpp`.
 std::string generateCHeader(const ModelInterface &iface,
                             const PackageOptions &opts);

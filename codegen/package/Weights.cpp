@@ -56,6 +56,17 @@ Error forEachChunk(const WeightsBlob &blob,
   return Error::success();
 }
 
+/// Counts what is written to it; looks at no byte.
+class CountingStream : public raw_ostream {
+public:
+  CountingStream() { SetUnbuffered(); }
+
+private:
+  void write_impl(const char *, size_t size) override { count += size; }
+  uint64_t current_pos() const override { return count; }
+  uint64_t count = 0;
+};
+
 void padTo(raw_ostream &os, uint64_t &at, uint64_t align) {
   while (at % align) {
     os << '\0';
@@ -175,6 +186,13 @@ Error writeWeightsObject(raw_ostream &os, StringRef symbol,
   section(nStrtab, SHT_STRTAB, 0, strtabOff, strtab.size(), 0, 0, 1, 0);
   section(nShstrtab, SHT_STRTAB, 0, shstrtabOff, shstrtab.size(), 0, 0, 1, 0);
   return Error::success();
+}
+
+uint64_t weightsObjectSize(StringRef symbol, const WeightsBlob &blob) {
+  CountingStream counter;
+  // Only fails on overlapping pieces, which writing reports again.
+  consumeError(writeWeightsObject(counter, symbol, blob));
+  return counter.tell();
 }
 
 } // namespace kiln::package

@@ -232,10 +232,10 @@ CompilerSession::loadModel(const std::string &modelPath,
   importOptions.modelPath = modelPath;
   importOptions.dimOverrides = dims;
   TimingScope importing = rootTimer.nest("import");
-  auto module = kiln::importModel(context, **model, importOptions);
+  // The import consumes the proto: weights move into resource blobs.
+  auto module = kiln::importModel(context, std::move(*model), importOptions);
   if (failed(module) || handler.hadError())
     return failure();
-  model->reset(); // The proto is no longer needed; free it early.
   if (failed(verify(**module)))
     return failure();
   importing.stop();

@@ -46,7 +46,8 @@ bool isSplatFloat(Value v, double want) {
   return got && std::fabs(*got - want) <= 1e-4 * std::fabs(want);
 }
 
-std::optional<std::vector<char>> readRawBytes(Value v) {
+std::optional<ArrayRef<char>> viewRawBytes(Value v,
+                                           std::vector<char> &storage) {
   ElementsAttr attr = getConstElements(v);
   if (!attr)
     return std::nullopt;
@@ -63,25 +64,31 @@ std::optional<std::vector<char>> readRawBytes(Value v) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob || blob->getData().size() != total)
       return std::nullopt;
-    ArrayRef<char> data = blob->getData();
-    return std::vector<char>(data.begin(), data.end());
+    return blob->getData();
   }
   auto dense = dyn_cast<DenseElementsAttr>(attr);
   if (!dense)
     return std::nullopt;
   ArrayRef<char> raw = dense.getRawData();
-  std::vector<char> out(total);
-  if (dense.isSplat()) {
-    if (raw.size() < eltBytes)
-      return std::nullopt;
-    for (size_t i = 0; i < total; i += eltBytes)
-      std::memcpy(out.data() + i, raw.data(), eltBytes);
-  } else {
-    if (raw.size() != total)
-      return std::nullopt;
-    std::memcpy(out.data(), raw.data(), total);
-  }
-  return out;
+  if (!dense.isSplat())
+    return raw.size() == total ? std::optional<ArrayRef<char>>(raw)
+                               : std::nullopt;
+  if (raw.size() < eltBytes)
+    return std::nullopt;
+  storage.resize(total);
+  for (size_t i = 0; i < total; i += eltBytes)
+    std::memcpy(storage.data() + i, raw.data(), eltBytes);
+  return ArrayRef<char>(storage);
+}
+
+std::optional<std::vector<char>> readRawBytes(Value v) {
+  std::vector<char> storage;
+  std::optional<ArrayRef<char>> view = viewRawBytes(v, storage);
+  if (!view)
+    return std::nullopt;
+  if (view->data() == storage.data())
+    return storage;
+  return std::vector<char>(view->begin(), view->end());
 }
 
 template <typename T>

@@ -15,6 +15,8 @@
 
 #include "dialect/OnnxDialect.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 #include <cmath>
 #include <cstring>
 
@@ -27,10 +29,14 @@ namespace {
 /// otherwise materialize a huge constant).
 constexpr int64_t kMaxFoldElements = int64_t(1) << 24;
 
-/// A constant operand: its static type and raw little-endian elements.
+/// A constant operand: its static type and raw little-endian elements,
+/// viewed in place (weights are not copied to be looked at).
 struct ConstTensor {
   RankedTensorType type;
-  std::vector<char> bytes;
+  ArrayRef<char> bytes;
+  /// Expanded splat values `bytes` points into, if any (a moved vector
+  /// keeps its buffer, so moving a ConstTensor keeps `bytes` valid).
+  std::vector<char> storage;
   size_t eltBytes() const { return type.getElementTypeBitWidth() / 8; }
 };
 
@@ -38,10 +44,13 @@ std::optional<ConstTensor> readConst(Value v) {
   auto type = dyn_cast<RankedTensorType>(v.getType());
   if (!type || !type.hasStaticShape())
     return std::nullopt;
-  std::optional<std::vector<char>> bytes = graph::readRawBytes(v);
+  ConstTensor tensor{type, {}, {}};
+  std::optional<ArrayRef<char>> bytes =
+      graph::viewRawBytes(v, tensor.storage);
   if (!bytes)
     return std::nullopt;
-  return ConstTensor{type, std::move(*bytes)};
+  tensor.bytes = *bytes;
+  return tensor;
 }
 
 /// The static result type of `op`'s result 0, if small enough to fold.
@@ -285,6 +294,15 @@ template <typename OpTy> struct FoldReshapeLike : OpRewritePattern<OpTy> {
     if (!out || !in || out.getElementType() != in->type.getElementType() ||
         out.getNumElements() != in->type.getNumElements())
       return rewriter.notifyMatchFailure(op, "operand not constant");
+    // A weight keeps its blob: only the type changes, nothing is copied.
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(
+            graph::getConstElements(op->getOperand(0)))) {
+      auto attr = DenseResourceElementsAttr::get(out, resource.getRawHandle());
+      rewriter.replaceOp(
+          op, onnx::ConstantOp::create(rewriter, op->getLoc(),
+                                       cast<ElementsAttr>(attr)));
+      return success();
+    }
     return replaceWith(rewriter, op, out, in->bytes);
   }
 };

@@ -71,6 +71,12 @@ mlir::Value makeI64Constant(mlir::RewriterBase &rewriter, mlir::Location loc,
 /// types; nullopt otherwise (i1, sub-byte, strings).
 std::optional<std::vector<char>> readRawBytes(mlir::Value v);
 
+/// The same bytes without a copy: a view of the dense attribute's or the
+/// resource blob's data (valid while the attribute lives); splats are
+/// expanded into `storage`, which the view then points into.
+std::optional<llvm::ArrayRef<char>>
+viewRawBytes(mlir::Value v, std::vector<char> &storage);
+
 } // namespace graph
 } // namespace kiln
 

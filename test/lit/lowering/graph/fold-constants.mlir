@@ -79,3 +79,25 @@ func.func @not_folded(%x: tensor<2xi64>) -> (tensor<2xi64>, tensor<2xi64>) {
   %1 = "onnx.Add"(%a, %x) : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
   return %0, %1 : tensor<2xi64>, tensor<2xi64>
 }
+
+// -----
+
+// Tests that a Reshape of a weight held in a resource blob folds into a
+// constant over the same blob (no copy, no new `folded` resource).
+// CHECK-LABEL: func.func @reshape_resource
+// CHECK: "onnx.Constant"() <{value = dense_resource<w0> : tensor<4x2xf32>}>
+// CHECK-NOT: onnx.Reshape
+func.func @reshape_resource() -> tensor<4x2xf32> {
+  %w = "onnx.Constant"() <{value = dense_resource<w0> : tensor<2x4xf32>}> : () -> tensor<2x4xf32>
+  %s = "onnx.Constant"() <{value = dense<[4, 2]> : tensor<2xi64>}> : () -> tensor<2xi64>
+  %0 = "onnx.Reshape"(%w, %s) : (tensor<2x4xf32>, tensor<2xi64>) -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w0: "0x04000000000000000000803F0000004000004040000080400000A0400000C0400000E040"
+    }
+  }
+#-}
