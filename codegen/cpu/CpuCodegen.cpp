@@ -47,6 +47,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -175,6 +176,25 @@ FailureOr<WeightsLayout> collectWeights(ModuleOp module) {
 }
 
 
+/// The microkernel variant for the target machine (`ukernels` option).
+static LogicalResult selectUKernels(ModuleOp module,
+                                    const CpuCodegenOptions &options,
+                                    CpuLoweringOptions &lowering) {
+  if (!options.ukernels)
+    return success();
+  auto machine = createTargetMachine(options);
+  if (!machine)
+    return module.emitError(llvm::toString(machine.takeError()));
+  const llvm::MCSubtargetInfo *subtarget = (*machine)->getMCSubtargetInfo();
+  if (subtarget->checkFeatures("+avx512f,+avx512vl,+avx512bw,+avx512dq,+fma"))
+    lowering.ukernels = "avx512";
+  else if (subtarget->checkFeatures("+avx2,+fma"))
+    lowering.ukernels = "avx2";
+  else
+    lowering.ukernels = "generic";
+  return success();
+}
+
 LogicalResult lowerToLLVMDialect(ModuleOp module,
                                  const CpuCodegenOptions &options) {
   DialectRegistry registry;
@@ -183,6 +203,8 @@ LogicalResult lowerToLLVMDialect(ModuleOp module,
   CpuLoweringOptions lowering;
   lowering.symbol = options.symbol;
   lowering.weightsMinBytes = options.weightsMinBytes;
+  if (failed(selectUKernels(module, options, lowering)))
+    return failure();
   return runPipeline(module, options, "lower to LLVM dialect",
                      [&](OpPassManager &pm) {
                        buildCpuCodegenPipeline(pm, lowering);
@@ -220,6 +242,8 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
 
   CpuLoweringOptions lowering;
   lowering.symbol = options.symbol;
+  if (failed(selectUKernels(module, options, lowering)))
+    return failure();
   if (failed(runPipeline(module, options, "lower to LLVM dialect",
                          [&](OpPassManager &pm) {
                            buildCpuLowerToLLVMPipeline(pm, lowering);

@@ -42,6 +42,10 @@ struct CpuCodegenOptions {
   std::string mcpu = "native";
   /// Extra subtarget features, LLVM syntax ("+avx512f,-avx512vnni").
   std::string features;
+  /// Call the runtime's packed microkernels (runtime/ukernels) for f32
+  /// GEMMs and convolutions, in the variant the target's features allow.
+  /// Needs the runtime linked in (codegen/package does that).
+  bool ukernels = false;
   /// LLVM optimization level, 0..3.
   unsigned optLevel = 3;
   /// Dense constants of at least this many bytes go to the weights blob

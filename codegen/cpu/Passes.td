@@ -125,4 +125,36 @@ def KilnCpuParallelizeLoops
                            "::mlir::scf::SCFDialect"];
 }
 
+def KilnCpuLowerToUKernels
+    : Pass<"kiln-cpu-lower-to-ukernels", "::mlir::ModuleOp"> {
+  let summary = "Call the runtime's packed GEMM/convolution microkernels for "
+                "f32 contractions and 2-D convolutions";
+  let description = [{
+    Rewrites bufferized f32 linalg ops into calls to the hand-written
+    microkernels of runtime/ukernels/kiln_uk.h (packed, cache-blocked,
+    register-tiled, multi-threaded through the session's pool):
+    - contractions with one M, one N, one K and at most one batch loop
+      (linalg.matmul, its transposed forms, batch_matmul, contraction
+      generics) whose operands index those loops by plain dims, and whose
+      output is unit-stride along N, become `kiln_uk_sgemm_<isa>`; operand
+      pointers, strides and sizes come from memref.extract_strided_metadata
+      at run time, so views and dynamic sizes work;
+    - linalg.conv_2d_nchw_fchw on contiguous buffers becomes
+      `kiln_uk_sconv2d_<isa>` (im2col formed while packing, no buffer).
+    A `linalg.fill` of zero into the output right before the op is dropped
+    (the kernel starts from zero instead of accumulating). The runtime
+    handle is read from the thread-local `__kiln_runtime` that the kernel
+    wrapper sets. Every other op is left for the loop path. `isa` picks the
+    variant: avx512, avx2 or generic; the others never reach the binary.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", /*default=*/"\"avx512\"",
+           "Microkernel variant: avx512, avx2 or generic">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 #endif // KILN_CODEGEN_CPU_PASSES_TD

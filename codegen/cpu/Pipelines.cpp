@@ -22,7 +22,16 @@ using namespace mlir;
 
 namespace kiln::cpu {
 
-void buildCpuLinalgToLoopsPipeline(OpPassManager &pm) {
+void buildCpuLinalgToLoopsPipeline(OpPassManager &pm,
+                                   const CpuLoweringOptions &options) {
+  // f32 matmuls and NCHW convolutions call the runtime's packed microkernels
+  // (cache-blocked, register-tiled, on the session's pool); first, while
+  // they are still named/contraction ops.
+  if (!options.ukernels.empty()) {
+    KilnCpuLowerToUKernelsOptions ukernels;
+    ukernels.isa = options.ukernels;
+    pm.addPass(createKilnCpuLowerToUKernels(ukernels));
+  }
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   // Copies into/out of subviews would become calls to MLIR's runner library;
   // make them linalg so they become loops like everything else.
@@ -73,7 +82,7 @@ void buildCpuLoopsToLLVMPipeline(OpPassManager &pm,
 
 void buildCpuLowerToLLVMPipeline(OpPassManager &pm,
                                  const CpuLoweringOptions &options) {
-  buildCpuLinalgToLoopsPipeline(pm);
+  buildCpuLinalgToLoopsPipeline(pm, options);
   buildCpuLoopsToLLVMPipeline(pm, options);
 }
 

@@ -30,11 +30,20 @@ struct CpuLoweringOptions
       llvm::cl::desc("Dense constants of at least this many bytes go to the "
                      "weights blob (kiln-cpu-codegen only)"),
       llvm::cl::init(256)};
+  Option<std::string> ukernels{
+      *this, "ukernels",
+      llvm::cl::desc("Microkernel variant for f32 GEMMs and convolutions "
+                     "(avx512, avx2, generic); empty: loops only. The "
+                     "calls resolve against the runtime linked by "
+                     "codegen/package"),
+      llvm::cl::init("")};
 };
 
-/// Stage 1: bufferized linalg ops to scf loops (and strided copies with
-/// them). Issue 4's tiling and vectorization replace this stage.
-void buildCpuLinalgToLoopsPipeline(mlir::OpPassManager &pm);
+/// Stage 1: bufferized linalg ops to runtime microkernel calls (GEMMs and
+/// convolutions, with `ukernels`) and scf loops (the rest, strided copies
+/// with them).
+void buildCpuLinalgToLoopsPipeline(mlir::OpPassManager &pm,
+                                   const CpuLoweringOptions &options);
 
 /// Stage 2: the kernel wrapper, math approximations and the conversion of
 /// scf/memref/arith/math/func/cf/index to the LLVM dialect.

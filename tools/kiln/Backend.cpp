@@ -142,6 +142,7 @@ int compileBackend(ModuleOp module, const BackendOptions &opts,
   copts.mcpu = opts.mcpu;
   copts.optLevel = opts.optLevel;
   copts.timing = &timing;
+  copts.ukernels = true;
   llvm::LLVMContext llvmContext;
   FailureOr<cpu::CompiledKernel> kernel = failure();
   if (cuda) {

@@ -1,0 +1,327 @@
+//===- LowerToUKernels.cpp - GEMM/conv linalg ops -> runtime microkernels -===//
+//
+// Replaces bufferized f32 contractions and NCHW 2-D convolutions by calls to
+// the packed microkernels of runtime/ukernels/kiln_uk.h. Operands are passed
+// as raw pointers with element strides read from the memref descriptors at
+// run time; the runtime handle comes from the thread-local the kernel
+// wrapper sets. Anything not matched stays on the loop path.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
+
+namespace kiln::cpu {
+#define GEN_PASS_DEF_KILNCPULOWERTOUKERNELS
+#include "codegen/cpu/Passes.h.inc"
+} // namespace kiln::cpu
+
+using namespace mlir;
+
+namespace {
+
+// Flags of kiln_uk.h.
+constexpr int64_t kAccumulate = 1;
+
+/// Builds the values a microkernel call takes.
+class CallBuilder {
+public:
+  CallBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value i64(Value indexValue) {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), indexValue);
+  }
+  Value i64(int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
+  }
+  Value f32(float v) {
+    return arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
+                                          APFloat(v));
+  }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+
+  /// The address of `memref`'s first element as !llvm.ptr.
+  Value pointer(Value memref, Value offset) {
+    Value aligned =
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+    Value bytes = mul(offset, index(4));
+    Value address = i64(add(aligned, bytes));
+    return LLVM::IntToPtrOp::create(b, loc,
+                                    LLVM::LLVMPointerType::get(b.getContext()),
+                                    address);
+  }
+
+  OpBuilder &b;
+  Location loc;
+};
+
+/// The runtime handle: a load of the thread-local the kernel wrapper sets
+/// (created here like kiln-cpu-parallelize-loops does).
+Value loadRuntimeHandle(ModuleOp module, OpBuilder &b, Location loc) {
+  auto ptrType = LLVM::LLVMPointerType::get(module.getContext());
+  StringRef name = kiln::cpu::kRuntimeGlobalName;
+  auto global = module.lookupSymbol<LLVM::GlobalOp>(name);
+  if (!global) {
+    OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+    global = LLVM::GlobalOp::create(
+        mb, module.getLoc(), ptrType, /*isConstant=*/false,
+        LLVM::Linkage::Internal, name, Attribute(), /*alignment=*/8,
+        /*addrSpace=*/0, /*dsoLocal=*/false, /*thread_local_=*/true);
+    Block *init = mb.createBlock(&global.getInitializerRegion());
+    mb.setInsertionPointToStart(init);
+    LLVM::ReturnOp::create(mb, module.getLoc(),
+                           LLVM::ZeroOp::create(mb, module.getLoc(), ptrType));
+  }
+  Value address = LLVM::AddressOfOp::create(b, loc, global);
+  return LLVM::LoadOp::create(b, loc, ptrType, address);
+}
+
+/// Declares `name` (private, external) with the operand types of a call.
+func::FuncOp declareKernel(ModuleOp module, StringRef name,
+                           TypeRange operandTypes) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(name))
+    return fn;
+  OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+  auto fn = func::FuncOp::create(
+      mb, module.getLoc(), name,
+      mb.getFunctionType(operandTypes, TypeRange{}));
+  fn.setPrivate();
+  return fn;
+}
+
+/// A `linalg.fill` of +0.0 into `init` right before `op`, if any.
+linalg::FillOp zeroFillBefore(Operation *op, Value init) {
+  auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+  if (!fill || fill.getOutputs().front() != init)
+    return {};
+  FloatAttr value;
+  if (!matchPattern(fill.getInputs().front(), m_Constant(&value)) ||
+      !value.getValue().isPosZero())
+    return {};
+  return fill;
+}
+
+bool isF32Memref(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.getElementType().isF32();
+}
+
+/// out = out + lhs * rhs on f32 (either addend order).
+bool isMulAddBody(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  if (body->getOperations().size() != 3)
+    return false;
+  auto mul = dyn_cast<arith::MulFOp>(body->front());
+  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  auto yield = dyn_cast<linalg::YieldOp>(body->getTerminator());
+  if (!mul || !add || !yield || yield.getNumOperands() != 1 ||
+      yield.getOperand(0) != add.getResult())
+    return false;
+  Value a0 = body->getArgument(0), a1 = body->getArgument(1),
+        acc = body->getArgument(2);
+  bool mulOk = (mul.getLhs() == a0 && mul.getRhs() == a1) ||
+               (mul.getLhs() == a1 && mul.getRhs() == a0);
+  bool addOk = (add.getLhs() == mul.getResult() && add.getRhs() == acc) ||
+               (add.getRhs() == mul.getResult() && add.getLhs() == acc);
+  return mulOk && addOk;
+}
+
+/// Element stride of loop `dim` in an operand accessed through `map`, or
+/// null when the loop does not index it. Fails on non-dim, non-zero results.
+FailureOr<Value> loopStride(CallBuilder &cb, AffineMap map,
+                            ArrayRef<Value> strides, unsigned dim) {
+  Value stride;
+  for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+    if (auto d = dyn_cast<AffineDimExpr>(expr)) {
+      if (d.getPosition() == dim)
+        stride = stride ? cb.add(stride, strides[i]) : strides[i];
+      continue;
+    }
+    auto c = dyn_cast<AffineConstantExpr>(expr);
+    if (!c || c.getValue() != 0)
+      return failure();
+  }
+  return stride ? stride : cb.index(0);
+}
+
+class LowerToUKernels
+    : public kiln::cpu::impl::KilnCpuLowerToUKernelsBase<LowerToUKernels> {
+public:
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (isa != "avx512" && isa != "avx2" && isa != "generic") {
+      module.emitError("kiln-cpu-lower-to-ukernels: unknown isa '")
+          << isa << "' (expects avx512, avx2 or generic)";
+      return signalPassFailure();
+    }
+    SmallVector<linalg::LinalgOp> ops;
+    module.walk([&](linalg::LinalgOp op) {
+      if (op.hasPureBufferSemantics())
+        ops.push_back(op);
+    });
+    for (linalg::LinalgOp op : ops) {
+      if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation()))
+        (void)lowerConv(module, conv);
+      else if (linalg::isaContractionOpInterface(op))
+        (void)lowerContraction(module, op);
+    }
+  }
+
+private:
+  std::string kernelName(StringRef what) {
+    return ("kiln_uk_" + what + "_" + isa).str();
+  }
+
+  void emitCall(ModuleOp module, OpBuilder &b, Location loc, StringRef what,
+                SmallVector<Value> operands) {
+    operands.insert(operands.begin(), loadRuntimeHandle(module, b, loc));
+    func::FuncOp fn = declareKernel(module, kernelName(what),
+                                    ValueRange(operands).getTypes());
+    func::CallOp::create(b, loc, fn, operands);
+  }
+
+  LogicalResult lowerContraction(ModuleOp module, linalg::LinalgOp op);
+  LogicalResult lowerConv(ModuleOp module, linalg::Conv2DNchwFchwOp op);
+};
+
+LogicalResult LowerToUKernels::lowerContraction(ModuleOp module,
+                                                linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return failure();
+  Value a = op.getDpsInputs()[0], bv = op.getDpsInputs()[1],
+        c = op.getDpsInits()[0];
+  if (!isF32Memref(a) || !isF32Memref(bv) || !isF32Memref(c) ||
+      !isMulAddBody(op))
+    return failure();
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1 || dims->batch.size() > 1)
+    return failure();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  for (AffineMap map : maps)
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
+      return failure();
+  // The output must be unit-stride along N (checked statically).
+  auto cType = cast<MemRefType>(c.getType());
+  SmallVector<int64_t> cStrides;
+  int64_t cOffset;
+  if (failed(cType.getStridesAndOffset(cStrides, cOffset)))
+    return failure();
+  std::optional<unsigned> nResult =
+      maps[2].getResultPosition(getAffineDimExpr(dims->n[0], op.getContext()));
+  if (!nResult || cStrides[*nResult] != 1)
+    return failure();
+
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  CallBuilder cb(b, loc);
+  int64_t flags = kAccumulate;
+  linalg::FillOp fill = zeroFillBefore(op, c);
+  if (fill)
+    flags = 0;
+
+  SmallVector<Range> ranges = op.createLoopRanges(b, loc);
+  auto size = [&](unsigned d) {
+    return getValueOrCreateConstantIndexOp(b, loc, ranges[d].size);
+  };
+  std::optional<unsigned> batch;
+  if (!dims->batch.empty())
+    batch = dims->batch[0];
+
+  SmallVector<Value> operands = {cb.i64(batch ? size(*batch) : cb.index(1)),
+                                 cb.i64(size(dims->m[0])),
+                                 cb.i64(size(dims->n[0])),
+                                 cb.i64(size(dims->k[0]))};
+  // Per operand: pointer, then strides of (batch, row loop, column loop).
+  auto addOperand = [&](Value memref, AffineMap map, unsigned row,
+                        std::optional<unsigned> col) -> LogicalResult {
+    auto md = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+    SmallVector<Value> strides(md.getStrides());
+    operands.push_back(cb.pointer(memref, md.getOffset()));
+    SmallVector<unsigned> loops;
+    if (batch)
+      loops.push_back(*batch);
+    loops.push_back(row);
+    if (col)
+      loops.push_back(*col);
+    if (!batch)
+      operands.push_back(cb.i64(0));
+    for (unsigned loop : loops) {
+      FailureOr<Value> stride = loopStride(cb, map, strides, loop);
+      if (failed(stride))
+        return failure();
+      operands.push_back(cb.i64(*stride));
+    }
+    return success();
+  };
+  // Checked above: every result is a dim or 0, so these cannot fail; the
+  // ops built so far are unused and folded away if they somehow did.
+  if (failed(addOperand(a, maps[0], dims->m[0], dims->k[0])) ||
+      failed(addOperand(bv, maps[1], dims->k[0], dims->n[0])) ||
+      failed(addOperand(c, maps[2], dims->m[0], std::nullopt)))
+    return failure();
+  operands.append({cb.i64(flags), cb.f32(0.0f), cb.f32(0.0f)});
+  emitCall(module, b, loc, "sgemm", operands);
+  if (fill)
+    fill.erase();
+  op.erase();
+  return success();
+}
+
+LogicalResult LowerToUKernels::lowerConv(ModuleOp module,
+                                         linalg::Conv2DNchwFchwOp op) {
+  Value x = op.getInputs()[0], w = op.getInputs()[1], y = op.getOutputs()[0];
+  if (!isF32Memref(x) || !isF32Memref(w) || !isF32Memref(y))
+    return failure();
+  for (Value v : {x, w, y})
+    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
+      return failure();
+  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
+  if (strides.size() != 2 || dilations.size() != 2)
+    return failure();
+
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  CallBuilder cb(b, loc);
+  int64_t flags = kAccumulate;
+  linalg::FillOp fill = zeroFillBefore(op, y);
+  if (fill)
+    flags = 0;
+  auto dim = [&](Value v, int64_t d) {
+    return cb.i64(memref::DimOp::create(b, loc, v, d));
+  };
+  auto pointer = [&](Value v) {
+    auto md = memref::ExtractStridedMetadataOp::create(b, loc, v);
+    return cb.pointer(v, md.getOffset());
+  };
+  SmallVector<Value> operands = {
+      dim(x, 0),          cb.i64(1),          dim(x, 1),
+      dim(x, 2),          dim(x, 3),          dim(w, 0),
+      dim(w, 2),          dim(w, 3),          dim(y, 2),
+      dim(y, 3),          cb.i64(strides[0]), cb.i64(strides[1]),
+      cb.i64(dilations[0]), cb.i64(dilations[1]), pointer(x),
+      pointer(w),         pointer(y),         cb.i64(flags),
+      cb.f32(0.0f),       cb.f32(0.0f)};
+  emitCall(module, b, loc, "sconv2d", operands);
+  if (fill)
+    fill.erase();
+  op.erase();
+  return success();
+}
+
+} // namespace

@@ -1,0 +1,64 @@
+/*===- kiln_uk.h - GEMM and convolution microkernels -----------------------===*
+ *
+ * Packed single-precision GEMM in the Goto/BLIS style (cache blocks of
+ * KILN_UK_KC x NC, A and B packed into per-task stack buffers, a
+ * register-tiled broadcast+FMA inner kernel) and 2-D NCHW convolution as the
+ * same GEMM with the im2col matrix formed while packing B (no im2col
+ * buffer). One entry point per instruction set: the compiler
+ * (codegen/cpu/LowerToUKernels.cpp) calls the variant that the target
+ * machine's features allow; the others are dropped at link time.
+ *
+ * Semantics (all variants):
+ *   C[p] (+)= A[p] * B[p] for every problem p, then clamped to [lo, hi]
+ *   when KILN_UK_CLAMP is set. Each output element is the sum over k in
+ *   ascending order, started from C (KILN_UK_ACCUMULATE) or from zero, with
+ *   one multiply-add per k (fused on AVX2/AVX-512): results are the same
+ *   for any thread count.
+ * Work is split into tasks over (problem, row block, column block) and run
+ * through kiln_rt_parallel_for on `runtime` (NULL: serially).
+ *===----------------------------------------------------------------------===*/
+
+#ifndef KILN_RUNTIME_UKERNELS_KILN_UK_H
+#define KILN_RUNTIME_UKERNELS_KILN_UK_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bits of `flags`. */
+#define KILN_UK_ACCUMULATE 1 /* start from C's contents, not from zero */
+#define KILN_UK_CLAMP 2      /* clamp every result to [lo, hi] */
+
+/* C[b] (+)= A[b] * B[b], b < batch: A[b] is M x K at a + b*a_bs with element
+ * (m, k) at m*a_rs + k*a_cs; B[b] is K x N with (k, n) at k*b_rs + n*b_cs;
+ * C[b] is M x N with (m, n) at c + b*c_bs + m*c_rs + n (unit column stride).
+ * Strides are in elements and may be 0 (broadcast). */
+#define KILN_UK_SGEMM_PARAMS                                                   \
+  void *runtime, int64_t batch, int64_t M, int64_t N, int64_t K,               \
+      const float *a, int64_t a_bs, int64_t a_rs, int64_t a_cs,                \
+      const float *b, int64_t b_bs, int64_t b_rs, int64_t b_cs, float *c,      \
+      int64_t c_bs, int64_t c_rs, int64_t flags, float lo, float hi
+
+/* Grouped 2-D convolution of an already padded NCHW input
+ * x[batch][C][H][W] with w[F][C/groups][KH][KW] into y[batch][F][OH][OW],
+ * strides sh, sw and dilations dh, dw; all three contiguous. */
+#define KILN_UK_SCONV2D_PARAMS                                                 \
+  void *runtime, int64_t batch, int64_t groups, int64_t C, int64_t H,          \
+      int64_t W, int64_t F, int64_t KH, int64_t KW, int64_t OH, int64_t OW,    \
+      int64_t sh, int64_t sw, int64_t dh, int64_t dw, const float *x,          \
+      const float *w, float *y, int64_t flags, float lo, float hi
+
+void kiln_uk_sgemm_generic(KILN_UK_SGEMM_PARAMS);
+void kiln_uk_sgemm_avx2(KILN_UK_SGEMM_PARAMS);
+void kiln_uk_sgemm_avx512(KILN_UK_SGEMM_PARAMS);
+void kiln_uk_sconv2d_generic(KILN_UK_SCONV2D_PARAMS);
+void kiln_uk_sconv2d_avx2(KILN_UK_SCONV2D_PARAMS);
+void kiln_uk_sconv2d_avx512(KILN_UK_SCONV2D_PARAMS);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_RUNTIME_UKERNELS_KILN_UK_H */

@@ -1,0 +1,233 @@
+/*===- kiln_uk_gemm.c - Packed SGEMM and convolution microkernels ----------===*
+ *
+ * See kiln_uk.h for the contract. The driver (kiln_uk_impl.inc) is compiled
+ * three times: portable C (4x8 tile), AVX2+FMA (6x16, ymm) and AVX-512 (12x32,
+ * zmm), each with its own target attribute so that the runtime's generic
+ * x86-64 bitcode holds all three; the compiler calls the one the target
+ * machine supports.
+ *
+ * Blocking (Goto/BLIS): a task loops over column blocks of UK_NC, K blocks
+ * of UK_KC (B block packed once), row blocks of UK_MC (A block packed), then
+ * UK_NR-wide B micro-panels (L1) times UK_MR-high A micro-panels. The pack
+ * buffers live on the task's stack (about 300 KiB), so a run allocates
+ * nothing.
+ *===----------------------------------------------------------------------===*/
+
+#include "runtime/ukernels/kiln_uk.h"
+
+#include <immintrin.h>
+#include <stddef.h>
+
+#include "runtime/kiln_runtime.h"
+
+#define UK_KC 256
+#define UK_MC 96
+#define UK_NC 192
+
+typedef struct uk_job {
+  /* Problem p is (p / inner, p % inner); operand offsets p1*s1 + p2*s2. */
+  int64_t problems, inner;
+  int64_t M, N, K;
+  const float *a;
+  int64_t a_s1, a_s2, a_rs, a_cs;
+  const float *b;
+  int64_t b_s1, b_s2, b_rs, b_cs;
+  float *c;
+  int64_t c_s1, c_s2, c_rs;
+  /* Convolution: B(k, n) = x[c*H*W + kh*dh*W + kw*dw + oh*sh*W + ow*sw]
+   * with k = (c, kh, kw) and n = (oh, ow). */
+  int conv;
+  int64_t H, W, KH, KW, OW, sh, sw, dh, dw;
+  int64_t flags;
+  float lo, hi;
+  /* Task grid per problem: mb x nb blocks of mt x nt. */
+  int64_t mb, nb, mt, nt;
+} uk_job;
+
+static int64_t uk_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/* Chooses the task grid for `threads` threads: the fewest rounds of equal
+ * tasks, counting packing (each task packs its rows of A and columns of B)
+ * and the work of padded edge tiles. Any grid gives the same numbers. */
+static void uk_plan(uk_job *J, int64_t threads, int64_t mr, int64_t nr) {
+  int64_t mu = uk_ceil_div(J->M, mr), nu = uk_ceil_div(J->N, nr);
+  int64_t K = J->K > 0 ? J->K : 1;
+  J->mb = J->nb = 1;
+  J->mt = mu * mr;
+  J->nt = nu * nr;
+  double work = (double)J->problems * J->M * J->N * K;
+  if (threads <= 1 || work < 65536.0 || mu == 0 || nu == 0)
+    return;
+  double best = -1;
+  for (int64_t mb = 1; mb <= mu && mb <= 4 * threads; ++mb) {
+    int64_t mtu = uk_ceil_div(mu, mb), mbs = uk_ceil_div(mu, mtu);
+    if (mbs != mb)
+      continue;
+    for (int64_t nb = 1; nb <= nu && mb * nb <= 4 * threads; ++nb) {
+      int64_t ntu = uk_ceil_div(nu, nb), nbs = uk_ceil_div(nu, ntu);
+      if (nbs != nb)
+        continue;
+      int64_t tasks = J->problems * mb * nb;
+      int64_t rounds = uk_ceil_div(tasks, threads);
+      double mt = (double)(mtu * mr), nt = (double)(ntu * nr);
+      double task = mt * nt * K / 32.0 + (mt + nt) * K * 0.5;
+      double cost = rounds * task;
+      if (best < 0 || cost < best) {
+        best = cost;
+        J->mb = mb, J->nb = nb;
+        J->mt = mtu * mr, J->nt = ntu * nr;
+      }
+    }
+  }
+}
+
+static void uk_run(uk_job *J, void *runtime, int64_t mr, int64_t nr,
+                   void (*tasks)(void *, int64_t, int64_t)) {
+  if (J->problems <= 0 || J->M <= 0 || J->N <= 0)
+    return;
+  uk_plan(J, kiln_rt_num_threads(runtime), mr, nr);
+  kiln_rt_parallel_for(runtime, J->problems * J->mb * J->nb, tasks, J);
+}
+
+/*===--- Portable C: 4 x 8 ---------------------------------------------===*/
+
+static void uk_kernel_generic(int64_t kc, const float *ap, const float *bp,
+                              float *c, int64_t ldc, int load, int clamp,
+                              float lo, float hi) {
+  float acc[4][8];
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 8; ++j)
+      acc[i][j] = load ? c[i * ldc + j] : 0.0f;
+  for (int64_t k = 0; k < kc; ++k, ap += 4, bp += 8)
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 8; ++j)
+        acc[i][j] += ap[i] * bp[j];
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 8; ++j) {
+      float v = acc[i][j];
+      if (clamp) {
+        v = v < lo ? lo : v;
+        v = v > hi ? hi : v;
+      }
+      c[i * ldc + j] = v;
+    }
+}
+
+#define UK_SUFFIX generic
+#define UK_TARGET
+#define UK_MR 4
+#define UK_NR 8
+#define UK_KERNEL uk_kernel_generic
+#include "runtime/ukernels/kiln_uk_impl.inc"
+#undef UK_SUFFIX
+#undef UK_TARGET
+#undef UK_MR
+#undef UK_NR
+#undef UK_KERNEL
+
+/*===--- AVX2 + FMA: 6 x 16 --------------------------------------------===*/
+
+#define UK_TARGET_AVX2 __attribute__((target("avx2,fma")))
+
+#define UK_ROWS6(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define UK_ROWS12(X) UK_ROWS6(X) X(6) X(7) X(8) X(9) X(10) X(11)
+
+/* The register tile is written out row by row (macros) so that both clang
+ * and gcc keep it in registers. max/min return their second operand when
+ * one is NaN, so clamping propagates NaN like the loop path. */
+#define UK_DECL256(i) __m256 c##i##a, c##i##b;
+#define UK_INIT256(i)                                                          \
+  c##i##a = load ? _mm256_loadu_ps(c + i * ldc) : _mm256_setzero_ps();         \
+  c##i##b = load ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_setzero_ps();
+#define UK_FMA256(i)                                                           \
+  {                                                                            \
+    __m256 av = _mm256_broadcast_ss(ap + i);                                   \
+    c##i##a = _mm256_fmadd_ps(av, b0, c##i##a);                                \
+    c##i##b = _mm256_fmadd_ps(av, b1, c##i##b);                                \
+  }
+#define UK_CLAMP256(i)                                                         \
+  c##i##a = _mm256_min_ps(h, _mm256_max_ps(l, c##i##a));                       \
+  c##i##b = _mm256_min_ps(h, _mm256_max_ps(l, c##i##b));
+#define UK_STORE256(i)                                                         \
+  _mm256_storeu_ps(c + i * ldc, c##i##a);                                      \
+  _mm256_storeu_ps(c + i * ldc + 8, c##i##b);
+
+static UK_TARGET_AVX2 void uk_kernel_avx2(int64_t kc, const float *ap,
+                                          const float *bp, float *c,
+                                          int64_t ldc, int load, int clamp,
+                                          float lo, float hi) {
+  UK_ROWS6(UK_DECL256)
+  UK_ROWS6(UK_INIT256)
+  for (int64_t k = 0; k < kc; ++k, ap += 6, bp += 16) {
+    __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+    UK_ROWS6(UK_FMA256)
+  }
+  if (clamp) {
+    __m256 l = _mm256_set1_ps(lo), h = _mm256_set1_ps(hi);
+    UK_ROWS6(UK_CLAMP256)
+  }
+  UK_ROWS6(UK_STORE256)
+}
+
+#define UK_SUFFIX avx2
+#define UK_TARGET UK_TARGET_AVX2
+#define UK_MR 6
+#define UK_NR 16
+#define UK_KERNEL uk_kernel_avx2
+#include "runtime/ukernels/kiln_uk_impl.inc"
+#undef UK_SUFFIX
+#undef UK_TARGET
+#undef UK_MR
+#undef UK_NR
+#undef UK_KERNEL
+
+/*===--- AVX-512: 12 x 32 ----------------------------------------------===*/
+
+#define UK_TARGET_AVX512                                                       \
+  __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+
+#define UK_DECL512(i) __m512 c##i##a, c##i##b;
+#define UK_INIT512(i)                                                          \
+  c##i##a = load ? _mm512_loadu_ps(c + i * ldc) : _mm512_setzero_ps();         \
+  c##i##b = load ? _mm512_loadu_ps(c + i * ldc + 16) : _mm512_setzero_ps();
+#define UK_FMA512(i)                                                           \
+  {                                                                            \
+    __m512 av = _mm512_set1_ps(ap[i]);                                         \
+    c##i##a = _mm512_fmadd_ps(av, b0, c##i##a);                                \
+    c##i##b = _mm512_fmadd_ps(av, b1, c##i##b);                                \
+  }
+#define UK_CLAMP512(i)                                                         \
+  c##i##a = _mm512_min_ps(h, _mm512_max_ps(l, c##i##a));                       \
+  c##i##b = _mm512_min_ps(h, _mm512_max_ps(l, c##i##b));
+#define UK_STORE512(i)                                                         \
+  _mm512_storeu_ps(c + i * ldc, c##i##a);                                      \
+  _mm512_storeu_ps(c + i * ldc + 16, c##i##b);
+
+static UK_TARGET_AVX512 void uk_kernel_avx512(int64_t kc, const float *ap,
+                                              const float *bp, float *c,
+                                              int64_t ldc, int load,
+                                              int clamp, float lo, float hi) {
+  UK_ROWS12(UK_DECL512)
+  UK_ROWS12(UK_INIT512)
+  for (int64_t k = 0; k < kc; ++k, ap += 12, bp += 32) {
+    __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+    UK_ROWS12(UK_FMA512)
+  }
+  if (clamp) {
+    __m512 l = _mm512_set1_ps(lo), h = _mm512_set1_ps(hi);
+    UK_ROWS12(UK_CLAMP512)
+  }
+  UK_ROWS12(UK_STORE512)
+}
+
+#define UK_SUFFIX avx512
+#define UK_TARGET UK_TARGET_AVX512
+#define UK_MR 12
+#define UK_NR 32
+#define UK_KERNEL uk_kernel_avx512
+#include "runtime/ukernels/kiln_uk_impl.inc"
+#undef UK_SUFFIX
+#undef UK_TARGET
+#undef UK_MR
+#undef UK_NR
+#undef UK_KERNEL

@@ -1,0 +1,140 @@
+// RUN: kiln-opt %s -split-input-file -kiln-cpu-lower-to-ukernels -cse | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-cpu-lower-to-ukernels=isa=avx2 | FileCheck %s --check-prefix=AVX2
+
+// Tests that a matmul after a zero fill becomes one sgemm call that starts
+// from zero (flags 0), with run-time strides and the dynamic M, and that the
+// fill is gone.
+
+// CHECK-LABEL: func.func @matmul_fill
+// CHECK-SAME: (%[[A:.*]]: memref<?x64xf32>, %{{.*}}: memref<64x48xf32>, %{{.*}}: memref<?x48xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: %[[DIM:.*]] = memref.dim %[[A]]
+// CHECK: %[[M:.*]] = arith.index_cast %[[DIM]] : index to i64
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK: %[[RT:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
+// CHECK: call @kiln_uk_sgemm_avx512(%[[RT]], %{{[^,]+}}, %[[M]], {{(%[^,]+, ){13}%}}[[ZERO]], %{{[^,]+}}, %{{[^,]+}})
+// CHECK-NOT: linalg.matmul
+// CHECK: func.func private @kiln_uk_sgemm_avx512(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, i64, i64, i64, !llvm.ptr, i64, i64, i64, !llvm.ptr, i64, i64, i64, f32, f32)
+// AVX2-LABEL: func.func @matmul_fill
+// AVX2: call @kiln_uk_sgemm_avx2
+func.func @matmul_fill(%a: memref<?x64xf32>, %b: memref<64x48xf32>,
+                       %c: memref<?x48xf32>) {
+  %z = arith.constant 0.0 : f32
+  linalg.fill ins(%z : f32) outs(%c : memref<?x48xf32>)
+  linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x48xf32>)
+                outs(%c : memref<?x48xf32>)
+  return
+}
+
+// -----
+
+// Tests that a batch_matmul into a non-zero init is one call over the 12
+// batches that accumulates (flags 1).
+
+// CHECK-LABEL: func.func @batch_matmul
+// CHECK: %[[C12:.*]] = arith.constant 12 : index
+// CHECK: %[[BATCH:.*]] = arith.index_cast %[[C12]] : index to i64
+// CHECK: %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK: call @kiln_uk_sgemm_avx512(%{{[^,]+}}, %[[BATCH]], {{(%[^,]+, ){14}%}}[[ONE]], %{{[^,]+}}, %{{[^,]+}})
+func.func @batch_matmul(%a: memref<12x128x64xf32>, %b: memref<12x64x128xf32>,
+                        %c: memref<12x128x128xf32>) {
+  linalg.batch_matmul ins(%a, %b : memref<12x128x64xf32>, memref<12x64x128xf32>)
+                      outs(%c : memref<12x128x128xf32>)
+  return
+}
+
+// -----
+
+// Tests that Gemm's transB form reads B through its strides (no copy).
+
+// CHECK-LABEL: func.func @matmul_transpose_b
+// CHECK: call @kiln_uk_sgemm_avx512
+// CHECK-NOT: linalg
+func.func @matmul_transpose_b(%a: memref<4x8xf32>, %b: memref<16x8xf32>,
+                              %c: memref<4x16xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                 affine_map<(m, n, k) -> (n, k)>,
+                                 affine_map<(m, n, k) -> (m, n)>]
+                ins(%a, %b : memref<4x8xf32>, memref<16x8xf32>)
+                outs(%c : memref<4x16xf32>)
+  return
+}
+
+// -----
+
+// Tests that an output that is not unit-stride along N stays a linalg op.
+
+// CHECK-LABEL: func.func @strided_output
+// CHECK-NOT: call
+// CHECK: linalg.matmul
+func.func @strided_output(%a: memref<4x8xf32>, %b: memref<8x16xf32>,
+                          %c: memref<4x16xf32, strided<[32, 2]>>) {
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>)
+                outs(%c : memref<4x16xf32, strided<[32, 2]>>)
+  return
+}
+
+// -----
+
+// Tests that integer and f64 matmuls stay on the loop path.
+
+// CHECK-LABEL: func.func @non_f32
+// CHECK-NOT: call
+// CHECK: linalg.matmul
+// CHECK: linalg.matmul
+func.func @non_f32(%a: memref<4x8xi32>, %b: memref<8x16xi32>,
+                   %c: memref<4x16xi32>, %d: memref<4x8xf64>,
+                   %e: memref<8x16xf64>, %f: memref<4x16xf64>) {
+  linalg.matmul ins(%a, %b : memref<4x8xi32>, memref<8x16xi32>)
+                outs(%c : memref<4x16xi32>)
+  linalg.matmul ins(%d, %e : memref<4x8xf64>, memref<8x16xf64>)
+                outs(%f : memref<4x16xf64>)
+  return
+}
+
+// -----
+
+// Tests that an NCHW convolution becomes one sconv2d call with its strides
+// and dilations, accumulating into the (bias) init.
+
+// CHECK-LABEL: func.func @conv
+// CHECK-DAG: %[[S0:.*]] = arith.constant 2 : i64
+// CHECK-DAG: %[[S1:.*]] = arith.constant 3 : i64
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK: call @kiln_uk_sconv2d_avx512(%{{.*}}, %{{.*}}, %[[ONE]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S0]], %[[S1]], %[[ONE]], %[[S0]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %{{.*}}, %{{.*}})
+// CHECK-NOT: linalg.conv
+func.func @conv(%x: memref<1x3x11x12xf32>, %w: memref<8x3x3x3xf32>,
+                %y: memref<1x8x5x3xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<[1, 2]> : tensor<2xi64>,
+                            strides = dense<[2, 3]> : tensor<2xi64>}
+    ins(%x, %w : memref<1x3x11x12xf32>, memref<8x3x3x3xf32>)
+    outs(%y : memref<1x8x5x3xf32>)
+  return
+}
+
+// -----
+
+// Tests that a convolution on a non-contiguous view stays on the loop path.
+
+// CHECK-LABEL: func.func @conv_view
+// CHECK-NOT: call
+// CHECK: linalg.conv_2d_nchw_fchw
+func.func @conv_view(%x: memref<1x3x10x10xf32, strided<[700, 100, 10, 1]>>,
+                     %w: memref<8x3x3x3xf32>, %y: memref<1x8x8x8xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
+                            strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x3x10x10xf32, strided<[700, 100, 10, 1]>>,
+                 memref<8x3x3x3xf32>)
+    outs(%y : memref<1x8x8x8xf32>)
+  return
+}
+
+// -----
+
+// Tests that an unknown isa is a clear error.
+
+// RUN: not kiln-opt %s -split-input-file -kiln-cpu-lower-to-ukernels=isa=sse9 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: unknown isa 'sse9'
+func.func @nothing() {
+  return
+}
