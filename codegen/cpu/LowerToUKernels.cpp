@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Passes.h"
+#include "codegen/cpu/UKernelEpilogue.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -31,6 +32,7 @@ namespace {
 
 // Flags of kiln_uk.h.
 constexpr int64_t kAccumulate = 1;
+constexpr int64_t kClamp = 2;
 
 /// Builds the values a microkernel call takes.
 class CallBuilder {
@@ -100,9 +102,11 @@ func::FuncOp declareKernel(ModuleOp module, StringRef name,
   return fn;
 }
 
-/// A `linalg.fill` of +0.0 into `init` right before `op`, if any.
+/// The `linalg.fill` of +0.0 into `init` that `op` is the last op touching
+/// memory before, if any.
 linalg::FillOp zeroFillBefore(Operation *op, Value init) {
-  auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+  auto fill = dyn_cast_or_null<linalg::FillOp>(
+      kiln::cpu::previousWithMemoryEffects(op));
   if (!fill || fill.getOutputs().front() != init)
     return {};
   FloatAttr value;
@@ -295,17 +299,68 @@ LogicalResult LowerToUKernels::lowerConv(ModuleOp module,
   if (strides.size() != 2 || dilations.size() != 2)
     return failure();
 
-  OpBuilder b(op);
+  // The init: a zero fill, a bias broadcast (both absorbed), or anything
+  // else (accumulated onto).
+  SmallVector<Operation *> absorbed;
+  int64_t flags = kAccumulate;
+  Operation *init = kiln::cpu::previousWithMemoryEffects(op);
+  Value bias = kiln::cpu::matchChannelBiasInit(init, y);
+  if (bias && cast<MemRefType>(bias.getType()).getNumElements() !=
+                  cast<MemRefType>(w.getType()).getDimSize(0))
+    bias = {};
+  if (bias || zeroFillBefore(op, y)) {
+    absorbed.push_back(init);
+    flags = 0;
+  }
+
+  // Elementwise consumers (residual add, then Relu/Clip) become the
+  // epilogue when the output can move to their buffer: the old one is read
+  // by nothing else, and the new one overlaps no operand being read.
+  Value out = y, residual;
+  bool clamp = false;
+  float lo = 0, hi = 0;
+  Operation *last = op;
+  while (!clamp && !llvm::isa<BlockArgument>(out)) {
+    Operation *next = kiln::cpu::nextWithMemoryEffects(last);
+    FailureOr<kiln::cpu::ElementwiseEpilogue> epilogue =
+        kiln::cpu::matchElementwiseEpilogue(next, out);
+    if (failed(epilogue) || (residual && epilogue->residual))
+      break;
+    bool onlyUsers = llvm::all_of(out.getUsers(), [&](Operation *user) {
+      return user == op || user == next || llvm::is_contained(absorbed, user);
+    });
+    Value z = epilogue->output;
+    auto disjoint = [&](Value v) {
+      return !v || kiln::cpu::provablyDisjoint(z, v);
+    };
+    if (!onlyUsers || !disjoint(x) || !disjoint(w) || !disjoint(bias) ||
+        !disjoint(residual) || !disjoint(epilogue->residual))
+      break;
+    out = z;
+    if (epilogue->residual)
+      residual = epilogue->residual;
+    if (epilogue->clamp) {
+      clamp = true;
+      lo = epilogue->lo;
+      hi = epilogue->hi;
+    }
+    absorbed.push_back(next);
+    last = next;
+  }
+  if (clamp)
+    flags |= kClamp;
+
+  OpBuilder b(last);
+  b.setInsertionPointAfter(last);
   Location loc = op.getLoc();
   CallBuilder cb(b, loc);
-  int64_t flags = kAccumulate;
-  linalg::FillOp fill = zeroFillBefore(op, y);
-  if (fill)
-    flags = 0;
   auto dim = [&](Value v, int64_t d) {
     return cb.i64(memref::DimOp::create(b, loc, v, d));
   };
-  auto pointer = [&](Value v) {
+  auto pointer = [&](Value v) -> Value {
+    if (!v)
+      return LLVM::ZeroOp::create(b, loc,
+                                  LLVM::LLVMPointerType::get(b.getContext()));
     auto md = memref::ExtractStridedMetadataOp::create(b, loc, v);
     return cb.pointer(v, md.getOffset());
   };
@@ -315,11 +370,12 @@ LogicalResult LowerToUKernels::lowerConv(ModuleOp module,
       dim(w, 2),          dim(w, 3),          dim(y, 2),
       dim(y, 3),          cb.i64(strides[0]), cb.i64(strides[1]),
       cb.i64(dilations[0]), cb.i64(dilations[1]), pointer(x),
-      pointer(w),         pointer(y),         cb.i64(flags),
-      cb.f32(0.0f),       cb.f32(0.0f)};
+      pointer(w),         pointer(out),       pointer(bias),
+      pointer(residual),  cb.i64(flags),      cb.f32(lo),
+      cb.f32(hi)};
   emitCall(module, b, loc, "sconv2d", operands);
-  if (fill)
-    fill.erase();
+  for (Operation *fused : llvm::reverse(absorbed))
+    fused->erase();
   op.erase();
   return success();
 }

@@ -43,12 +43,17 @@ extern "C" {
 
 /* Grouped 2-D convolution of an already padded NCHW input
  * x[batch][C][H][W] with w[F][C/groups][KH][KW] into y[batch][F][OH][OW],
- * strides sh, sw and dilations dh, dw; all three contiguous. */
+ * strides sh, sw and dilations dh, dw; all three contiguous. Epilogue, in
+ * this order: the sum starts from bias[f] (bias non-NULL, no
+ * KILN_UK_ACCUMULATE) and gets residual[same index as y] added (residual
+ * non-NULL, not overlapping y: y holds partial sums between K blocks), then
+ * the clamp. y must not overlap x, w or bias. */
 #define KILN_UK_SCONV2D_PARAMS                                                 \
   void *runtime, int64_t batch, int64_t groups, int64_t C, int64_t H,          \
       int64_t W, int64_t F, int64_t KH, int64_t KW, int64_t OH, int64_t OW,    \
       int64_t sh, int64_t sw, int64_t dh, int64_t dw, const float *x,          \
-      const float *w, float *y, int64_t flags, float lo, float hi
+      const float *w, float *y, const float *bias, const float *residual,      \
+      int64_t flags, float lo, float hi
 
 void kiln_uk_sgemm_generic(KILN_UK_SGEMM_PARAMS);
 void kiln_uk_sgemm_avx2(KILN_UK_SGEMM_PARAMS);

@@ -20,9 +20,19 @@
 
 #include "runtime/kiln_runtime.h"
 
+#if defined(__clang__)
+#define UK_NO_VECTORIZE _Pragma("clang loop vectorize(disable)")
+#else
+#define UK_NO_VECTORIZE
+#endif
+
+/* Hides a value from the SLP vectorizer, which would turn a strided
+ * group of scalar copies into a gather. */
+#define UK_OPAQUE(v) __asm__("" : "+x"(v))
+
 #define UK_KC 256
 #define UK_MC 96
-#define UK_NC 192
+#define UK_NC 256
 
 typedef struct uk_job {
   /* Problem p is (p / inner, p % inner); operand offsets p1*s1 + p2*s2. */
@@ -38,6 +48,10 @@ typedef struct uk_job {
    * with k = (c, kh, kw) and n = (oh, ow). */
   int conv;
   int64_t H, W, KH, KW, OW, sh, sw, dh, dw;
+  /* Epilogue: per-row bias (initial value), residual (layout of c). */
+  const float *bias;
+  const float *res;
+  int64_t bias_s1, bias_s2;
   int64_t flags;
   float lo, hi;
   /* Task grid per problem: mb x nb blocks of mt x nt. */
@@ -91,20 +105,29 @@ static void uk_run(uk_job *J, void *runtime, int64_t mr, int64_t nr,
 
 /*===--- Portable C: 4 x 8 ---------------------------------------------===*/
 
-static void uk_kernel_generic(int64_t kc, const float *ap, const float *bp,
-                              float *c, int64_t ldc, int load, int clamp,
-                              float lo, float hi) {
+/* Every kernel: A is packed (lda 0: UK_MR values per k) or read in place
+ * (row i at ap + i*lda, unit stride in k); the sum starts from zero
+ * (init 0), from c (init 1) or from bias[i] per row (init 2); after the kc
+ * steps, res (when non-NULL, row stride ldr) is added, then the clamp (when
+ * set); stored into c. */
+static void uk_kernel_generic(int64_t kc, const float *ap, int64_t lda,
+                              const float *bp, float *c, int64_t ldc, int init,
+                              const float *bias, const float *res,
+                              int64_t ldr, int clamp, float lo, float hi) {
   float acc[4][8];
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 8; ++j)
-      acc[i][j] = load ? c[i * ldc + j] : 0.0f;
-  for (int64_t k = 0; k < kc; ++k, ap += 4, bp += 8)
+      acc[i][j] = init == 1 ? c[i * ldc + j] : init == 2 ? bias[i] : 0.0f;
+  int64_t ai = lda ? lda : 1, ak = lda ? 1 : 4;
+  for (int64_t k = 0; k < kc; ++k, ap += ak, bp += 8)
     for (int i = 0; i < 4; ++i)
       for (int j = 0; j < 8; ++j)
-        acc[i][j] += ap[i] * bp[j];
+        acc[i][j] += ap[i * ai] * bp[j];
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 8; ++j) {
       float v = acc[i][j];
+      if (res)
+        v += res[i * ldr + j];
       if (clamp) {
         v = v < lo ? lo : v;
         v = v > hi ? hi : v;
@@ -137,8 +160,16 @@ static void uk_kernel_generic(int64_t kc, const float *ap, const float *bp,
  * one is NaN, so clamping propagates NaN like the loop path. */
 #define UK_DECL256(i) __m256 c##i##a, c##i##b;
 #define UK_INIT256(i)                                                          \
-  c##i##a = load ? _mm256_loadu_ps(c + i * ldc) : _mm256_setzero_ps();         \
-  c##i##b = load ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_setzero_ps();
+  if (init == 1) {                                                             \
+    c##i##a = _mm256_loadu_ps(c + i * ldc);                                    \
+    c##i##b = _mm256_loadu_ps(c + i * ldc + 8);                                \
+  } else {                                                                     \
+    c##i##a = init == 2 ? _mm256_set1_ps(bias[i]) : _mm256_setzero_ps();       \
+    c##i##b = c##i##a;                                                         \
+  }
+#define UK_RES256(i)                                                           \
+  c##i##a = _mm256_add_ps(c##i##a, _mm256_loadu_ps(res + i * ldr));            \
+  c##i##b = _mm256_add_ps(c##i##b, _mm256_loadu_ps(res + i * ldr + 8));
 #define UK_FMA256(i)                                                           \
   {                                                                            \
     __m256 av = _mm256_broadcast_ss(ap + i);                                   \
@@ -152,15 +183,37 @@ static void uk_kernel_generic(int64_t kc, const float *ap, const float *bp,
   _mm256_storeu_ps(c + i * ldc, c##i##a);                                      \
   _mm256_storeu_ps(c + i * ldc + 8, c##i##b);
 
+#define UK_ROWPTR(i) const float *a##i = ap + i * lda;
+#define UK_FMA256U(i)                                                          \
+  {                                                                            \
+    __m256 av = _mm256_broadcast_ss(a##i + k);                                 \
+    c##i##a = _mm256_fmadd_ps(av, b0, c##i##a);                                \
+    c##i##b = _mm256_fmadd_ps(av, b1, c##i##b);                                \
+  }
+
 static UK_TARGET_AVX2 void uk_kernel_avx2(int64_t kc, const float *ap,
-                                          const float *bp, float *c,
-                                          int64_t ldc, int load, int clamp,
-                                          float lo, float hi) {
+                                          int64_t lda, const float *bp,
+                                          float *c,
+                                          int64_t ldc, int init,
+                                          const float *bias, const float *res,
+                                          int64_t ldr, int clamp, float lo,
+                                          float hi) {
   UK_ROWS6(UK_DECL256)
   UK_ROWS6(UK_INIT256)
-  for (int64_t k = 0; k < kc; ++k, ap += 6, bp += 16) {
-    __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
-    UK_ROWS6(UK_FMA256)
+  if (lda) {
+    UK_ROWS6(UK_ROWPTR)
+    for (int64_t k = 0; k < kc; ++k, bp += 16) {
+      __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+      UK_ROWS6(UK_FMA256U)
+    }
+  } else {
+    for (int64_t k = 0; k < kc; ++k, ap += 6, bp += 16) {
+      __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+      UK_ROWS6(UK_FMA256)
+    }
+  }
+  if (res) {
+    UK_ROWS6(UK_RES256)
   }
   if (clamp) {
     __m256 l = _mm256_set1_ps(lo), h = _mm256_set1_ps(hi);
@@ -188,8 +241,16 @@ static UK_TARGET_AVX2 void uk_kernel_avx2(int64_t kc, const float *ap,
 
 #define UK_DECL512(i) __m512 c##i##a, c##i##b;
 #define UK_INIT512(i)                                                          \
-  c##i##a = load ? _mm512_loadu_ps(c + i * ldc) : _mm512_setzero_ps();         \
-  c##i##b = load ? _mm512_loadu_ps(c + i * ldc + 16) : _mm512_setzero_ps();
+  if (init == 1) {                                                             \
+    c##i##a = _mm512_loadu_ps(c + i * ldc);                                    \
+    c##i##b = _mm512_loadu_ps(c + i * ldc + 16);                               \
+  } else {                                                                     \
+    c##i##a = init == 2 ? _mm512_set1_ps(bias[i]) : _mm512_setzero_ps();       \
+    c##i##b = c##i##a;                                                         \
+  }
+#define UK_RES512(i)                                                           \
+  c##i##a = _mm512_add_ps(c##i##a, _mm512_loadu_ps(res + i * ldr));            \
+  c##i##b = _mm512_add_ps(c##i##b, _mm512_loadu_ps(res + i * ldr + 16));
 #define UK_FMA512(i)                                                           \
   {                                                                            \
     __m512 av = _mm512_set1_ps(ap[i]);                                         \
@@ -203,15 +264,36 @@ static UK_TARGET_AVX2 void uk_kernel_avx2(int64_t kc, const float *ap,
   _mm512_storeu_ps(c + i * ldc, c##i##a);                                      \
   _mm512_storeu_ps(c + i * ldc + 16, c##i##b);
 
+#define UK_FMA512U(i)                                                          \
+  {                                                                            \
+    __m512 av = _mm512_set1_ps(a##i[k]);                                       \
+    c##i##a = _mm512_fmadd_ps(av, b0, c##i##a);                                \
+    c##i##b = _mm512_fmadd_ps(av, b1, c##i##b);                                \
+  }
+
 static UK_TARGET_AVX512 void uk_kernel_avx512(int64_t kc, const float *ap,
-                                              const float *bp, float *c,
-                                              int64_t ldc, int load,
+                                              int64_t lda, const float *bp,
+                                              float *c,
+                                              int64_t ldc, int init,
+                                              const float *bias,
+                                              const float *res, int64_t ldr,
                                               int clamp, float lo, float hi) {
   UK_ROWS12(UK_DECL512)
   UK_ROWS12(UK_INIT512)
-  for (int64_t k = 0; k < kc; ++k, ap += 12, bp += 32) {
-    __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
-    UK_ROWS12(UK_FMA512)
+  if (lda) {
+    UK_ROWS12(UK_ROWPTR)
+    for (int64_t k = 0; k < kc; ++k, bp += 32) {
+      __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+      UK_ROWS12(UK_FMA512U)
+    }
+  } else {
+    for (int64_t k = 0; k < kc; ++k, ap += 12, bp += 32) {
+      __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+      UK_ROWS12(UK_FMA512)
+    }
+  }
+  if (res) {
+    UK_ROWS12(UK_RES512)
   }
   if (clamp) {
     __m512 l = _mm512_set1_ps(lo), h = _mm512_set1_ps(hi);

@@ -3,8 +3,8 @@
 // Every ISA variant the host supports against a double-precision naive
 // reference over sizes that are not multiples of any tile or block, with
 // strided/transposed/broadcast operands, groups, strides, dilations,
-// accumulation and the clamp epilogue; 1 and 3 threads give bitwise equal
-// results.
+// accumulation and the bias/residual/clamp epilogue; 1 and 3 threads give
+// bitwise equal results.
 //
 //===----------------------------------------------------------------------===//
 
@@ -134,20 +134,24 @@ TEST(UKernel, SgemmMatchesNaive) {
 struct ConvCase {
   int64_t batch, groups, C, H, W, F, KH, KW, sh, sw, dh, dw;
   int64_t flags;
+  bool bias, residual;
 };
 
 TEST(UKernel, Conv2dMatchesNaive) {
   Pools pools;
   ASSERT_NE(pools.three, nullptr);
   const ConvCase cases[] = {
-      {1, 1, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1, 0},
-      {2, 1, 16, 12, 10, 40, 1, 1, 1, 1, 1, 1, KILN_UK_ACCUMULATE},
-      {1, 1, 7, 17, 15, 13, 3, 2, 2, 3, 1, 1, KILN_UK_CLAMP},
+      {1, 1, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1, 0, false, false},
+      {2, 1, 16, 12, 10, 40, 1, 1, 1, 1, 1, 1, KILN_UK_ACCUMULATE, false,
+       true},
+      {1, 1, 7, 17, 15, 13, 3, 2, 2, 3, 1, 1, KILN_UK_CLAMP, true, false},
       {1, 2, 6, 10, 13, 10, 3, 3, 1, 2, 2, 1,
-       KILN_UK_ACCUMULATE | KILN_UK_CLAMP},
-      {2, 4, 8, 9, 9, 12, 2, 3, 1, 1, 2, 2, 0},
-      {1, 1, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1, KILN_UK_ACCUMULATE},
-      {1, 1, 33, 7, 7, 70, 1, 1, 1, 1, 1, 1, KILN_UK_CLAMP},
+       KILN_UK_ACCUMULATE | KILN_UK_CLAMP, false, false},
+      {2, 4, 8, 9, 9, 12, 2, 3, 1, 1, 2, 2, 0, true, true},
+      {1, 1, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1, KILN_UK_ACCUMULATE, false,
+       false},
+      {1, 1, 33, 7, 7, 70, 1, 1, 1, 1, 1, 1, KILN_UK_CLAMP, true, true},
+      {1, 1, 300, 9, 9, 30, 1, 1, 1, 1, 1, 1, KILN_UK_CLAMP, true, true},
   };
   for (const Variant &v : variants()) {
     for (const ConvCase &q : cases) {
@@ -161,13 +165,17 @@ TEST(UKernel, Conv2dMatchesNaive) {
       std::vector<float> w = randomVector(q.F * cg * q.KH * q.KW, 5);
       std::vector<float> y0 = randomVector(q.batch * q.F * OH * OW, 6);
       std::vector<float> y1 = y0, y3 = y0;
+      std::vector<float> bias = randomVector(q.F, 7);
+      std::vector<float> res = randomVector(y0.size(), 8);
+      const float *biasP = q.bias ? bias.data() : nullptr;
+      const float *resP = q.residual ? res.data() : nullptr;
       float lo = 0.0f, hi = 6.0f;
       v.conv(nullptr, q.batch, q.groups, q.C, q.H, q.W, q.F, q.KH, q.KW, OH,
-             OW, q.sh, q.sw, q.dh, q.dw, x.data(), w.data(), y1.data(),
-             q.flags, lo, hi);
+             OW, q.sh, q.sw, q.dh, q.dw, x.data(), w.data(), y1.data(), biasP,
+             resP, q.flags, lo, hi);
       v.conv(pools.three, q.batch, q.groups, q.C, q.H, q.W, q.F, q.KH, q.KW,
              OH, OW, q.sh, q.sw, q.dh, q.dw, x.data(), w.data(), y3.data(),
-             q.flags, lo, hi);
+             biasP, resP, q.flags, lo, hi);
       EXPECT_EQ(std::memcmp(y1.data(), y3.data(), y1.size() * sizeof(float)),
                 0);
       for (int64_t n = 0; n < q.batch; ++n)
@@ -175,7 +183,9 @@ TEST(UKernel, Conv2dMatchesNaive) {
           for (int64_t oh = 0; oh < OH; ++oh)
             for (int64_t ow = 0; ow < OW; ++ow) {
               int64_t at = ((n * q.F + f) * OH + oh) * OW + ow;
-              double acc = (q.flags & KILN_UK_ACCUMULATE) ? y0[at] : 0.0;
+              double acc = (q.flags & KILN_UK_ACCUMULATE) ? y0[at]
+                           : q.bias                       ? bias[f]
+                                                          : 0.0;
               int64_t g = f / fg;
               for (int64_t c = 0; c < cg; ++c)
                 for (int64_t kh = 0; kh < q.KH; ++kh)
@@ -185,6 +195,8 @@ TEST(UKernel, Conv2dMatchesNaive) {
                               kh * q.dh) *
                                  q.W +
                              ow * q.sw + kw * q.dw];
+              if (q.residual)
+                acc += res[at];
               ASSERT_NEAR(y1[at], clampRef(acc, q.flags, lo, hi), 1e-4);
             }
     }

@@ -138,3 +138,100 @@ func.func @conv_view(%x: memref<1x3x10x10xf32, strided<[700, 100, 10, 1]>>,
 func.func @nothing() {
   return
 }
+
+// -----
+
+// Tests that a convolution absorbs its bias broadcast, the residual add and
+// the Relu after it, writing straight into the Relu's buffer (an argument),
+// when the arena views involved do not overlap.
+
+// CHECK-LABEL: func.func @conv_bias_add_relu
+// CHECK-SAME: (%[[X:.*]]: memref<1x4x6x6xf32>, %[[R:.*]]: memref<1x8x6x6xf32>, %[[OUT:.*]]: memref<1x8x6x6xf32>, %[[W:.*]]: memref<1024xi8>, %[[ARENA:.*]]: memref<4096xi8>)
+// CHECK-NOT: linalg.generic
+// CHECK: memref.view %[[W]]
+// CHECK: %[[BIAS:.*]] = memref.view %[[W]]
+// CHECK: %[[OUTPTR:.*]] = memref.extract_aligned_pointer_as_index %[[OUT]]
+// CHECK: %[[BIASPTR:.*]] = memref.extract_aligned_pointer_as_index %[[BIAS]]
+// CHECK: %[[RPTR:.*]] = memref.extract_aligned_pointer_as_index %[[R]]
+// CHECK-DAG: %[[FLAGS:.*]] = arith.constant 2 : i64
+// CHECK-DAG: %[[LO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: %[[HI:.*]] = arith.constant 0x7F800000 : f32
+// CHECK: call @kiln_uk_sconv2d_avx512({{(%[^,]+, ){20}%}}[[FLAGS]], %[[LO]], %[[HI]])
+// CHECK-NOT: linalg.generic
+func.func @conv_bias_add_relu(%x: memref<1x4x6x6xf32>, %r: memref<1x8x6x6xf32>,
+                              %out: memref<1x8x6x6xf32>, %wts: memref<1024xi8>,
+                              %arena: memref<4096xi8>) {
+  %c0 = arith.constant 0 : index
+  %c512 = arith.constant 512 : index
+  %c2048 = arith.constant 2048 : index
+  %zero = arith.constant 0.0 : f32
+  %w = memref.view %wts[%c0][] : memref<1024xi8> to memref<8x4x1x1xf32>
+  %bias = memref.view %wts[%c512][] : memref<1024xi8> to memref<8xf32>
+  %y = memref.view %arena[%c0][] : memref<4096xi8> to memref<1x8x6x6xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>,
+                                   affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bias : memref<8xf32>) outs(%y : memref<1x8x6x6xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
+                            strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>)
+    outs(%y : memref<1x8x6x6xf32>)
+  %s = memref.view %arena[%c2048][] : memref<4096xi8> to memref<1x8x6x6xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
+                                   affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
+                                   affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y, %r : memref<1x8x6x6xf32>, memref<1x8x6x6xf32>)
+      outs(%s : memref<1x8x6x6xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
+                                   affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%s : memref<1x8x6x6xf32>) outs(%out : memref<1x8x6x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c = arith.constant 0.0 : f32
+    %m = arith.maximumf %a, %c : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// -----
+
+// Tests that the Relu is not absorbed when its buffer overlaps the
+// convolution's input (the arena reuses the input's bytes): the call writes
+// the convolution's own buffer and the Relu stays.
+
+// CHECK-LABEL: func.func @conv_relu_overlap
+// CHECK: call @kiln_uk_sconv2d_avx512
+// CHECK: linalg.generic
+// CHECK: arith.maximumf
+func.func @conv_relu_overlap(%arena: memref<4096xi8>, %w: memref<8x4x1x1xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1024 = arith.constant 1024 : index
+  %zero = arith.constant 0.0 : f32
+  %x = memref.view %arena[%c0][] : memref<4096xi8> to memref<1x4x6x6xf32>
+  %y = memref.view %arena[%c1024][] : memref<4096xi8> to memref<1x8x6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x8x6x6xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
+                            strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>)
+    outs(%y : memref<1x8x6x6xf32>)
+  %z = memref.view %arena[%c0][] : memref<4096xi8> to memref<1x8x6x6xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
+                                   affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : memref<1x8x6x6xf32>) outs(%z : memref<1x8x6x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c = arith.constant 0.0 : f32
+    %m = arith.maximumf %a, %c : f32
+    linalg.yield %m : f32
+  }
+  return
+}
