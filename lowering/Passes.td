@@ -116,13 +116,34 @@ def ConvertOnnxToLinalg : Pass<"convert-onnx-to-linalg", "::mlir::ModuleOp"> {
 
     An onnx op without a lowering is an error naming the op (its location
     names the node): "kiln does not lower onnx.<Op> to linalg yet".
+
+    Control flow (If, Scan, recurrent nets) becomes scf.if / scf.for around
+    the linalg ops of the bodies.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
   ];
+}
+
+def OnnxResolveSequences : Pass<"onnx-resolve-sequences", "::mlir::ModuleOp"> {
+  let summary = "Replace sequences and optionals of known structure by tensors";
+  let description = [{
+    Tracks every sequence value whose length and positions are known at
+    compile time as the list of tensors it holds (SequenceEmpty,
+    SequenceConstruct, SequenceInsert/SequenceErase at constant positions,
+    SplitToSequence with a static split count, SequenceMap unrolled per
+    element) and rewrites SequenceAt, SequenceLength and
+    ConcatFromSequence onto those tensors (the element, a constant, a
+    Concat). Optional/OptionalHasElement/OptionalGetElement fold alike.
+    Sequence ops left afterwards (run-time positions, sequence graph inputs)
+    are reported by the lowering. New results are unranked: shape inference
+    runs after this pass.
+  }];
+  let dependentDialects = ["::kiln::onnx::ONNXDialect"];
 }
 
 //===----------------------------------------------------------------------===//

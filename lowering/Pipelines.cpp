@@ -20,6 +20,9 @@ namespace kiln {
 
 void buildOnnxImportPipeline(OpPassManager &pm,
                              const OnnxImportPipelineOptions &options) {
+  // Sequences and optionals have no run-time form: replace those whose
+  // structure is known at compile time by the tensors they hold.
+  pm.addPass(createOnnxResolveSequences());
   // The importer types results without value_info as unranked tensors:
   // give every result the shape ONNX defines for it (symbols kept) before
   // anything that needs ranks runs.

@@ -68,6 +68,13 @@ static LogicalResult readTensor(Operation *where, Type type, StringAttr name,
                                 TensorInterface &t,
                                 SmallVectorImpl<std::string> &dimSymbols) {
   t.name = name ? name.getValue().str() : (kind + Twine(index)).str();
+  // Sequences and optionals that onnx-resolve-sequences could not replace
+  // by tensors reach the interface as what they are.
+  if (isa<onnx::SeqType, onnx::OptType>(type))
+    return where->emitError()
+           << kind << " '" << t.name << "' is "
+           << (isa<onnx::SeqType>(type) ? "a sequence" : "an optional")
+           << " (" << type << "), which the C API cannot carry";
   auto ranked = dyn_cast<RankedTensorType>(type);
   if (!ranked)
     return where->emitError() << kind << " '" << t.name

@@ -4,7 +4,10 @@
 // block-argument types from the op's inputs before their ops are inferred
 // (inferRegionArgumentTypes); their results join the initial loop-carried
 // values with what the body yields, and scan outputs gain the iteration
-// dim.
+// dim. The recurrent nets (RNN/GRU/LSTM, loops over time) are here too:
+// Y is [seq, directions, batch, hidden] (layout 0) or [batch, seq,
+// directions, hidden] (layout 1), Y_h and Y_c [directions, batch, hidden]
+// or [batch, directions, hidden].
 //
 //===----------------------------------------------------------------------===//
 
@@ -135,7 +138,36 @@ LogicalResult inferScan(ScanOp op, InferredResults &results) {
   return success();
 }
 
+/// Y, Y_h (and Y_c) of a recurrent net from X, W/R and its attributes.
+template <typename OpTy>
+LogicalResult inferRecurrent(OpTy op, InferredResults &results) {
+  ShapeInfo x = getShapeInfo(op.getX());
+  std::optional<DimList> r = getDims(op.getR());
+  if (!x.dims || x.dims->size() != 3)
+    return success();
+  bool batchwise = op.getLayout() != 0;
+  Dim seq = (*x.dims)[batchwise ? 1 : 0];
+  Dim batch = (*x.dims)[batchwise ? 0 : 1];
+  Dim directions = Dim::get(op.getDirection() == "bidirectional" ? 2 : 1);
+  Dim hidden;
+  if (std::optional<int64_t> size = op.getHiddenSize())
+    hidden = Dim::get(*size);
+  else if (r && r->size() == 3)
+    hidden = (*r)[2];
+  DimList y = batchwise ? DimList{batch, seq, directions, hidden}
+                        : DimList{seq, directions, batch, hidden};
+  DimList state = batchwise ? DimList{batch, directions, hidden}
+                            : DimList{directions, batch, hidden};
+  for (unsigned i = 0; i < op->getNumResults(); ++i)
+    if (!isa<NoneType>(op->getResult(i).getType()))
+      results.setShape(i, i == 0 ? y : state, x.elementType);
+  return success();
+}
+
 const InferenceRule kControlFlowRules[] = {
+    typedRule<RNNOp, inferRecurrent<RNNOp>>(22),
+    typedRule<GRUOp, inferRecurrent<GRUOp>>(22),
+    typedRule<LSTMOp, inferRecurrent<LSTMOp>>(22),
     typedRule<IfOp, inferIf>(25),
     typedRule<LoopOp, inferLoop>(25),
     typedRule<ScanOp, inferScan>(25),

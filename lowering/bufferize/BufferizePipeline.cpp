@@ -36,6 +36,9 @@ void buildBufferizePipeline(OpPassManager &pm,
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Loop bodies (Scan, Loop, recurrent nets) compute their new state into
+  // fresh buffers, not in place of the old one.
+  bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
 
   // Results become caller-allocated out-params tagged `bufferize.result`; the

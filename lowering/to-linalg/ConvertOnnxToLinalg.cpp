@@ -15,8 +15,10 @@
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_CONVERTONNXTOLINALG
@@ -47,7 +49,8 @@ struct ConvertOnnxToLinalgPass
     // reported one by one below (not as a generic "failed to legalize").
     ConversionTarget target(*ctx);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect>();
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
     target.addLegalOp<onnx::NoValueOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType());
@@ -71,6 +74,15 @@ struct ConvertOnnxToLinalgPass
       if (op->use_empty())
         op->erase();
     });
+    // Control-flow bodies were converted inside scf.execute_region ops
+    // (ControlFlow.cpp); inline them into the loops that hold them.
+    RewritePatternSet inlining(ctx);
+    scf::ExecuteRegionOp::getCanonicalizationPatterns(inlining, ctx);
+    SmallVector<Operation *> regions;
+    module.walk([&](scf::ExecuteRegionOp op) { regions.push_back(op); });
+    if (!regions.empty() &&
+        failed(applyOpPatternsGreedily(regions, std::move(inlining))))
+      return signalPassFailure();
   }
 };
 

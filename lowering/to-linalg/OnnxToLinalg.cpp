@@ -54,6 +54,8 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxScanToLinalgPatterns(converter, patterns);
   populateOnnxDepthSpaceToLinalgPatterns(converter, patterns);
   populateOnnxQuantizeToLinalgPatterns(converter, patterns);
+  populateOnnxControlFlowToLinalgPatterns(converter, patterns);
+  populateOnnxRecurrentToLinalgPatterns(converter, patterns);
 }
 
 } // namespace kiln

@@ -78,6 +78,16 @@ void populateOnnxDepthSpaceToLinalgPatterns(mlir::TypeConverter &converter,
 void populateOnnxQuantizeToLinalgPatterns(mlir::TypeConverter &converter,
                                           mlir::RewritePatternSet &patterns);
 
+/// If (scf.if), Loop (scf.while, or scf.for with scan outputs) and Scan
+/// (scf.for over the scanned dim), and the onnx.Yield of their bodies.
+void populateOnnxControlFlowToLinalgPatterns(mlir::TypeConverter &converter,
+                                             mlir::RewritePatternSet &patterns);
+/// RNN, GRU and LSTM (every direction, layout, activation; sequence_lens
+/// for the forward direction) as scf.for over the time steps, and
+/// ReverseSequence.
+void populateOnnxRecurrentToLinalgPatterns(mlir::TypeConverter &converter,
+                                           mlir::RewritePatternSet &patterns);
+
 /// All of the above.
 void populateOnnxToLinalgPatterns(mlir::TypeConverter &converter,
                                   mlir::RewritePatternSet &patterns);

@@ -1,0 +1,368 @@
+//===- ResolveSequences.cpp - The onnx-resolve-sequences pass -------------===//
+//
+// Sequences and optionals have no run-time representation in kiln: where
+// their structure is known at compile time (how many tensors a sequence
+// holds, whether an optional holds one), each sequence value is tracked as
+// the list of tensor values it holds and the ops reading it are rewritten
+// onto those tensors:
+//
+//   SequenceEmpty / SequenceConstruct / SequenceInsert / SequenceErase
+//   (constant positions) and SplitToSequence (static split count) build
+//   lists; SequenceAt (constant position) becomes the element,
+//   SequenceLength a constant, ConcatFromSequence a Concat (after
+//   Unsqueezes for new_axis), SequenceMap one copy of its body per element.
+//   Optional / OptionalHasElement / OptionalGetElement fold the same way.
+//
+// What cannot be resolved (a run-time position, a sequence graph input) is
+// left alone and reported by the lowering as unsupported.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowering/Passes.h"
+
+#include "dialect/OnnxDialect.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_ONNXRESOLVESEQUENCES
+#include "lowering/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// The single integer of a constant scalar or one-element tensor.
+std::optional<int64_t> getConstantScalar(Value value) {
+  DenseIntElementsAttr attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)) ||
+      attr.getNumElements() != 1)
+    return std::nullopt;
+  return (*attr.begin()).getSExtValue();
+}
+
+/// An i64 constant tensor of `shape` holding `values`.
+Value createI64Constant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                        ArrayRef<int64_t> values) {
+  auto type = RankedTensorType::get(shape, b.getI64Type());
+  return onnx::ConstantOp::create(b, loc,
+                                  DenseIntElementsAttr::get(type, values));
+}
+
+class SequenceResolver {
+public:
+  /// Rewrites what it can of `block` (ops in order, nested regions first).
+  void run(Block &block) {
+    for (Operation &op : llvm::make_early_inc_range(block)) {
+      for (Region &region : op.getRegions())
+        for (Block &nested : region)
+          run(nested);
+      OpBuilder b(&op);
+      visit(b, &op);
+    }
+  }
+
+  /// Erases the sequence/optional ops whose results nothing uses any more.
+  void eraseDead() {
+    for (Operation *op : llvm::reverse(resolved))
+      if (op->use_empty())
+        op->erase();
+  }
+
+private:
+  using List = SmallVector<Value>;
+  /// The tensors each resolved sequence holds; optionals map to zero or one.
+  DenseMap<Value, List> lists;
+  SmallVector<Operation *> resolved;
+
+  const List *lookup(Value seq) {
+    auto it = lists.find(seq);
+    return it == lists.end() ? nullptr : &it->second;
+  }
+  /// A position normalized into [0, size] (`allowEnd`) or [0, size).
+  static std::optional<int64_t> position(Value pos, int64_t size,
+                                         bool allowEnd) {
+    std::optional<int64_t> p = getConstantScalar(pos);
+    if (!p)
+      return std::nullopt;
+    int64_t v = *p < 0 ? *p + size : *p;
+    if (v < 0 || v > size || (!allowEnd && v == size))
+      return std::nullopt;
+    return v;
+  }
+  void define(Operation *op, Value seq, List list) {
+    lists[seq] = std::move(list);
+    resolved.push_back(op);
+  }
+  void replace(Operation *op, Value with) {
+    op->getResult(0).replaceAllUsesWith(with);
+    resolved.push_back(op);
+  }
+
+  void visit(OpBuilder &b, Operation *op) {
+    Location loc = op->getLoc();
+    if (isa<onnx::SequenceEmptyOp>(op))
+      return define(op, op->getResult(0), {});
+    if (auto construct = dyn_cast<onnx::SequenceConstructOp>(op))
+      return define(op, construct.getResult(), List(construct.getInputs()));
+    if (auto insert = dyn_cast<onnx::SequenceInsertOp>(op)) {
+      const List *list = lookup(insert.getInputSequence());
+      if (!list)
+        return;
+      int64_t size = list->size();
+      std::optional<int64_t> at = size;
+      if (!isa<NoneType>(insert.getPosition().getType()))
+        at = position(insert.getPosition(), size, /*allowEnd=*/true);
+      if (!at)
+        return;
+      List result(*list);
+      result.insert(result.begin() + *at, insert.getTensor());
+      return define(op, insert.getResult(), std::move(result));
+    }
+    if (auto erase = dyn_cast<onnx::SequenceEraseOp>(op)) {
+      const List *list = lookup(erase.getInputSequence());
+      if (!list || list->empty())
+        return;
+      int64_t size = list->size();
+      std::optional<int64_t> at = size - 1;
+      if (!isa<NoneType>(erase.getPosition().getType()))
+        at = position(erase.getPosition(), size, /*allowEnd=*/false);
+      if (!at)
+        return;
+      List result(*list);
+      result.erase(result.begin() + *at);
+      return define(op, erase.getResult(), std::move(result));
+    }
+    if (auto at = dyn_cast<onnx::SequenceAtOp>(op)) {
+      const List *list = lookup(at.getInputSequence());
+      if (!list)
+        return;
+      std::optional<int64_t> p =
+          position(at.getPosition(), list->size(), /*allowEnd=*/false);
+      if (p)
+        replace(op, (*list)[*p]);
+      return;
+    }
+    if (auto length = dyn_cast<onnx::SequenceLengthOp>(op)) {
+      const List *list = lookup(length.getInputSequence());
+      if (list)
+        replace(op, createI64Constant(b, loc, {},
+                                      {static_cast<int64_t>(list->size())}));
+      return;
+    }
+    if (auto split = dyn_cast<onnx::SplitToSequenceOp>(op))
+      return visitSplit(b, split);
+    if (auto concat = dyn_cast<onnx::ConcatFromSequenceOp>(op)) {
+      const List *list = lookup(concat.getInputSequence());
+      if (!list || list->empty())
+        return;
+      List parts(*list);
+      Type resultType = concat.getResult().getType();
+      Type unranked =
+          UnrankedTensorType::get(cast<TensorType>(resultType).getElementType());
+      int64_t axis = concat.getAxis();
+      if (concat.getNewAxis() != 0) {
+        // new_axis stacks: a negative axis counts in the rank + 1 result.
+        auto first = dyn_cast<RankedTensorType>(parts[0].getType());
+        if (!first)
+          return;
+        int64_t rank = first.getRank() + 1;
+        if (axis < -rank || axis >= rank)
+          return;
+        if (axis < 0)
+          axis += rank;
+        Value axes = createI64Constant(b, loc, {1}, {axis});
+        for (Value &part : parts)
+          part = onnx::UnsqueezeOp::create(b, loc, TypeRange{unranked},
+                                           ValueRange{part, axes})
+                     ->getResult(0);
+      }
+      replace(op, onnx::ConcatOp::create(
+                      b, loc, TypeRange{resultType}, parts,
+                      {b.getNamedAttr("axis", b.getI64IntegerAttr(axis))}));
+      return;
+    }
+    if (auto map = dyn_cast<onnx::SequenceMapOp>(op))
+      return visitMap(b, map);
+    if (auto optional = dyn_cast<onnx::OptionalOp>(op)) {
+      Value input = optional.getInput();
+      if (isa<NoneType>(input.getType()))
+        return define(op, optional.getResult(), {});
+      return define(op, optional.getResult(), {input});
+    }
+    if (auto has = dyn_cast<onnx::OptionalHasElementOp>(op)) {
+      Value input = has.getInput();
+      std::optional<bool> value;
+      if (isa<NoneType>(input.getType()))
+        value = false;
+      else if (isa<TensorType, onnx::SeqType>(input.getType()))
+        value = true;
+      else if (const List *list = lookup(input))
+        value = !list->empty();
+      if (!value)
+        return;
+      auto type = RankedTensorType::get({}, b.getI1Type());
+      replace(op, onnx::ConstantOp::create(
+                      b, loc, DenseElementsAttr::get(type, *value)));
+      return;
+    }
+    if (auto get = dyn_cast<onnx::OptionalGetElementOp>(op)) {
+      Value input = get.getInput();
+      if (isa<TensorType, onnx::SeqType>(input.getType())) {
+        if (isa<onnx::SeqType>(input.getType()))
+          if (const List *list = lookup(input))
+            lists[get.getResult()] = *list;
+        replace(op, input);
+        return;
+      }
+      const List *list = lookup(input);
+      if (!list || list->size() != 1)
+        return;
+      Value element = (*list)[0];
+      if (isa<onnx::SeqType>(element.getType()))
+        if (const List *inner = lookup(element))
+          lists[get.getResult()] = *inner;
+      replace(op, element);
+    }
+  }
+
+  void visitSplit(OpBuilder &b, onnx::SplitToSequenceOp op) {
+    Location loc = op.getLoc();
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    if (!type)
+      return;
+    int64_t rank = type.getRank();
+    int64_t axis = op.getAxis();
+    if (axis < -rank || axis >= rank)
+      return;
+    if (axis < 0)
+      axis += rank;
+    Type unranked = UnrankedTensorType::get(type.getElementType());
+    Value split = op.getSplit();
+    int64_t dim = type.getDimSize(axis);
+    SmallVector<Value> parts;
+    if (isa<NoneType>(split.getType())) {
+      // Chunks of 1, squeezed unless keepdims.
+      if (ShapedType::isDynamic(dim))
+        return;
+      SmallVector<Type> types(dim, unranked);
+      Value none = onnx::NoValueOp::create(b, loc);
+      auto splitOp = onnx::SplitOp::create(
+          b, loc, types, ValueRange{op.getInput(), none},
+          {b.getNamedAttr("axis", b.getI64IntegerAttr(axis)),
+           b.getNamedAttr("num_outputs", b.getI64IntegerAttr(dim))});
+      Value axes = createI64Constant(b, loc, {1}, {axis});
+      for (Value part : splitOp.getResults())
+        parts.push_back(op.getKeepdims()
+                            ? part
+                            : onnx::SqueezeOp::create(b, loc,
+                                                      TypeRange{unranked},
+                                                      ValueRange{part, axes})
+                                  ->getResult(0));
+      return define(op, op.getResult(), std::move(parts));
+    }
+    auto splitType = dyn_cast<RankedTensorType>(split.getType());
+    if (!splitType || !splitType.hasStaticShape())
+      return;
+    int64_t count;
+    Value sizes = split;
+    if (splitType.getRank() == 0) {
+      // Equal chunks of a constant size, the last one smaller.
+      std::optional<int64_t> chunk = getConstantScalar(split);
+      if (!chunk || *chunk <= 0 || ShapedType::isDynamic(dim))
+        return;
+      count = (dim + *chunk - 1) / *chunk;
+      SmallVector<int64_t> values(count, *chunk);
+      if (count > 0)
+        values.back() = dim - (count - 1) * *chunk;
+      sizes = createI64Constant(b, loc, {count}, values);
+    } else if (splitType.getRank() == 1) {
+      count = splitType.getDimSize(0);
+      if (splitType.getElementType() != b.getI64Type())
+        return;
+    } else {
+      return;
+    }
+    if (count == 0)
+      return define(op, op.getResult(), {});
+    SmallVector<Type> types(count, unranked);
+    auto splitOp = onnx::SplitOp::create(
+        b, loc, types, ValueRange{op.getInput(), sizes},
+        {b.getNamedAttr("axis", b.getI64IntegerAttr(axis))});
+    define(op, op.getResult(), List(splitOp.getResults()));
+  }
+
+  /// One copy of the body per element; the body's outputs form the output
+  /// sequences.
+  void visitMap(OpBuilder &b, onnx::SequenceMapOp op) {
+    const List *list = lookup(op.getInputSequence());
+    if (!list)
+      return;
+    SmallVector<const List *> extraLists;
+    for (Value extra : op.getAdditionalInputs()) {
+      if (!isa<onnx::SeqType>(extra.getType())) {
+        extraLists.push_back(nullptr);
+        continue;
+      }
+      const List *l = lookup(extra);
+      if (!l || l->size() != list->size())
+        return;
+      extraLists.push_back(l);
+    }
+    Block &body = op.getBody().front();
+    if (body.getNumArguments() != 1 + op.getAdditionalInputs().size())
+      return;
+    SmallVector<List> outputs(op->getNumResults());
+    for (size_t i = 0; i < list->size(); ++i) {
+      IRMapping mapping;
+      mapping.map(body.getArgument(0), (*list)[i]);
+      for (auto [k, extra] : llvm::enumerate(op.getAdditionalInputs()))
+        mapping.map(body.getArgument(1 + k),
+                    extraLists[k] ? (*extraLists[k])[i] : extra);
+      for (Operation &inner : body.without_terminator()) {
+        Operation *copy = b.clone(inner, mapping);
+        OpBuilder at(copy);
+        visit(at, copy);
+      }
+      Operation *terminator = body.getTerminator();
+      if (terminator->getNumOperands() != op->getNumResults())
+        return;
+      for (auto [k, v] : llvm::enumerate(terminator->getOperands()))
+        outputs[k].push_back(mapping.lookupOrDefault(v));
+    }
+    for (auto [k, result] : llvm::enumerate(op->getResults()))
+      lists[result] = std::move(outputs[k]);
+    resolved.push_back(op);
+  }
+};
+
+struct OnnxResolveSequencesPass
+    : impl::OnnxResolveSequencesBase<OnnxResolveSequencesPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      SequenceResolver resolver;
+      for (Block &block : func.getBody())
+        resolver.run(block);
+      resolver.eraseDead();
+      // A returned SequenceAt may now return a tensor typed differently
+      // from the declared output; shape inference refines it again.
+      if (func.getBody().hasOneBlock() &&
+          SymbolTable::symbolKnownUseEmpty(func, getOperation())) {
+        Operation *ret = func.getBody().front().getTerminator();
+        SmallVector<Type> results(ret->getOperandTypes());
+        if (TypeRange(results) != func.getResultTypes())
+          func.setFunctionType(FunctionType::get(
+              func.getContext(), func.getArgumentTypes(), results));
+      }
+    }
+  }
+};
+
+} // namespace
+} // namespace kiln

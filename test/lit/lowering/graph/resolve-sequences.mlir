@@ -1,0 +1,77 @@
+// RUN: kiln-opt %s -onnx-resolve-sequences -split-input-file | FileCheck %s
+
+// Tests that SequenceAt of a constructed, erased sequence at a constant
+// position becomes the element and the sequence ops go away.
+// CHECK-LABEL: func.func @construct_erase_at
+// CHECK-NOT: onnx.Sequence
+// CHECK: return %arg2
+func.func @construct_erase_at(%x: tensor<2xf32>, %y: tensor<2xf32>, %z: tensor<2xf32>) -> tensor<2xf32> {
+  %p = "onnx.Constant"() <{value = dense<1> : tensor<i64>}> : () -> tensor<i64>
+  %0 = "onnx.SequenceConstruct"(%x, %y, %z) : (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> !onnx.seq<tensor<2xf32>>
+  %1 = "onnx.SequenceErase"(%0, %p) : (!onnx.seq<tensor<2xf32>>, tensor<i64>) -> !onnx.seq<tensor<2xf32>>
+  %2 = "onnx.SequenceAt"(%1, %p) : (!onnx.seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+  return %2 : tensor<2xf32>
+}
+
+// -----
+
+// Tests that SequenceInsert without a position appends and SequenceLength
+// becomes a constant.
+// CHECK-LABEL: func.func @insert_length
+// CHECK: %[[N:.*]] = "onnx.Constant"() <{value = dense<2> : tensor<i64>}>
+// CHECK-NOT: onnx.Sequence
+// CHECK: return %[[N]]
+func.func @insert_length(%x: tensor<2xf32>) -> tensor<i64> {
+  %none = onnx.NoValue
+  %0 = "onnx.SequenceEmpty"() : () -> !onnx.seq<tensor<*xf32>>
+  %1 = "onnx.SequenceInsert"(%0, %x, %none) : (!onnx.seq<tensor<*xf32>>, tensor<2xf32>, none) -> !onnx.seq<tensor<*xf32>>
+  %2 = "onnx.SequenceInsert"(%1, %x, %none) : (!onnx.seq<tensor<*xf32>>, tensor<2xf32>, none) -> !onnx.seq<tensor<*xf32>>
+  %3 = "onnx.SequenceLength"(%2) : (!onnx.seq<tensor<*xf32>>) -> tensor<i64>
+  return %3 : tensor<i64>
+}
+
+// -----
+
+// Tests that ConcatFromSequence with new_axis unsqueezes every element and
+// concatenates them.
+// CHECK-LABEL: func.func @concat_new_axis
+// CHECK: %[[A:.*]] = "onnx.Unsqueeze"(%arg0, %{{.*}})
+// CHECK: %[[B:.*]] = "onnx.Unsqueeze"(%arg1, %{{.*}})
+// CHECK: "onnx.Concat"(%[[A]], %[[B]]) <{axis = 2 : i64}>
+func.func @concat_new_axis(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> tensor<*xf32> {
+  %0 = "onnx.SequenceConstruct"(%x, %y) : (tensor<2x3xf32>, tensor<2x3xf32>) -> !onnx.seq<tensor<2x3xf32>>
+  %1 = "onnx.ConcatFromSequence"(%0) <{axis = -1 : i64, new_axis = 1 : i64}> : (!onnx.seq<tensor<2x3xf32>>) -> tensor<*xf32>
+  return %1 : tensor<*xf32>
+}
+
+// -----
+
+// Tests that SplitToSequence without split makes chunks of one, squeezed
+// without keepdims.
+// CHECK-LABEL: func.func @split_squeeze
+// CHECK: %[[S:.*]]:2 = "onnx.Split"(%arg0, %{{.*}}) <{axis = 0 : i64, num_outputs = 2 : i64}>
+// CHECK: "onnx.Squeeze"(%[[S]]#1, %{{.*}})
+func.func @split_squeeze(%x: tensor<2x3xf32>) -> tensor<*xf32> {
+  %none = onnx.NoValue
+  %p = "onnx.Constant"() <{value = dense<1> : tensor<i64>}> : () -> tensor<i64>
+  %0 = "onnx.SplitToSequence"(%x, %none) <{keepdims = 0 : i64}> : (tensor<2x3xf32>, none) -> !onnx.seq<tensor<*xf32>>
+  %1 = "onnx.SequenceAt"(%0, %p) : (!onnx.seq<tensor<*xf32>>, tensor<i64>) -> tensor<*xf32>
+  return %1 : tensor<*xf32>
+}
+
+// -----
+
+// Tests that OptionalHasElement folds for a tensor and for an omitted input,
+// and that a run-time position is left alone.
+// CHECK-LABEL: func.func @optional_and_runtime
+// CHECK-DAG: "onnx.Constant"() <{value = dense<true> : tensor<i1>}>
+// CHECK-DAG: "onnx.Constant"() <{value = dense<false> : tensor<i1>}>
+// CHECK: "onnx.SequenceAt"
+func.func @optional_and_runtime(%x: tensor<2xf32>, %p: tensor<i64>) -> (tensor<i1>, tensor<i1>, tensor<2xf32>) {
+  %none = onnx.NoValue
+  %0 = "onnx.OptionalHasElement"(%x) : (tensor<2xf32>) -> tensor<i1>
+  %1 = "onnx.OptionalHasElement"(%none) : (none) -> tensor<i1>
+  %2 = "onnx.SequenceConstruct"(%x, %x) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.seq<tensor<2xf32>>
+  %3 = "onnx.SequenceAt"(%2, %p) : (!onnx.seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+  return %0, %1, %3 : tensor<i1>, tensor<i1>, tensor<2xf32>
+}
