@@ -13,8 +13,9 @@
 //   Unsqueezes for new_axis), SequenceMap one copy of its body per element.
 //   Optional / OptionalHasElement / OptionalGetElement fold the same way.
 //
-// What cannot be resolved (a run-time position, a sequence graph input) is
-// left alone and reported by the lowering as unsupported.
+// A sequence graph output of known length becomes one output per element,
+// named `name[i]`. What cannot be resolved (a run-time position, a sequence
+// graph input) is left alone and reported as unsupported.
 //
 //===----------------------------------------------------------------------===//
 
@@ -72,6 +73,9 @@ public:
       if (op->use_empty())
         op->erase();
   }
+
+  /// The tensors `seq` holds, when known.
+  const SmallVector<Value> *lookupList(Value seq) { return lookup(seq); }
 
 private:
   using List = SmallVector<Value>;
@@ -340,6 +344,41 @@ private:
   }
 };
 
+/// The graph outputs after resolution: a returned sequence of known,
+/// non-zero length becomes one output per element, named `name[i]` (the C
+/// API carries tensors only); a returned SequenceAt may now return a tensor
+/// typed differently from the declared output (shape inference refines it
+/// again).
+void updateOutputs(func::FuncOp func, SequenceResolver &resolver) {
+  Operation *ret = func.getBody().front().getTerminator();
+  SmallVector<Value> values;
+  SmallVector<DictionaryAttr> attrs;
+  MLIRContext *ctx = func.getContext();
+  for (auto [i, v] : llvm::enumerate(ret->getOperands())) {
+    DictionaryAttr attr = func.getResultAttrDict(i);
+    const SmallVector<Value> *list =
+        isa<onnx::SeqType>(v.getType()) ? resolver.lookupList(v) : nullptr;
+    auto name = attr ? attr.getAs<StringAttr>("onnx.name") : StringAttr();
+    if (!list || list->empty() || !name) {
+      values.push_back(v);
+      attrs.push_back(attr);
+      continue;
+    }
+    for (auto [k, element] : llvm::enumerate(*list)) {
+      values.push_back(element);
+      NamedAttrList named(attr);
+      named.set("onnx.name",
+                StringAttr::get(ctx, name.getValue() + "[" + Twine(k) + "]"));
+      attrs.push_back(named.getDictionary(ctx));
+    }
+  }
+  ret->setOperands(values);
+  SmallVector<Type> results(ret->getOperandTypes());
+  func.setFunctionType(
+      FunctionType::get(ctx, func.getArgumentTypes(), results));
+  func.setAllResultAttrs(attrs);
+}
+
 struct OnnxResolveSequencesPass
     : impl::OnnxResolveSequencesBase<OnnxResolveSequencesPass> {
   void runOnOperation() override {
@@ -349,17 +388,10 @@ struct OnnxResolveSequencesPass
       SequenceResolver resolver;
       for (Block &block : func.getBody())
         resolver.run(block);
-      resolver.eraseDead();
-      // A returned SequenceAt may now return a tensor typed differently
-      // from the declared output; shape inference refines it again.
       if (func.getBody().hasOneBlock() &&
-          SymbolTable::symbolKnownUseEmpty(func, getOperation())) {
-        Operation *ret = func.getBody().front().getTerminator();
-        SmallVector<Type> results(ret->getOperandTypes());
-        if (TypeRange(results) != func.getResultTypes())
-          func.setFunctionType(FunctionType::get(
-              func.getContext(), func.getArgumentTypes(), results));
-      }
+          SymbolTable::symbolKnownUseEmpty(func, getOperation()))
+        updateOutputs(func, resolver);
+      resolver.eraseDead();
     }
   }
 };

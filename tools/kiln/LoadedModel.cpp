@@ -12,6 +12,9 @@
 
 #include "frontend/OnnxProto.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -406,6 +409,40 @@ Expected<HostTensor> readTensorFile(const std::string &path) {
   if (StringRef(path).ends_with(".npy"))
     return fromNpy(path, bytes);
   return fromProto(path, bytes);
+}
+
+Expected<HostTensor> readSequenceElement(const std::string &path,
+                                         size_t index) {
+  auto buf = MemoryBuffer::getFile(path);
+  if (!buf)
+    return createStringError("cannot read '" + path + "': " +
+                             buf.getError().message());
+  StringRef bytes = (*buf)->getBuffer();
+  // SequenceProto (onnx-data.proto, not in Debian's onnx.proto): field 3,
+  // tensor_values, holds the elements as length-delimited TensorProtos.
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t *>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  size_t seen = 0;
+  while (uint32_t tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) == 3 &&
+        WireFormatLite::GetTagWireType(tag) ==
+            WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      std::string element;
+      uint32_t size = 0;
+      if (!in.ReadVarint32(&size) ||
+          !in.ReadString(&element, static_cast<int>(size)))
+        break;
+      if (seen++ == index)
+        return fromProto(path, element);
+      continue;
+    }
+    if (!WireFormatLite::SkipField(&in, tag))
+      break;
+  }
+  return createStringError("'" + path + "' is not a SequenceProto with an element " +
+                           Twine(index));
 }
 
 Error writeNpy(const std::string &path, const HostTensor &t) {

@@ -89,6 +89,9 @@ private:
 
 /// Reads a TensorProto (.pb) or NumPy array (.npy, little-endian, C order).
 llvm::Expected<HostTensor> readTensorFile(const std::string &path);
+/// Reads element `index` of a SequenceProto (.pb).
+llvm::Expected<HostTensor> readSequenceElement(const std::string &path,
+                                               size_t index);
 /// Writes `t` as a .npy file.
 llvm::Error writeNpy(const std::string &path, const HostTensor &t);
 

@@ -223,6 +223,32 @@ int runCommand(ArrayRef<std::string> args) {
   if (runErr)
     return fail("run failed: " + toString(std::move(runErr)));
 
+  // The expected file of each output: a sequence output of known length
+  // comes as outputs `name[0]`, `name[1]`, ... (onnx-resolve-sequences),
+  // all compared with the elements of one SequenceProto file.
+  std::vector<std::pair<size_t, int64_t>> expected;
+  {
+    size_t file = 0;
+    StringRef previous;
+    for (const HostTensor &t : outputs) {
+      StringRef name(t.name);
+      int64_t element = -1;
+      StringRef base;
+      if (name.ends_with("]")) {
+        auto [head, tail] = name.drop_back().rsplit('[');
+        if (!tail.empty() && !head.empty() && !tail.getAsInteger(10, element))
+          base = head;
+        else
+          element = -1;
+      }
+      if (element > 0 && base == previous)
+        expected.push_back({file - 1, element});
+      else
+        expected.push_back({file++, element});
+      previous = element >= 0 ? base : StringRef();
+    }
+  }
+
   bool ok = true;
   for (size_t o_ = 0; o_ < outputs.size(); ++o_) {
     HostTensor &got = outputs[o_];
@@ -242,8 +268,11 @@ int runCommand(ArrayRef<std::string> args) {
       outs() << "]\n";
       continue;
     }
-    auto want = readTensorFile(o.dataDir + "/output_" + std::to_string(o_) +
-                               ".pb");
+    std::string file =
+        o.dataDir + "/output_" + std::to_string(expected[o_].first) + ".pb";
+    auto want = expected[o_].second >= 0
+                    ? readSequenceElement(file, expected[o_].second)
+                    : readTensorFile(file);
     if (!want)
       return fail(toString(want.takeError()));
     if (want->shape != got.shape) {

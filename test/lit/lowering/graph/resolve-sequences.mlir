@@ -75,3 +75,16 @@ func.func @optional_and_runtime(%x: tensor<2xf32>, %p: tensor<i64>) -> (tensor<i
   %3 = "onnx.SequenceAt"(%2, %p) : (!onnx.seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
   return %0, %1, %3 : tensor<i1>, tensor<i1>, tensor<2xf32>
 }
+
+// -----
+
+// Tests that a returned sequence of known length becomes one graph output
+// per element, named `name[i]`.
+// CHECK-LABEL: func.func @sequence_output
+// CHECK-SAME: -> (tensor<2xf32> {onnx.name = "seq[0]"}, tensor<3xf32> {onnx.name = "seq[1]"}, tensor<i64> {onnx.name = "n"})
+// CHECK: return %arg0, %arg1, %{{.*}} : tensor<2xf32>, tensor<3xf32>, tensor<i64>
+func.func @sequence_output(%x: tensor<2xf32>, %y: tensor<3xf32>) -> (!onnx.seq<tensor<?xf32>> {onnx.name = "seq"}, tensor<i64> {onnx.name = "n"}) {
+  %0 = "onnx.SequenceConstruct"(%x, %y) : (tensor<2xf32>, tensor<3xf32>) -> !onnx.seq<tensor<?xf32>>
+  %1 = "onnx.SequenceLength"(%0) : (!onnx.seq<tensor<?xf32>>) -> tensor<i64>
+  return %0, %1 : !onnx.seq<tensor<?xf32>>, tensor<i64>
+}
