@@ -26,6 +26,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_ONNXRESOLVESEQUENCES
@@ -69,9 +70,14 @@ public:
 
   /// Erases the sequence/optional ops whose results nothing uses any more.
   void eraseDead() {
-    for (Operation *op : llvm::reverse(resolved))
-      if (op->use_empty())
-        op->erase();
+    // Erasing an op with regions erases the resolved ops inside it too.
+    DenseSet<Operation *> pending(resolved.begin(), resolved.end());
+    for (Operation *op : llvm::reverse(resolved)) {
+      if (!pending.contains(op) || !op->use_empty())
+        continue;
+      op->walk([&](Operation *nested) { pending.erase(nested); });
+      op->erase();
+    }
   }
 
   /// The tensors `seq` holds, when known.
@@ -192,6 +198,8 @@ private:
     }
     if (auto map = dyn_cast<onnx::SequenceMapOp>(op))
       return visitMap(b, map);
+    if (auto ifOp = dyn_cast<onnx::IfOp>(op))
+      return visitIf(b, ifOp);
     if (auto optional = dyn_cast<onnx::OptionalOp>(op)) {
       Value input = optional.getInput();
       if (isa<NoneType>(input.getType()))
@@ -298,6 +306,76 @@ private:
         b, loc, types, ValueRange{op.getInput(), sizes},
         {b.getNamedAttr("axis", b.getI64IntegerAttr(axis))});
     define(op, op.getResult(), List(splitOp.getResults()));
+  }
+
+  /// An If whose branches yield sequences of one known length becomes an
+  /// If yielding their elements (a copy of the op; the original dies with
+  /// its last use).
+  void visitIf(OpBuilder &b, onnx::IfOp op) {
+    Region &thenRegion = op.getThenBranch(), &elseRegion = op.getElseBranch();
+    if (thenRegion.empty() || elseRegion.empty())
+      return;
+    Operation *thenYield = thenRegion.front().getTerminator();
+    Operation *elseYield = elseRegion.front().getTerminator();
+    unsigned n = op->getNumResults();
+    if (!thenYield || !elseYield || thenYield->getNumOperands() != n ||
+        elseYield->getNumOperands() != n)
+      return;
+    SmallVector<Type> types;
+    bool any = false;
+    for (unsigned i = 0; i < n; ++i) {
+      auto seq = dyn_cast<onnx::SeqType>(op->getResult(i).getType());
+      if (!seq) {
+        types.push_back(op->getResult(i).getType());
+        continue;
+      }
+      const List *a = lookup(thenYield->getOperand(i));
+      const List *c = lookup(elseYield->getOperand(i));
+      auto element = dyn_cast<TensorType>(seq.getElementType());
+      if (!a || !c || a->size() != c->size() || !element)
+        return;
+      types.append(a->size(), UnrankedTensorType::get(element.getElementType()));
+      any = true;
+    }
+    if (!any)
+      return;
+    auto copy = onnx::IfOp::create(b, op.getLoc(), types,
+                                   ValueRange{op.getCond()},
+                                   op->getAttrs());
+    for (auto [from, to] : {std::pair{&thenRegion, &copy.getThenBranch()},
+                            std::pair{&elseRegion, &copy.getElseBranch()}}) {
+      IRMapping mapping;
+      from->cloneInto(to, mapping);
+      Operation *yield = to->front().getTerminator();
+      Operation *original = from->front().getTerminator();
+      SmallVector<Value> values;
+      for (Value v : original->getOperands()) {
+        if (!isa<onnx::SeqType>(v.getType())) {
+          values.push_back(mapping.lookupOrDefault(v));
+          continue;
+        }
+        for (Value element : *lookup(v))
+          values.push_back(mapping.lookupOrDefault(element));
+      }
+      yield->setOperands(values);
+      // The copied sequence ops are dead now.
+      for (Operation &inner :
+           llvm::make_early_inc_range(llvm::reverse(to->front())))
+        if (isOpTriviallyDead(&inner))
+          inner.erase();
+    }
+    unsigned next = 0;
+    for (unsigned i = 0; i < n; ++i) {
+      Value result = op->getResult(i);
+      if (!isa<onnx::SeqType>(result.getType())) {
+        result.replaceAllUsesWith(copy->getResult(next++));
+        continue;
+      }
+      size_t k = lookup(thenYield->getOperand(i))->size();
+      lists[result] = List(copy->getResults().slice(next, k));
+      next += k;
+    }
+    resolved.push_back(op);
   }
 
   /// One copy of the body per element; the body's outputs form the output

@@ -88,3 +88,26 @@ func.func @sequence_output(%x: tensor<2xf32>, %y: tensor<3xf32>) -> (!onnx.seq<t
   %1 = "onnx.SequenceLength"(%0) : (!onnx.seq<tensor<?xf32>>) -> tensor<i64>
   return %0, %1 : !onnx.seq<tensor<?xf32>>, tensor<i64>
 }
+
+// -----
+
+// Tests that an If whose branches yield sequences of one length yields
+// their elements instead, and the sequence ops in the branches go away.
+// CHECK-LABEL: func.func @if_sequence
+// CHECK: %[[R:.*]] = "onnx.If"(%arg0) ({
+// CHECK-NEXT: onnx.Yield %arg1 : tensor<5xf32>
+// CHECK: }, {
+// CHECK-NEXT: onnx.Yield %arg2 : tensor<5xf32>
+// CHECK: }) : (tensor<i1>) -> tensor<*xf32>
+// CHECK-NOT: onnx.Sequence
+// CHECK: return %[[R]] : tensor<*xf32>
+func.func @if_sequence(%c: tensor<i1>, %x: tensor<5xf32>, %y: tensor<5xf32>) -> (!onnx.seq<tensor<5xf32>> {onnx.name = "res"}) {
+  %0 = "onnx.If"(%c) ({
+    %1 = "onnx.SequenceConstruct"(%x) : (tensor<5xf32>) -> !onnx.seq<tensor<5xf32>>
+    onnx.Yield %1 : !onnx.seq<tensor<5xf32>>
+  }, {
+    %2 = "onnx.SequenceConstruct"(%y) : (tensor<5xf32>) -> !onnx.seq<tensor<5xf32>>
+    onnx.Yield %2 : !onnx.seq<tensor<5xf32>>
+  }) : (tensor<i1>) -> !onnx.seq<tensor<5xf32>>
+  return %0 : !onnx.seq<tensor<5xf32>>
+}
