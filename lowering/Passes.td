@@ -38,6 +38,56 @@ def OnnxShapeInference : Pass<"onnx-shape-inference", "::mlir::ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// fusion/: dispatch formation on linalg on tensors (before bufferization)
+//===----------------------------------------------------------------------===//
+
+def KilnFuseElementwise : Pass<"kiln-fuse-elementwise"> {
+  let summary = "Fuse chains of elementwise linalg.generic ops into one loop nest";
+  let description = [{
+    Runs upstream elementwise fusion (linalg::fuseElementwiseOps) under
+    kiln's control function, so a chain of elementwise generics (and the
+    broadcasts and splat constants feeding them) becomes one generic, and
+    an elementwise producer folds into the reduction that consumes it
+    (layer norm's `(x - mean)^2` into its sum, ...). One loop nest instead
+    of one per op: intermediates never round-trip through memory.
+
+    A producer is fused when:
+      * both ops are linalg.generic (named ops, matmul/conv/pooling/
+        transpose/fill, are left alone);
+      * it has no other user, or its body only moves data (a broadcast,
+        copy or transpose: recomputing it is free);
+      * the consumer reads it through a permutation map, unless its body
+        only moves data (an expensive producer broadcast into a bigger
+        iteration space would be recomputed once per broadcast element);
+      * if it reads the result of a named contraction or convolution (an
+        epilogue: bias, activation, residual add), the consumer has no
+        reduction loops, so the fused epilogue stays an elementwise
+        generic that GEMM/conv epilogue fusion can absorb.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def KilnInPlaceElementwise : Pass<"kiln-inplace-elementwise"> {
+  let summary = "Let elementwise ops write into an input that dies there";
+  let description = [{
+    An elementwise linalg.generic whose init is a `tensor.empty` it never
+    reads, and one of whose inputs has the result's type and indexing map
+    and has no later use (the value, and every reshape of it, is only used
+    before the op in the same block), gets that input as its init instead:
+    the input is removed from `ins` and the body reads the init's block
+    argument. One-shot bufferization then computes the op in the input's
+    buffer, so the arena needs one buffer fewer at that point.
+
+    Inputs that are function arguments, constants or views (anything not
+    produced by a destination-style op, possibly through expand/collapse
+    reshapes) are never reused: writing them would need a copy.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // bufferize/: weights blob and static memory plan (after one-shot bufferize)
 //===----------------------------------------------------------------------===//
 

@@ -78,6 +78,27 @@ void buildOnnxOptimizationPipeline(OpPassManager &pm) {
   buildOnnxOptimizationPipeline(pm, OnnxOptimizationPipelineOptions());
 }
 
+void buildLinalgFusionPipeline(OpPassManager &pm,
+                               const LinalgFusionPipelineOptions &options) {
+  // Chains of elementwise generics (and elementwise producers of
+  // reductions) become one loop nest each; named ops stay as they are for
+  // their own strategies.
+  if (options.fuseElementwise)
+    pm.addPass(createKilnFuseElementwise());
+  // Fold what the fusion left behind (dead producers, constants in the
+  // bodies). No CSE: merging tensor.empty/linalg.fill inits shared by
+  // several ops would make bufferization copy them.
+  pm.addPass(createCanonicalizerPass());
+  // Last, on the final ops: elementwise results overwrite inputs that die
+  // there (canonicalization would turn the inits back into tensor.empty).
+  if (options.inPlace)
+    pm.addPass(createKilnInPlaceElementwise());
+}
+
+void buildLinalgFusionPipeline(OpPassManager &pm) {
+  buildLinalgFusionPipeline(pm, LinalgFusionPipelineOptions());
+}
+
 void registerKilnPipelines() {
   PassPipelineRegistration<OnnxImportPipelineOptions>(
       "kiln-onnx-import",
@@ -90,6 +111,13 @@ void registerKilnPipelines() {
       "Graph-level optimizations on the onnx dialect (run at -O1 and above)",
       [](OpPassManager &pm, const OnnxOptimizationPipelineOptions &options) {
         buildOnnxOptimizationPipeline(pm, options);
+      });
+  PassPipelineRegistration<LinalgFusionPipelineOptions>(
+      "kiln-linalg-fusion",
+      "Fusion on linalg on tensors before bufferization (run at -O1 and "
+      "above)",
+      [](OpPassManager &pm, const LinalgFusionPipelineOptions &options) {
+        buildLinalgFusionPipeline(pm, options);
       });
 }
 

@@ -60,6 +60,26 @@ void buildOnnxOptimizationPipeline(
     mlir::OpPassManager &pm, const OnnxOptimizationPipelineOptions &options);
 void buildOnnxOptimizationPipeline(mlir::OpPassManager &pm);
 
+/// Options of the fusion pipeline on linalg on tensors
+/// (`kiln-linalg-fusion`).
+struct LinalgFusionPipelineOptions
+    : public mlir::PassPipelineOptions<LinalgFusionPipelineOptions> {
+  Option<bool> fuseElementwise{
+      *this, "fuse-elementwise",
+      llvm::cl::desc("Fuse chains of elementwise generics"),
+      llvm::cl::init(true)};
+  Option<bool> inPlace{
+      *this, "in-place",
+      llvm::cl::desc("Compute elementwise ops into inputs that die there"),
+      llvm::cl::init(true)};
+};
+
+/// Dispatch formation on linalg on tensors, between convert-onnx-to-linalg
+/// and bufferization (at -O1 and above).
+void buildLinalgFusionPipeline(mlir::OpPassManager &pm,
+                               const LinalgFusionPipelineOptions &options);
+void buildLinalgFusionPipeline(mlir::OpPassManager &pm);
+
 /// Registers kiln's pipelines (`kiln-onnx-import`, ...) with the pass
 /// registry used by kiln-opt.
 void registerKilnPipelines();

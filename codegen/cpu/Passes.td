@@ -62,6 +62,44 @@ def KilnCpuLowerStridedCopies : Pass<"kiln-cpu-lower-strided-copies"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def KilnCpuLowerDepthwiseConv : Pass<"kiln-cpu-lower-depthwise-conv"> {
+  let summary = "Vector loop nests for depthwise convolutions, with their "
+                "bias and activation";
+  let description = [{
+    Depthwise convolutions (`linalg.depthwise_conv_2d_nchw_chw` on buffers,
+    static shapes, f32, stride 1 or 2 along the width) have too little
+    arithmetic per output for a GEMM-like strategy; what matters is keeping
+    each output vector in a register across all KHxKW taps. Every such op
+    becomes
+
+      scf.parallel (n, c)                      -- the thread pool's loop
+        scf.for oh
+          scf.for ow step W                    -- W = vector-width lanes
+            acc = bias[c] (or the output's current values)
+            acc = fma(input row window, splat(filter[c, kh, kw]), acc)
+                                               -- every tap, unrolled
+            acc = activation(acc)
+            store acc
+
+    with masked loads/stores for the last partial vector and, for stride 2,
+    2W-wide loads whose even lanes are kept.
+
+    Epilogues fused into the loop: the broadcast of a per-channel bias that
+    initializes the output right before the convolution (erased; the
+    accumulator starts from the bias), and the elementwise generic right
+    after it that rewrites the output in place (Clip/Relu: its scalar body
+    is applied to the accumulator before the store, then erased).
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes per vector (16: one AVX-512 register, two AVX2 ones)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def KilnCpuInterchangeForVectorization
     : Pass<"kiln-cpu-interchange-for-vectorization"> {
   let summary = "Reorder linalg loops so the innermost one is parallel and "

@@ -36,6 +36,10 @@ void buildCpuLinalgToLoopsPipeline(OpPassManager &pm,
   // Copies into/out of subviews would become calls to MLIR's runner library;
   // make them linalg so they become loops like everything else.
   funcPm.addPass(createKilnCpuLowerStridedCopies());
+  // Depthwise convolutions get their own strategy (vector registers
+  // accumulating over the taps, bias and activation fused) before the
+  // generic path below would turn them into plain loops.
+  funcPm.addPass(createKilnCpuLowerDepthwiseConv());
   // Matmuls, convolutions and pooling iterate a unit-stride parallel loop
   // innermost, which LLVM's loop vectorizer turns into SIMD FMAs.
   funcPm.addPass(createKilnCpuInterchangeForVectorization());
@@ -66,6 +70,9 @@ void buildCpuLoopsToLLVMPipeline(OpPassManager &pm,
   // memref-to-llvm only sees simple descriptors.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  // Vector ops (depthwise convolutions' loops) to LLVM vector IR, masks as
+  // masked loads/stores, before memref descriptors are lowered.
+  pm.addPass(createConvertVectorToLLVMPass());
   // Dialect conversions to LLVM. memref first (its descriptors), func last
   // but one (signatures), then the casts between the two type systems fold.
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

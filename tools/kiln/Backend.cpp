@@ -2,7 +2,8 @@
 //
 // Composes the stages after import, in order:
 //   1. the C API signature, read from the onnx-level graph (codegen/package)
-//   2. convert-onnx-to-linalg (lowering/)          -> --emit linalg-mlir
+//   2. convert-onnx-to-linalg, then at -O1+ kiln-linalg-fusion (lowering/)
+//                                                  -> --emit linalg-mlir
 //   3. codegen/cpu: bufferize, plan memory, LLVM IR (compileLinalgModule)
 //   4. codegen/package: entry points, runtime, weights, headers, archive
 //                                                  -> lib|shared|obj|llvm-ir|asm
@@ -125,6 +126,16 @@ int compileBackend(ModuleOp module, const BackendOptions &opts,
     PassManager pm(&ctx);
     pm.enableTiming(phase);
     pm.addPass(kiln::createConvertOnnxToLinalg());
+    if (failed(pm.run(module)))
+      return 1;
+  }
+  // Fusion on linalg on tensors from -O1 on, before --emit linalg-mlir
+  // prints the module.
+  if (opts.optLevel >= 1) {
+    TimingScope phase = timing.nest("fusion");
+    PassManager pm(&ctx);
+    pm.enableTiming(phase);
+    kiln::buildLinalgFusionPipeline(pm);
     if (failed(pm.run(module)))
       return 1;
   }

@@ -1,0 +1,115 @@
+//===- InPlaceElementwisePatterns.cpp - Reuse dying inputs as inits -------===//
+//
+// An elementwise linalg.generic computing into a fresh tensor.empty gets an
+// input that dies there as its init instead, so that one-shot bufferization
+// writes the result over that input's buffer (no extra buffer, no copy).
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowering/fusion/patterns/FusionPatterns.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// Whether every use of `value` and of its reshapes, other than `use`
+/// itself, is an op of `use`'s block that comes before `use`'s owner: then
+/// the value dies at `use`. Also false when `value` is not a fresh buffer
+/// of a destination-style op (function arguments, constants, views).
+bool diesAt(Value value, OpOperand &use) {
+  Operation *user = use.getOwner();
+  Block *block = user->getBlock();
+  // The root of the reshape chain owns the buffer.
+  Value root = value;
+  while (auto *def = root.getDefiningOp()) {
+    if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
+      break;
+    root = def->getOperand(0);
+  }
+  Operation *rootDef = root.getDefiningOp();
+  if (!rootDef || !isa<DestinationStyleOpInterface>(rootDef))
+    return false;
+  SmallVector<Value> worklist{root};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (OpOperand &u : v.getUses()) {
+      if (&u == &use)
+        continue;
+      Operation *other = u.getOwner();
+      if (other == user || other->getBlock() != block)
+        return false;
+      if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(other)) {
+        worklist.push_back(other->getResult(0));
+        continue;
+      }
+      if (!other->isBeforeInBlock(user))
+        return false;
+    }
+  }
+  return true;
+}
+
+struct ComputeIntoDyingInput : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getNumDpsInits() != 1 ||
+        op.getNumParallelLoops() != op.getNumLoops())
+      return rewriter.notifyMatchFailure(op, "not elementwise");
+    OpOperand *init = op.getDpsInitOperand(0);
+    if (!init->get().getDefiningOp<tensor::EmptyOp>() ||
+        op.payloadUsesValueFromOperand(init))
+      return rewriter.notifyMatchFailure(op, "init is not an unread empty");
+    AffineMap initMap = op.getMatchingIndexingMap(init);
+    Type type = init->get().getType();
+
+    OpOperand *reuse = nullptr;
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      if (input->get().getType() == type &&
+          op.getMatchingIndexingMap(input) == initMap &&
+          diesAt(input->get(), *input)) {
+        reuse = input;
+        break;
+      }
+    }
+    if (!reuse)
+      return rewriter.notifyMatchFailure(op, "no input dies here");
+
+    // The same op with `reuse` moved from ins to outs; the body reads it
+    // through the init's block argument.
+    unsigned reuseIndex = reuse->getOperandNumber();
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      if (input == reuse)
+        continue;
+      inputs.push_back(input->get());
+      maps.push_back(op.getMatchingIndexingMap(input));
+    }
+    maps.push_back(initMap);
+    auto inPlace = linalg::GenericOp::create(
+        rewriter, op.getLoc(), op.getResultTypes(), inputs,
+        ValueRange{reuse->get()}, maps, op.getIteratorTypesArray());
+    rewriter.inlineRegionBefore(op.getRegion(), inPlace.getRegion(),
+                                inPlace.getRegion().begin());
+    Block &body = inPlace.getRegion().front();
+    rewriter.replaceAllUsesWith(body.getArgument(reuseIndex),
+                                body.getArgument(op.getNumDpsInputs()));
+    body.eraseArgument(reuseIndex);
+    rewriter.replaceOp(op, inPlace.getResults());
+    return success();
+  }
+};
+
+} // namespace
+
+void populateInPlaceElementwisePatterns(RewritePatternSet &patterns) {
+  patterns.add<ComputeIntoDyingInput>(patterns.getContext());
+}
+
+} // namespace kiln
