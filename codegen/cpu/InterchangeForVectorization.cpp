@@ -72,21 +72,28 @@ FailureOr<SmallVector<unsigned>> vectorizableOrder(linalg::LinalgOp op,
   return order;
 }
 
-/// Whether `op` is a sum of products (matmul with a transposed operand,
-/// dot products) whose innermost loop is the reduction and unit-stride in
-/// every input: LLVM vectorizes it only when the sum may be reassociated.
-bool isInnermostDotProduct(linalg::LinalgOp op) {
-  if (op.getNumDpsInits() != 1 || op.getNumLoops() == 0 ||
-      !linalg::isaContractionOpInterface(op))
+/// Whether `op` reduces along its innermost loop, unit-stride in every
+/// input: dot products (matmul with a transposed operand) and row
+/// reductions (softmax's max and sum, layer norm's moments, global
+/// pooling). LLVM vectorizes such a loop only when the reduction may be
+/// reassociated.
+bool isInnermostReduction(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumLoops() == 0)
     return false;
   unsigned innermost = op.getNumLoops() - 1;
   if (op.getIteratorTypesArray()[innermost] != utils::IteratorType::reduction)
     return false;
+  // Inputs the loop does not index (a row's mean) are loop-invariant.
   for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(input);
+    if (!map.isFunctionOfDim(innermost))
+      continue;
     auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
     if (!last || last.getPosition() != innermost)
       return false;
+    for (AffineExpr result : map.getResults().drop_back())
+      if (result.isFunctionOfDim(innermost))
+        return false;
   }
   return true;
 }
@@ -119,7 +126,7 @@ struct InterchangeForVectorizationPass
       FailureOr<SmallVector<unsigned>> order =
           vectorizableOrder(op, minVectorTrip);
       if (failed(order)) {
-        if (!isInnermostDotProduct(op))
+        if (!isInnermostReduction(op))
           continue;
         rewriter.setInsertionPoint(op);
         linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(*op);

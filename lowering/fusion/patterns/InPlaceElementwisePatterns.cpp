@@ -53,6 +53,26 @@ bool diesAt(Value value, OpOperand &use) {
   return true;
 }
 
+/// Whether `value` (through reshapes) is the result of a matmul or a
+/// non-depthwise convolution. codegen/cpu absorbs the elementwise consumers
+/// of those (bias, residual add, Relu/Clip) into the GEMM/conv kernel
+/// (kiln-cpu-lower-to-ukernels), which expects the consumer to read the
+/// result as an input and write a buffer of its own: such a consumer is
+/// left as it is.
+bool isGemmOrConvResult(Value value) {
+  Operation *def = value.getDefiningOp();
+  while (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
+    def = def->getOperand(0).getDefiningOp();
+  auto op = dyn_cast_or_null<linalg::LinalgOp>(def);
+  if (!op)
+    return false;
+  if (linalg::isaContractionOpInterface(op))
+    return true;
+  return linalg::isaConvolutionOpInterface(op) &&
+         !isa<linalg::DepthwiseConv2DNchwChwOp>(def) &&
+         !def->getName().getStringRef().starts_with("linalg.pooling_");
+}
+
 struct ComputeIntoDyingInput : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -65,6 +85,8 @@ struct ComputeIntoDyingInput : OpRewritePattern<linalg::GenericOp> {
     if (!init->get().getDefiningOp<tensor::EmptyOp>() ||
         op.payloadUsesValueFromOperand(init))
       return rewriter.notifyMatchFailure(op, "init is not an unread empty");
+    if (llvm::any_of(op.getDpsInputs(), isGemmOrConvResult))
+      return rewriter.notifyMatchFailure(op, "a GEMM/conv epilogue");
     AffineMap initMap = op.getMatchingIndexingMap(init);
     Type type = init->get().getType();
 

@@ -77,3 +77,44 @@ func.func @matmul_transpose_b(%a: memref<4x64xf32>, %b: memref<16x64xf32>,
                 outs(%c : memref<4x16xf32>)
   return
 }
+
+// -----
+
+// Tests that a row reduction over the innermost dimension (layer norm's
+// squared deviations from a per-row mean, which the loop does not index)
+// keeps its order and may reassociate its sum, and that a reduction over a
+// strided dimension gets no flags.
+
+// CHECK-LABEL: func.func @row_reduction
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.subf {{.*}} fastmath<reassoc,contract>
+// CHECK: arith.addf {{.*}} fastmath<reassoc,contract>
+// CHECK: linalg.generic
+// CHECK: arith.addf
+// CHECK-NOT: fastmath
+// CHECK: linalg.yield
+func.func @row_reduction(%x: memref<4x768xf32>, %mean: memref<4xf32>,
+                         %var: memref<4xf32>, %y: memref<768x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                                   affine_map<(i, j) -> (i)>,
+                                   affine_map<(i, j) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x, %mean : memref<4x768xf32>, memref<4xf32>)
+      outs(%var : memref<4xf32>) {
+  ^bb0(%v: f32, %m: f32, %acc: f32):
+    %d = arith.subf %v, %m : f32
+    %s = arith.mulf %d, %d : f32
+    %t = arith.addf %s, %acc : f32
+    linalg.yield %t : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (j, i)>,
+                                   affine_map<(i, j) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%y : memref<768x4xf32>) outs(%var : memref<4xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %t = arith.addf %v, %acc : f32
+    linalg.yield %t : f32
+  }
+  return
+}

@@ -117,3 +117,39 @@ func.func @used_before(%x: tensor<4x8xf32>, %acc: tensor<f32>) -> (tensor<4x8xf3
   } -> tensor<4x8xf32>
   return %1, %sum : tensor<4x8xf32>, tensor<f32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// Tests that the epilogue of a matmul (here a residual add whose other
+// input dies there too) keeps reading the matmul's result as an input and
+// writing a buffer of its own, for the GEMM kernel to absorb.
+// CHECK-LABEL: func.func @gemm_epilogue
+// CHECK: %[[MM:.*]] = linalg.matmul
+// CHECK: math.exp
+// CHECK: %[[E:.*]] = tensor.empty
+// CHECK-NEXT: linalg.generic
+// CHECK-SAME: ins(%[[MM]], %{{.*}} : tensor<4x8xf32>, tensor<4x8xf32>) outs(%[[E]] :
+func.func @gemm_epilogue(%a: tensor<4x16xf32>, %w: tensor<16x8xf32>, %x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<4x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e0 : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %mm = linalg.matmul ins(%a, %w : tensor<4x16xf32>, tensor<16x8xf32>) outs(%init : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %e1 = tensor.empty() : tensor<4x8xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x8xf32>) outs(%e1 : tensor<4x8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %m = math.exp %v : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8xf32>
+  %e2 = tensor.empty() : tensor<4x8xf32>
+  %0 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %r : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e2 : tensor<4x8xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %s = arith.addf %u, %v : f32
+    %t = arith.maximumf %s, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
