@@ -3,8 +3,9 @@
 # the LLVM/MLIR shared libraries are used as installed) in build-asan/, with
 # clang-22, and the frontend unit tests, the end-to-end tests and the
 # hostile-model corpus run under the sanitizers. With --fuzz SECONDS also
-# builds the libFuzzer target (KILN_FUZZ=ON) and fuzzes the frontend for
-# that long, seeded with test/fuzz/corpus and the bad-model corpus.
+# builds the libFuzzer targets (KILN_FUZZ=ON) and runs each that long: the
+# binary-protobuf fuzzer seeded with test/fuzz/corpus and the bad-model
+# corpus, the text-format fuzzer seeded with the lit tests' textprotos.
 #
 #   scripts/sanitize.sh [--jobs N] [--fuzz SECONDS]
 #
@@ -32,8 +33,9 @@ fi
 [[ "$fuzz" != 0 ]] && flags+=(-DKILN_FUZZ=ON)
 cmake "${flags[@]}" >/dev/null
 
-targets=(kiln KilnFrontendTests kiln_e2e_tiny_c kiln_e2e_two_models kiln_e2e_stress)
-[[ "$fuzz" != 0 ]] && targets+=(kiln-frontend-fuzzer)
+targets=(kiln KilnFrontendTests KilnRuntimeTests kiln_e2e_tiny_c
+  kiln_e2e_two_models kiln_e2e_stress kiln_e2e_failed_create)
+[[ "$fuzz" != 0 ]] && targets+=(kiln-frontend-fuzzer kiln-text-fuzzer)
 start=$(date +%s)
 ninja -C "$build" -j"$jobs" "${targets[@]}"
 built=$(date +%s)
@@ -43,7 +45,7 @@ built=$(date +%s)
 export ASAN_OPTIONS=detect_odr_violation=0:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export KILN_HOSTILE_MEMORY_MB=0  # ASan's shadow memory exceeds RLIMIT_AS
-(cd "$build" && ctest --output-on-failure -R '^(unit-frontend|e2e\.tiny_c|e2e\.two_models|e2e\.kiln_run_tiny|e2e\.stress|hostile\.models)$')
+(cd "$build" && ctest --output-on-failure -R '^(unit-frontend|unit-runtime|e2e\.tiny_c|e2e\.two_models|e2e\.kiln_run_tiny|e2e\.stress|e2e\.failed_create|hostile\.models|fuzz\..*)$')
 tested=$(date +%s)
 {
   echo "build_s $((built - start))"
@@ -52,13 +54,38 @@ tested=$(date +%s)
 } > "$build/sanitize-times.txt"
 
 if [[ "$fuzz" != 0 ]]; then
+  # fuzz NAME SEED_DIR: runs one fuzzer for $fuzz seconds; its final
+  # statistics go to $build/fuzz-NAME.txt, crashes to $build/fuzz-crashes/.
+  fuzz_one() {
+    local name=$1 work=$2
+    "$build/test/fuzz/kiln-$name-fuzzer" "$work" -max_total_time="$fuzz" \
+      -max_len=65536 -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 \
+      -artifact_prefix="$build/fuzz-crashes/" > "$build/fuzz-$name.log" 2>&1
+    local rc=$?
+    tail -40 "$build/fuzz-$name.log" > "$build/fuzz-$name.txt"
+    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)' \
+      "$build/fuzz-$name.txt" || true
+    return $rc
+  }
+  mkdir -p "$build/fuzz-crashes"
   work="$build/fuzz-corpus"
-  mkdir -p "$work" "$build/fuzz-crashes"
+  mkdir -p "$work"
   cp test/fuzz/corpus/* "$work/"
   find "$build/test/hostile/bad-models" -name model.onnx 2>/dev/null |
     while read -r f; do cp "$f" "$work/$(basename "$(dirname "$f")").onnx"; done
-  "$build/test/fuzz/kiln-frontend-fuzzer" "$work" -max_total_time="$fuzz" \
-    -max_len=65536 -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$build/fuzz-crashes/" 2>&1 | tail -40 > "$build/fuzz-stats.txt" || true
-  cat "$build/fuzz-stats.txt"
+  text="$build/fuzz-text-corpus"
+  mkdir -p "$text"
+  find test/lit -name '*.textproto' | while read -r f; do
+    cp "$f" "$text/$(echo "${f#test/lit/}" | tr / _)"; done
+  status=0
+  echo "fuzzing the binary frontend for $fuzz s"
+  fuzz_one frontend "$work" || status=1
+  echo "fuzzing the text reader for $fuzz s"
+  fuzz_one text "$text" || status=1
+  fuzzed=$(date +%s)
+  echo "fuzz_s $((fuzzed - tested))" >> "$build/sanitize-times.txt"
+  if [[ $status != 0 ]]; then
+    echo "sanitize.sh: a fuzzer found a crash (see $build/fuzz-crashes/)" >&2
+    exit 1
+  fi
 fi

@@ -21,6 +21,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNPLANMEMORY
@@ -38,8 +39,11 @@ struct Candidate {
   SmallVector<memref::DeallocOp> deallocs;
 };
 
-/// Bytes of a buffer of `type` as the LLVM lowering lays it out.
+/// Bytes of a buffer of `type` as the LLVM lowering lays it out; nullopt for
+/// a dynamic shape, an element kind of unknown size, or a size past 2^63.
 std::optional<int64_t> getStaticBytes(MemRefType type) {
+  if (!type.hasStaticShape())
+    return std::nullopt;
   Type element = type.getElementType();
   int64_t elemBytes;
   if (element.isIndex())
@@ -48,7 +52,11 @@ std::optional<int64_t> getStaticBytes(MemRefType type) {
     elemBytes = llvm::divideCeil(element.getIntOrFloatBitWidth(), 8);
   else
     return std::nullopt;
-  return type.getNumElements() * elemBytes;
+  int64_t bytes = elemBytes;
+  for (int64_t dim : type.getShape())
+    if (llvm::MulOverflow(bytes, dim, bytes))
+      return std::nullopt;
+  return bytes;
 }
 
 /// Fills `candidate` with the interval of the buffer's liveness over the
