@@ -125,6 +125,30 @@ void mapDealloc(memref::DeallocOp dealloc) {
   dealloc.erase();
 }
 
+/// A copy between two contiguous buffers (what kiln-cpu-lower-strided-copies
+/// leaves) becomes a stream-ordered device-to-device copy, mgpuMemcpy:
+/// `gpu.wait async` + `gpu.memcpy async` + `gpu.wait`, like the allocations.
+LogicalResult mapCopy(memref::CopyOp copy) {
+  auto isIdentity = [](Type type) {
+    auto memref = dyn_cast<MemRefType>(type);
+    return memref && memref.getLayout().isIdentity();
+  };
+  if (!isIdentity(copy.getSource().getType()) ||
+      !isIdentity(copy.getTarget().getType()))
+    return copy.emitError("kiln-cuda-map-to-gpu: a copy between strided "
+                          "buffers is left (kiln-cpu-lower-strided-copies "
+                          "should have made it a loop nest)");
+  OpBuilder b(copy);
+  Location loc = copy.getLoc();
+  Type token = b.getType<gpu::AsyncTokenType>();
+  Value start = gpu::WaitOp::create(b, loc, token, ValueRange()).getAsyncToken();
+  auto memcpy = gpu::MemcpyOp::create(b, loc, token, ValueRange{start},
+                                      copy.getTarget(), copy.getSource());
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{memcpy.getAsyncToken()});
+  copy.erase();
+  return success();
+}
+
 /// Ops that read or write buffers and so must run on the device.
 bool touchesMemory(Operation *op) {
   return isa<scf::ForOp, scf::IfOp, scf::WhileOp, memref::LoadOp,
@@ -158,6 +182,7 @@ struct MapToGpuPass
     SmallVector<Operation *> work;
     SmallVector<memref::AllocOp> allocs;
     SmallVector<memref::DeallocOp> deallocs;
+    SmallVector<memref::CopyOp> copies;
     for (Block &block : func.getBody())
       for (Operation &op : block) {
         if (isa<scf::ParallelOp>(op) || touchesMemory(&op))
@@ -166,7 +191,12 @@ struct MapToGpuPass
           allocs.push_back(alloc);
         else if (auto dealloc = dyn_cast<memref::DeallocOp>(op))
           deallocs.push_back(dealloc);
+        else if (auto copy = dyn_cast<memref::CopyOp>(op))
+          copies.push_back(copy);
       }
+    for (memref::CopyOp copy : copies)
+      if (failed(mapCopy(copy)))
+        return signalPassFailure();
     for (memref::AllocOp alloc : allocs)
       if (failed(mapAlloc(alloc)))
         return signalPassFailure();

@@ -24,8 +24,9 @@ def KilnCudaMapToGpu : Pass<"kiln-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
     tensors) runs in a one-thread launch, because the buffers it reads are
     device memory. Top-level memref.alloc/dealloc (buffers whose size
     depends on dynamic dims, which the arena planner leaves alone) become
-    stream-ordered gpu.alloc/gpu.dealloc. The host keeps only view
-    arithmetic, allocations and launches.
+    stream-ordered gpu.alloc/gpu.dealloc, and top-level memref.copy
+    between contiguous buffers a stream-ordered gpu.memcpy. The host keeps
+    only view arithmetic, allocations, copies and launches.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",

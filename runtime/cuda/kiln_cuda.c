@@ -71,6 +71,7 @@ typedef struct kiln_cu_driver {
   CUresult (*cuMemFreeAsync)(CUdeviceptr, CUstream);
   CUresult (*cuMemcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream);
   CUresult (*cuMemcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
+  CUresult (*cuMemcpyAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
                              unsigned, unsigned, unsigned, unsigned, CUstream,
                              void **, void **);
@@ -149,6 +150,7 @@ static void cu_driver_init(void) {
   KILN_CU_RESOLVE(cuMemFreeAsync, "cuMemFreeAsync");
   KILN_CU_RESOLVE(cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
   KILN_CU_RESOLVE(cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+  KILN_CU_RESOLVE(cuMemcpyAsync, "cuMemcpyAsync");
   KILN_CU_RESOLVE(cuLaunchKernel, "cuLaunchKernel");
   KILN_CU_RESOLVE(cuStreamCreate, "cuStreamCreate");
   KILN_CU_RESOLVE(cuStreamDestroy, "cuStreamDestroy_v2");
@@ -380,6 +382,19 @@ void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
 void mgpuMemFree(void *ptr, void *stream) {
   if (ptr)
     kiln_cu_drv.cuMemFreeAsync((CUdeviceptr)(uintptr_t)ptr, (CUstream)stream);
+}
+
+/* Copies between buffers of the frame (weights, arena, inputs, outputs,
+ * dynamic-size buffers: all device memory), on the session's stream. */
+void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
+  kiln_cu_session *s = kiln_cu_current;
+  if (!bytes || (s && s->failed))
+    return;
+  CUresult rc = kiln_cu_drv.cuMemcpyAsync((CUdeviceptr)(uintptr_t)dst,
+                                          (CUdeviceptr)(uintptr_t)src, bytes,
+                                          (CUstream)stream);
+  if (rc != 0)
+    cu_fail(s, "a device-to-device copy", rc);
 }
 
 static size_t tensor_bytes(const kiln_rt_tensor_desc *d, const int64_t *dims) {

@@ -86,3 +86,18 @@ func.func @dynamic_alloc(%n: index, %v: f32) {
   memref.dealloc %m : memref<?xf32>
   return
 }
+
+// -----
+
+// Tests that a copy between contiguous buffers (a host memcpy would read
+// device pointers) becomes a stream-ordered device-to-device gpu.memcpy.
+
+// CHECK-LABEL: func.func @contiguous_copy
+// CHECK: %[[T0:.*]] = gpu.wait async
+// CHECK: %[[T1:.*]] = gpu.memcpy async [%[[T0]]] %arg1, %arg0 : memref<2x3xf32>, memref<2x3xf32>
+// CHECK: gpu.wait [%[[T1]]]
+// CHECK-NOT: memref.copy
+func.func @contiguous_copy(%a: memref<2x3xf32>, %b: memref<2x3xf32>) {
+  memref.copy %a, %b : memref<2x3xf32> to memref<2x3xf32>
+  return
+}
