@@ -48,5 +48,6 @@ for m in tiny digits; do
   [ -d "$src/examples/$m/test_data_set_0" ] && cp -r "$src/examples/$m/test_data_set_0" "$out/examples/$m/"
 done
 data=$("$py" -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data"))')
-tar cf - -C "$data" node simple pytorch-converted pytorch-operator | xz -6 -T2 > "$out/node-data.tar.xz"
+[ -s "$out/node-data.tar.xz" ] ||
+  tar cf - -C "$data" node simple pytorch-converted pytorch-operator | xz -6 -T2 > "$out/node-data.tar.xz"
 du -sh "$out"; ls -la "$out"

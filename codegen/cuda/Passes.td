@@ -38,6 +38,42 @@ def KilnCudaMapToGpu : Pass<"kiln-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def KilnCudaTileContractions
+    : Pass<"kiln-cuda-tile-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Register-tile two-input contractions (matmul, conv) per thread";
+  let description = [{
+    Rewrites a linalg op on buffers with two inputs, one init, at least one
+    reduction loop, static loop ranges and no linalg.index (linalg.matmul,
+    batch_matmul, conv_2d_nchw_fchw, and generics of that shape) into one
+    scf.parallel whose every point computes a TM x TN tile of the output
+    with the tile's accumulators in registers:
+
+    - TN tiles the output's innermost dim n; X is the only input that
+      depends on n. TM tiles the innermost other output dim m that X does
+      not depend on and the other input Y does (matmul: m; conv: the
+      output channel). Y must not depend on n.
+    - Per point of the reduction loops (nested scf.for carrying the TM*TN
+      accumulators), TN values of X and TM values of Y are loaded and the
+      op's payload is cloned TM*TN times: TM+TN loads for TM*TN
+      multiply-adds instead of two loads for each.
+    - The scf.parallel's dims are the output's in its order, tiled dims
+      counting tiles, so kiln-cuda-map-to-gpu gives consecutive threads
+      consecutive n tiles (coalesced X loads, broadcast Y loads).
+    - Ragged edges clamp their loads and guard their stores.
+
+    TM x TN is the first of 4x4, 2x4, 2x2, 1x4, 1x2 that leaves at least
+    `min-tiles` tiles (threads), so small batch-1 ops keep enough
+    parallelism; ops with fewer points stay one thread per output point.
+  }];
+  let options = [
+    Option<"minTiles", "min-tiles", "int64_t", /*default=*/"32768",
+           "Fewest tiles (threads) a tile size may leave">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def KilnCudaReplaceLibdevice
     : Pass<"kiln-cuda-replace-libdevice", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Replace calls to libdevice (__nv_*) by LLVM intrinsics";

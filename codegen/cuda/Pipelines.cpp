@@ -30,7 +30,10 @@ void buildCudaLinalgToGpuPipeline(OpPassManager &pm,
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   // Copies into/out of subviews as linalg, so they become device loops too.
   funcPm.addPass(cpu::createKilnCpuLowerStridedCopies());
-  // One scf.parallel per linalg op (reductions as inner scf.for).
+  // Contractions (matmul, conv) as one thread per register tile of the
+  // output, the tile's accumulators carried through the reduction loops.
+  funcPm.addPass(createKilnCudaTileContractions());
+  // Every other linalg op: one scf.parallel (reductions as inner scf.for).
   funcPm.addPass(createConvertLinalgToParallelLoopsPass());
   funcPm.addPass(createCanonicalizerPass());
   // Every loop nest (and every other memory access) into a gpu.launch.
