@@ -74,6 +74,18 @@ def KilnCudaTileContractions
                            "::mlir::scf::SCFDialect"];
 }
 
+def KilnCudaNameKernels : Pass<"kiln-cuda-name-kernels", "::mlir::ModuleOp"> {
+  let summary = "Name every outlined kernel after its ONNX node";
+  let description = [{
+    After gpu-kernel-outlining every kernel is `<func>_kernel`. This pass
+    renames each to `k<N>_<node>` (N counts launches in program order; node
+    is the ONNX node name of the launch's location, made an identifier) and
+    updates its launches, so PTX, profilers and KILN_CUDA_PROFILE name the
+    node a kernel computes.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def KilnCudaReplaceLibdevice
     : Pass<"kiln-cuda-replace-libdevice", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Replace calls to libdevice (__nv_*) by LLVM intrinsics";

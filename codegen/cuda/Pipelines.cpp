@@ -42,6 +42,8 @@ void buildCudaLinalgToGpuPipeline(OpPassManager &pm,
   funcPm.addPass(createKilnCudaMapToGpu(map));
   // Launch bodies to gpu.func kernels in gpu.modules.
   pm.addPass(createGpuKernelOutliningPass());
+  // Kernels named after their ONNX nodes (profiles, PTX).
+  pm.addPass(createKilnCudaNameKernels());
   pm.addPass(createCanonicalizerPass());
 }
 

@@ -9,9 +9,9 @@
 // and host code that launches each kernel from <symbol>_kernel.
 
 // CHECK-LABEL: llvm.func internal @main_graph
-// CHECK: gpu.launch_func @main_graph_kernel::@main_graph_kernel blocks in
-// CHECK: gpu.launch_func @main_graph_kernel_0::@main_graph_kernel
-// CHECK: gpu.launch_func @main_graph_kernel_1::@main_graph_kernel
+// CHECK: gpu.launch_func @main_graph_kernel::@k0 blocks in
+// CHECK: gpu.launch_func @main_graph_kernel_0::@k1
+// CHECK: gpu.launch_func @main_graph_kernel_1::@k2
 // CHECK: gpu.binary @main_graph_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_80">
 // CHECK-SAME: .target sm_80
 // CHECK: gpu.binary @main_graph_kernel_0
