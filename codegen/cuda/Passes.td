@@ -61,12 +61,18 @@ def KilnCudaTileContractions
       consecutive n tiles (coalesced X loads, broadcast Y loads).
     - Ragged edges clamp their loads and guard their stores.
 
-    TM x TN is the first of 4x4, 2x4, 2x2, 1x4, 1x2 that leaves at least
-    `min-tiles` tiles (threads), so small batch-1 ops keep enough
-    parallelism; ops with fewer points stay one thread per output point.
+    Batch-1 contractions have few outputs and long reductions, so the
+    first reduction loop may also be split into S chunks (an outer dim of
+    the scf.parallel) when the payload is `out + f(in0, in1)` on f32: each
+    thread sums its chunk from 0 and adds the tile into the output with
+    memref.atomic_rmw addf (the summation order then varies from run to
+    run). TM x TN x S is the first of TM x TN in 4x4, 2x4, 2x2, 1x4, 1x2,
+    1x1 and S in 1, 2, 4, ..., 32 (chunks of at least 64 multiply-adds)
+    that gives at least `min-tiles` threads; other ops stay one thread per
+    output point.
   }];
   let options = [
-    Option<"minTiles", "min-tiles", "int64_t", /*default=*/"32768",
+    Option<"minTiles", "min-tiles", "int64_t", /*default=*/"65536",
            "Fewest tiles (threads) a tile size may leave">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",

@@ -33,7 +33,19 @@ struct TilePlan {
   unsigned m = 0, n = 0;          // the tiled loops
   int64_t tm = 1, tn = 1;
   unsigned x = 0, y = 1;          // input numbers: X depends on n, Y on m
+  int64_t split = 1;              // chunks of the first reduction loop
 };
+
+/// Whether the payload is `out + f(in0, in1)`: partial sums over chunks of
+/// the reduction then add up (atomically) into the output.
+bool isSumPayload(linalg::LinalgOp op) {
+  Block &body = op->getRegion(0).front();
+  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  Value out = body.getArgument(2);
+  return add && body.getArgument(2).getType().isF32() &&
+         (add.getLhs() == out || add.getRhs() == out) &&
+         llvm::count_if(out.getUses(), [](OpOperand &) { return true; }) == 1;
+}
 
 /// The plan for `op`, or failure when it is not a contraction this pass
 /// handles (it then keeps the one-thread-per-point mapping).
@@ -89,14 +101,33 @@ FailureOr<TilePlan> planTiling(linalg::LinalgOp op, int64_t minTiles) {
            llvm::divideCeil(plan.extents[plan.m], tm) *
            llvm::divideCeil(plan.extents[plan.n], tn);
   };
-  static const int64_t kSizes[][2] = {{4, 4}, {2, 4}, {2, 2}, {1, 4}, {1, 2}};
-  for (auto [tm, tn] : kSizes)
-    if (tm <= plan.extents[plan.m] && tn <= plan.extents[plan.n] &&
-        tiles(tm, tn) >= minTiles) {
-      plan.tm = tm;
-      plan.tn = tn;
-      return plan;
+  // Work of one thread's reduction per split chunk: at least kMinChunk
+  // multiply-adds, so the atomics stay a small part of it.
+  constexpr int64_t kMinChunk = 64;
+  int64_t reductionPoints = 1;
+  for (unsigned d : plan.reduction)
+    reductionPoints *= plan.extents[d];
+  int64_t splitExtent = plan.extents[plan.reduction.front()];
+  bool canSplit = isSumPayload(op);
+  static const int64_t kSizes[][2] = {{4, 4}, {2, 4}, {2, 2}, {1, 4},
+                                      {1, 2}, {1, 1}};
+  for (auto [tm, tn] : kSizes) {
+    if (tm > plan.extents[plan.m] || tn > plan.extents[plan.n])
+      continue;
+    for (int64_t split = 1; split <= 32; split *= 2) {
+      if (split > 1 && (!canSplit || split > splitExtent ||
+                        reductionPoints / split < kMinChunk))
+        break;
+      if (tiles(tm, tn) * split >= minTiles) {
+        if (tm * tn * split == 1)
+          return failure(); // one thread per point already
+        plan.tm = tm;
+        plan.tn = tn;
+        plan.split = split;
+        return plan;
+      }
     }
+  }
   return failure();
 }
 
@@ -109,6 +140,13 @@ LogicalResult rewrite(linalg::LinalgOp op, const TilePlan &plan) {
   };
   Value zero = cst(0), one = cst(1);
   SmallVector<Value> lbs, ubs, steps;
+  // The split chunk is the outermost dim: consecutive threads keep
+  // consecutive n tiles.
+  if (plan.split > 1) {
+    lbs.push_back(zero);
+    ubs.push_back(cst(plan.split));
+    steps.push_back(one);
+  }
   for (unsigned d : plan.parallel) {
     int64_t t = d == plan.m ? plan.tm : d == plan.n ? plan.tn : 1;
     lbs.push_back(zero);
@@ -134,8 +172,19 @@ LogicalResult rewrite(linalg::LinalgOp op, const TilePlan &plan) {
         b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
         unsigned numLoops = plan.extents.size();
         SmallVector<Value> dims(numLoops, zero);
-        for (auto [d, iv] : llvm::zip(plan.parallel, ivs))
+        ValueRange tileIvs = ivs.drop_front(plan.split > 1 ? 1 : 0);
+        for (auto [d, iv] : llvm::zip(plan.parallel, tileIvs))
           dims[d] = iv;
+        // This thread's chunk of the first reduction loop.
+        unsigned splitDim = plan.reduction.front();
+        int64_t chunk = llvm::divideCeil(plan.extents[splitDim], plan.split);
+        Value chunkLb = zero, chunkUb = cst(plan.extents[splitDim]);
+        if (plan.split > 1) {
+          chunkLb = arith::MulIOp::create(b, loc, ivs.front(), cst(chunk));
+          chunkUb = arith::MinSIOp::create(
+              b, loc, arith::AddIOp::create(b, loc, chunkLb, cst(chunk)),
+              chunkUb);
+        }
         // The tile's first m/n and every clamped index of it.
         auto tileIndices = [&](unsigned d, int64_t t, bool ragged,
                                Value &base) {
@@ -163,10 +212,16 @@ LogicalResult rewrite(linalg::LinalgOp op, const TilePlan &plan) {
           d[plan.n] = nv;
           return d;
         };
+        // Split: partial sums from 0, added atomically at the end.
         SmallVector<Value> acc;
+        Value zeroF;
+        if (plan.split > 1)
+          zeroF = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
         for (int64_t i = 0; i < tm; ++i)
           for (int64_t j = 0; j < tn; ++j)
-            acc.push_back(load(outBuf, outMap, at(ms[i], ns[j])));
+            acc.push_back(plan.split > 1
+                              ? zeroF
+                              : load(outBuf, outMap, at(ms[i], ns[j])));
 
         // The reduction loops, outermost first, carrying the accumulators.
         std::function<SmallVector<Value>(unsigned, ValueRange)> reduce =
@@ -191,8 +246,11 @@ LogicalResult rewrite(linalg::LinalgOp op, const TilePlan &plan) {
             return next;
           }
           unsigned d = plan.reduction[level];
-          auto loop = scf::ForOp::create(b, loc, zero, cst(plan.extents[d]),
-                                         one, carried);
+          auto loop = level == 0 ? scf::ForOp::create(b, loc, chunkLb, chunkUb,
+                                                      one, carried)
+                                 : scf::ForOp::create(b, loc, zero,
+                                                      cst(plan.extents[d]),
+                                                      one, carried);
           OpBuilder::InsertionGuard inner(b);
           b.setInsertionPointToStart(loop.getBody());
           dims[d] = loop.getInductionVar();
@@ -229,7 +287,12 @@ LogicalResult rewrite(linalg::LinalgOp op, const TilePlan &plan) {
             }
             auto idx = affine::expandAffineMap(b, loc, outMap,
                                                at(ms[i], ns[j]));
-            memref::StoreOp::create(b, loc, sums[i * tn + j], outBuf, *idx);
+            if (plan.split > 1)
+              memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf,
+                                          sums[i * tn + j], outBuf, *idx);
+            else
+              memref::StoreOp::create(b, loc, sums[i * tn + j], outBuf,
+                                      *idx);
           }
       });
   op->erase();
