@@ -68,8 +68,9 @@ def KilnCudaTileContractions
     memref.atomic_rmw addf (the summation order then varies from run to
     run). TM x TN x S is the first of TM x TN in 4x4, 2x4, 2x2, 1x4, 1x2,
     1x1 and S in 1, 2, 4, ..., 32 (chunks of at least 64 multiply-adds)
-    that gives at least `min-tiles` threads; other ops stay one thread per
-    output point.
+    that gives at least `min-tiles` threads, else the one with the most
+    threads if that is more than one per output point (a GEMV); other ops
+    stay one thread per output point.
   }];
   let options = [
     Option<"minTiles", "min-tiles", "int64_t", /*default=*/"65536",

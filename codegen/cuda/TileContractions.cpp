@@ -111,6 +111,9 @@ FailureOr<TilePlan> planTiling(linalg::LinalgOp op, int64_t minTiles) {
   bool canSplit = isSumPayload(op);
   static const int64_t kSizes[][2] = {{4, 4}, {2, 4}, {2, 2}, {1, 4},
                                       {1, 2}, {1, 1}};
+  // The first candidate with enough threads; else (a GEMV, say) the one
+  // with the most, if that beats one thread per output point.
+  int64_t best = points;
   for (auto [tm, tn] : kSizes) {
     if (tm > plan.extents[plan.m] || tn > plan.extents[plan.n])
       continue;
@@ -118,17 +121,22 @@ FailureOr<TilePlan> planTiling(linalg::LinalgOp op, int64_t minTiles) {
       if (split > 1 && (!canSplit || split > splitExtent ||
                         reductionPoints / split < kMinChunk))
         break;
-      if (tiles(tm, tn) * split >= minTiles) {
-        if (tm * tn * split == 1)
-          return failure(); // one thread per point already
+      int64_t threads = tiles(tm, tn) * split;
+      if (threads >= minTiles && tm * tn * split == 1)
+        return failure(); // one thread per point already
+      if (threads > best || threads >= minTiles) {
+        best = threads;
         plan.tm = tm;
         plan.tn = tn;
         plan.split = split;
-        return plan;
       }
+      if (threads >= minTiles)
+        return plan;
     }
   }
-  return failure();
+  if (plan.tm * plan.tn * plan.split == 1)
+    return failure();
+  return plan;
 }
 
 /// Emits the tiled loop nest in place of `op`.

@@ -43,3 +43,16 @@ func.func @max_not_split(%a: memref<8x512xf32>, %b: memref<512x8xf32>, %c: memre
   }
   return
 }
+
+// -----
+
+// Tests that a GEMV (one output row) tiles only the columns: 1x4 tiles
+// times 16 chunks of 128 give the 32 threads.
+
+// CHECK-LABEL: func.func @gemv
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = (%c0, %c0, %c0) to (%c16, %c1{{.*}}, %c2)
+// CHECK: memref.atomic_rmw addf
+func.func @gemv(%a: memref<1x2048xf32>, %b: memref<2048x8xf32>, %c: memref<1x8xf32>) {
+  linalg.matmul ins(%a, %b : memref<1x2048xf32>, memref<2048x8xf32>) outs(%c : memref<1x8xf32>)
+  return
+}
