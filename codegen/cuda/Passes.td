@@ -93,6 +93,19 @@ def KilnCudaNameKernels : Pass<"kiln-cuda-name-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def KilnCudaExpandMath : Pass<"kiln-cuda-expand-math"> {
+  let summary = "Expand sinh, cosh, tan and powf into exp/log/sin/cos";
+  let description = [{
+    The NVPTX backend has no instruction for these and convert-gpu-to-nvvm
+    would call libdevice (not available without the CUDA toolkit). MLIR's
+    math expansions rewrite them into exp, log, sin and cos (powf: with the
+    sign and special-case handling of its expansion), which
+    kiln-cpu-approximate-math then turns into polynomials. Runs before it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def KilnCudaReplaceLibdevice
     : Pass<"kiln-cuda-replace-libdevice", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Replace calls to libdevice (__nv_*) by LLVM intrinsics";

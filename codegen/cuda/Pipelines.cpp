@@ -53,7 +53,9 @@ void buildCudaGpuToLLVMPipeline(OpPassManager &pm,
   cpu::KilnCpuKernelWrapperOptions wrapper;
   wrapper.symbol = options.symbol;
   pm.addPass(cpu::createKilnCpuKernelWrapper(wrapper));
-  // tanh/erf/exp/log... as polynomials: no libdevice calls in kernels.
+  // sinh/cosh/tan/powf in terms of exp/log/sin/cos, then tanh/erf/exp/
+  // log... as polynomials: no libdevice calls in kernels.
+  pm.addPass(createKilnCudaExpandMath());
   pm.addPass(cpu::createKilnCpuApproximateMath());
   // Kernels: structured control flow to branches, then NVVM.
   OpPassManager &gpuPm = pm.nest<gpu::GPUModuleOp>();
