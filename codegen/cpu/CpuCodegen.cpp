@@ -219,11 +219,14 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
   module.getContext()->appendDialectRegistry(registry);
 
   // Bufferize first, to read the buffer ABI before it becomes LLVM structs.
-  BufferizePipelineOptions bufferize;
-  bufferize.weightsMinBytes = options.weightsMinBytes;
+  CpuLoweringOptions lowering;
+  lowering.symbol = options.symbol;
+  lowering.weightsMinBytes = options.weightsMinBytes;
+  if (failed(selectUKernels(module, options, lowering)))
+    return failure();
   if (failed(runPipeline(module, options, "bufferize",
                          [&](OpPassManager &pm) {
-                           buildBufferizePipeline(pm, bufferize);
+                           buildCpuBufferizePipeline(pm, lowering);
                          })))
     return failure();
 
@@ -240,10 +243,6 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
   if (auto bytes = module->getAttrOfType<IntegerAttr>(kWorkspaceBytesAttr))
     kernel.workspaceBytes = bytes.getInt();
 
-  CpuLoweringOptions lowering;
-  lowering.symbol = options.symbol;
-  if (failed(selectUKernels(module, options, lowering)))
-    return failure();
   if (failed(runPipeline(module, options, "lower to LLVM dialect",
                          [&](OpPassManager &pm) {
                            buildCpuLowerToLLVMPipeline(pm, lowering);

@@ -320,16 +320,21 @@ LogicalResult LowerToUKernels::lowerConv(ModuleOp module,
   bool clamp = false;
   float lo = 0, hi = 0;
   Operation *last = op;
-  while (!clamp && !llvm::isa<BlockArgument>(out)) {
+  while (!clamp) {
     Operation *next = kiln::cpu::nextWithMemoryEffects(last);
     FailureOr<kiln::cpu::ElementwiseEpilogue> epilogue =
         kiln::cpu::matchElementwiseEpilogue(next, out);
-    if (failed(epilogue) || (residual && epilogue->residual))
+    if (failed(epilogue) || (residual && epilogue->residual) ||
+        (epilogue->output != out && llvm::isa<BlockArgument>(out)))
       break;
-    bool onlyUsers = llvm::all_of(out.getUsers(), [&](Operation *user) {
-      return user == op || user == next || llvm::is_contained(absorbed, user);
-    });
     Value z = epilogue->output;
+    // In place (the usual case, see kiln-cpu-prepare-ukernel-epilogues), or
+    // moving to a new buffer that only this consumer read the old one for.
+    bool onlyUsers =
+        z == out || llvm::all_of(out.getUsers(), [&](Operation *user) {
+          return user == op || user == next ||
+                 llvm::is_contained(absorbed, user);
+        });
     auto disjoint = [&](Value v) {
       return !v || kiln::cpu::provablyDisjoint(z, v);
     };

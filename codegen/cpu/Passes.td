@@ -195,4 +195,24 @@ def KilnCpuLowerToUKernels
                            "::mlir::memref::MemRefDialect"];
 }
 
+def KilnCpuPrepareUKernelEpilogues
+    : Pass<"kiln-cpu-prepare-ukernel-epilogues", "::mlir::func::FuncOp"> {
+  let summary = "Let a convolution write the buffer of its residual-add and "
+                "Relu/Clip consumers, which then work in place";
+  let description = [{
+    Runs after bufferization, before kiln-plan-memory. For an f32
+    linalg.conv_2d_nchw_fchw writing a fresh static allocation that only
+    its bias init (or fill), itself and one elementwise consumer use, where
+    the consumer is `clamp(y [+ r])` (matched like
+    kiln-cpu-lower-to-ukernels does), the init, the convolution and the
+    consumer are rewritten to use the consumer's output buffer (a static
+    allocation or a function argument, moved up if needed), making the
+    consumer in place; repeated along a chain (add, then Relu). After
+    planning, kiln-cpu-lower-to-ukernels folds such in-place consumers into
+    the microkernel's epilogue. Before planning distinct allocations never
+    overlap, so the earlier write into the consumer's buffer is safe.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 #endif // KILN_CODEGEN_CPU_PASSES_TD

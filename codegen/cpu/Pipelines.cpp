@@ -8,6 +8,7 @@
 #include "codegen/cpu/Pipelines.h"
 
 #include "codegen/cpu/Passes.h"
+#include "lowering/Passes.h"
 #include "lowering/bufferize/BufferizePipeline.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -93,11 +94,27 @@ void buildCpuLowerToLLVMPipeline(OpPassManager &pm,
   buildCpuLoopsToLLVMPipeline(pm, options);
 }
 
-void buildCpuCodegenPipeline(OpPassManager &pm,
-                             const CpuLoweringOptions &options) {
+void buildCpuBufferizePipeline(OpPassManager &pm,
+                               const CpuLoweringOptions &options) {
   BufferizePipelineOptions bufferize;
   bufferize.weightsMinBytes = options.weightsMinBytes;
+  bool ukernels = !options.ukernels.empty();
+  bufferize.planMemory = !ukernels;
   buildBufferizePipeline(pm, bufferize);
+  if (!ukernels)
+    return;
+  // Convolutions write the buffers of the Relu/add consumers they will
+  // absorb as microkernel epilogues; before planning, while every buffer is
+  // its own allocation.
+  pm.addNestedPass<func::FuncOp>(createKilnCpuPrepareUKernelEpilogues());
+  // The static arena, as kiln-bufferize plans it.
+  pm.addPass(createKilnPlanMemory());
+  pm.addPass(createCSEPass());
+}
+
+void buildCpuCodegenPipeline(OpPassManager &pm,
+                             const CpuLoweringOptions &options) {
+  buildCpuBufferizePipeline(pm, options);
   buildCpuLowerToLLVMPipeline(pm, options);
 }
 

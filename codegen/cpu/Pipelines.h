@@ -54,7 +54,12 @@ void buildCpuLoopsToLLVMPipeline(mlir::OpPassManager &pm,
 void buildCpuLowerToLLVMPipeline(mlir::OpPassManager &pm,
                                  const CpuLoweringOptions &options);
 
-/// kiln-bufferize followed by buildCpuLowerToLLVMPipeline: linalg on tensors
+/// kiln-bufferize; with `ukernels`, kiln-cpu-prepare-ukernel-epilogues
+/// runs before the memory plan.
+void buildCpuBufferizePipeline(mlir::OpPassManager &pm,
+                               const CpuLoweringOptions &options);
+
+/// buildCpuBufferizePipeline followed by buildCpuLowerToLLVMPipeline: linalg on tensors
 /// to an LLVM-dialect module ready for translation.
 void buildCpuCodegenPipeline(mlir::OpPassManager &pm,
                              const CpuLoweringOptions &options);

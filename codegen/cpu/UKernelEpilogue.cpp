@@ -174,16 +174,21 @@ bool provablyDisjoint(Value a, Value b) {
   return ea->end <= eb->begin || eb->end <= ea->begin;
 }
 
+/// Ops that touch no existing buffer: pure ops and fresh allocations.
+static bool touchesNoBuffer(Operation *op) {
+  return isMemoryEffectFree(op) || isa<memref::AllocOp>(op);
+}
+
 Operation *nextWithMemoryEffects(Operation *op) {
   for (Operation *next = op->getNextNode(); next; next = next->getNextNode())
-    if (!isMemoryEffectFree(next))
+    if (!touchesNoBuffer(next))
       return next;
   return nullptr;
 }
 
 Operation *previousWithMemoryEffects(Operation *op) {
   for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode())
-    if (!isMemoryEffectFree(prev))
+    if (!touchesNoBuffer(prev))
       return prev;
   return nullptr;
 }

@@ -41,7 +41,8 @@ mlir::FailureOr<ElementwiseEpilogue> matchElementwiseEpilogue(
 bool provablyDisjoint(mlir::Value a, mlir::Value b);
 
 /// The nearest op after/before `op` in its block that may touch memory
-/// (views, constants and index arithmetic in between are skipped); null at
+/// (views, constants, index arithmetic and allocations in between are
+/// skipped); null at
 /// the block's end/start.
 mlir::Operation *nextWithMemoryEffects(mlir::Operation *op);
 mlir::Operation *previousWithMemoryEffects(mlir::Operation *op);
