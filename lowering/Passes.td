@@ -82,6 +82,11 @@ def KilnInPlaceElementwise : Pass<"kiln-inplace-elementwise"> {
     Inputs that are function arguments, constants or views (anything not
     produced by a destination-style op, possibly through expand/collapse
     reshapes) are never reused: writing them would need a copy.
+
+    The epilogue of a matmul or (non-depthwise) convolution, an op reading
+    such a result, only reuses that result and keeps reading it as an input
+    (`ins(%conv, %residual) outs(%conv)`): the form codegen/cpu's GEMM/conv
+    kernels absorb.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];

@@ -57,20 +57,22 @@ bool diesAt(Value value, OpOperand &use) {
 /// non-depthwise convolution. codegen/cpu absorbs the elementwise consumers
 /// of those (bias, residual add, Relu/Clip) into the GEMM/conv kernel
 /// (kiln-cpu-lower-to-ukernels), which expects the consumer to read the
-/// result as an input and write a buffer of its own: such a consumer is
-/// left as it is.
-bool isGemmOrConvResult(Value value) {
+/// result as an input.
+linalg::LinalgOp rootLinalgOp(Value value) {
   Operation *def = value.getDefiningOp();
   while (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
     def = def->getOperand(0).getDefiningOp();
-  auto op = dyn_cast_or_null<linalg::LinalgOp>(def);
-  if (!op)
-    return false;
-  if (linalg::isaContractionOpInterface(op))
-    return true;
-  return linalg::isaConvolutionOpInterface(op) &&
-         !isa<linalg::DepthwiseConv2DNchwChwOp>(def) &&
-         !def->getName().getStringRef().starts_with("linalg.pooling_");
+  return dyn_cast_or_null<linalg::LinalgOp>(def);
+}
+bool isConvResult(Value value) {
+  linalg::LinalgOp op = rootLinalgOp(value);
+  return op && linalg::isaConvolutionOpInterface(op) &&
+         !isa<linalg::DepthwiseConv2DNchwChwOp>(op) &&
+         !op->getName().getStringRef().starts_with("linalg.pooling_");
+}
+bool isGemmOrConvResult(Value value) {
+  linalg::LinalgOp op = rootLinalgOp(value);
+  return op && (linalg::isaContractionOpInterface(op) || isConvResult(value));
 }
 
 struct ComputeIntoDyingInput : OpRewritePattern<linalg::GenericOp> {
@@ -85,16 +87,44 @@ struct ComputeIntoDyingInput : OpRewritePattern<linalg::GenericOp> {
     if (!init->get().getDefiningOp<tensor::EmptyOp>() ||
         op.payloadUsesValueFromOperand(init))
       return rewriter.notifyMatchFailure(op, "init is not an unread empty");
-    if (llvm::any_of(op.getDpsInputs(), isGemmOrConvResult))
-      return rewriter.notifyMatchFailure(op, "a GEMM/conv epilogue");
     AffineMap initMap = op.getMatchingIndexingMap(init);
     Type type = init->get().getType();
+    auto reusable = [&](OpOperand *input) {
+      return input->get().getType() == type &&
+             op.getMatchingIndexingMap(input) == initMap &&
+             diesAt(input->get(), *input);
+    };
+
+    // An epilogue keeps reading the GEMM/conv result as an input; only the
+    // init becomes that result, so the kernel applies the epilogue to its
+    // own output buffer.
+    // Of two such results (a residual add of two convolutions), the one
+    // computed last: the kernel right before this op absorbs it.
+    // Convolution epilogues are left as they are: the conv kernel's
+    // absorption then loses fewer epilogues (measured on ResNet-50).
+    if (llvm::any_of(op.getDpsInputs(), isConvResult))
+      return rewriter.notifyMatchFailure(op, "a convolution epilogue");
+    if (llvm::any_of(op.getDpsInputs(), isGemmOrConvResult)) {
+      OpOperand *last = nullptr;
+      for (OpOperand *input : op.getDpsInputOperands()) {
+        if (!isGemmOrConvResult(input->get()) || !reusable(input))
+          continue;
+        Operation *def = input->get().getDefiningOp();
+        if (!last || (def->getBlock() == op->getBlock() &&
+                      last->get().getDefiningOp()->getBlock() ==
+                          op->getBlock() &&
+                      last->get().getDefiningOp()->isBeforeInBlock(def)))
+          last = input;
+      }
+      if (!last)
+        return rewriter.notifyMatchFailure(op, "no GEMM/conv result dies here");
+      rewriter.modifyOpInPlace(op, [&] { init->set(last->get()); });
+      return success();
+    }
 
     OpOperand *reuse = nullptr;
     for (OpOperand *input : op.getDpsInputOperands()) {
-      if (input->get().getType() == type &&
-          op.getMatchingIndexingMap(input) == initMap &&
-          diesAt(input->get(), *input)) {
+      if (reusable(input)) {
         reuse = input;
         break;
       }
