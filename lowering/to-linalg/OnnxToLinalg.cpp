@@ -50,6 +50,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxDataMovementToLinalgPatterns(converter, patterns);
   populateOnnxPadToLinalgPatterns(converter, patterns);
   populateOnnxResizeToLinalgPatterns(converter, patterns);
+  populateOnnxSamplingToLinalgPatterns(converter, patterns);
   populateOnnxTriangularToLinalgPatterns(converter, patterns);
   populateOnnxScanToLinalgPatterns(converter, patterns);
   populateOnnxDepthSpaceToLinalgPatterns(converter, patterns);

@@ -65,6 +65,10 @@ void populateOnnxPadToLinalgPatterns(mlir::TypeConverter &converter,
 /// Resize (nearest/linear/cubic, every coordinate transformation mode).
 void populateOnnxResizeToLinalgPatterns(mlir::TypeConverter &converter,
                                         mlir::RewritePatternSet &patterns);
+/// GridSample (nearest/linear/cubic, zeros/border/reflection padding, any
+/// rank) and AffineGrid (2-D/3-D).
+void populateOnnxSamplingToLinalgPatterns(mlir::TypeConverter &converter,
+                                          mlir::RewritePatternSet &patterns);
 /// Trilu and EyeLike (selection by the diagonal of the last two dims).
 void populateOnnxTriangularToLinalgPatterns(mlir::TypeConverter &converter,
                                             mlir::RewritePatternSet &patterns);
