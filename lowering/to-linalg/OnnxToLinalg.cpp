@@ -51,6 +51,9 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxPadToLinalgPatterns(converter, patterns);
   populateOnnxResizeToLinalgPatterns(converter, patterns);
   populateOnnxSamplingToLinalgPatterns(converter, patterns);
+  populateOnnxTopKToLinalgPatterns(converter, patterns);
+  populateOnnxScatterToLinalgPatterns(converter, patterns);
+  populateOnnxEinsumToLinalgPatterns(converter, patterns);
   populateOnnxTriangularToLinalgPatterns(converter, patterns);
   populateOnnxScanToLinalgPatterns(converter, patterns);
   populateOnnxDepthSpaceToLinalgPatterns(converter, patterns);

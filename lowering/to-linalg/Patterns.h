@@ -32,8 +32,8 @@ void populateOnnxMatMulToLinalgPatterns(mlir::TypeConverter &converter,
 /// ConvTranspose.
 void populateOnnxConvToLinalgPatterns(mlir::TypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);
-/// MaxPool (with its Indices output), AveragePool, GlobalAveragePool,
-/// GlobalMaxPool.
+/// MaxPool (with its Indices output), AveragePool, LpPool,
+/// GlobalAveragePool, GlobalMaxPool.
 void populateOnnxPoolingToLinalgPatterns(mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
 /// BatchNormalization (inference), LayerNormalization, InstanceNormalization.
@@ -69,6 +69,16 @@ void populateOnnxResizeToLinalgPatterns(mlir::TypeConverter &converter,
 /// rank) and AffineGrid (2-D/3-D).
 void populateOnnxSamplingToLinalgPatterns(mlir::TypeConverter &converter,
                                           mlir::RewritePatternSet &patterns);
+/// TopK (rank selection; k static in the result type).
+void populateOnnxTopKToLinalgPatterns(mlir::TypeConverter &converter,
+                                      mlir::RewritePatternSet &patterns);
+/// ScatterElements, ScatterND, TensorScatter (as gathers over the updates)
+/// and GatherND.
+void populateOnnxScatterToLinalgPatterns(mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
+/// Einsum (one generic; diagonals, ellipsis, implicit output).
+void populateOnnxEinsumToLinalgPatterns(mlir::TypeConverter &converter,
+                                        mlir::RewritePatternSet &patterns);
 /// Trilu and EyeLike (selection by the diagonal of the last two dims).
 void populateOnnxTriangularToLinalgPatterns(mlir::TypeConverter &converter,
                                             mlir::RewritePatternSet &patterns);

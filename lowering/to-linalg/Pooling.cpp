@@ -8,7 +8,8 @@
 // AveragePool divides by
 // the per-output window count computed from the output index, which gives
 // count_include_pad and the ceil_mode tail exactly. Global pools are
-// reductions over the spatial dims.
+// reductions over the spatial dims. LpPool sums |x|^p like AveragePool's
+// sum and takes the p-th root.
 //
 //===----------------------------------------------------------------------===//
 
@@ -365,6 +366,74 @@ struct GlobalPoolLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// LpPool: (sum over the window of |x|^p)^(1/p), the padding adding 0.
+struct LpPoolLowering : OpConversionPattern<onnx::LpPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::LpPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto xType = dyn_cast<RankedTensorType>(x.getType());
+    RankedTensorType resultType =
+        getConvertedResultType(*getTypeConverter(), op);
+    if (!xType || !resultType || xType.getRank() < 3 ||
+        !isa<FloatType>(xType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "expects ranked float N-D input");
+    SmallVector<int64_t> kernel;
+    for (Attribute a : op.getKernelShape())
+      kernel.push_back(cast<IntegerAttr>(a).getInt());
+    FailureOr<WindowGeometry> geometry = getWindowGeometry(
+        rewriter, op, xType, kernel, op.getStridesAttr(), op.getDilationsAttr(),
+        op.getPadsAttr(), op.getAutoPad(), op.getCeilMode() != 0, resultType);
+    if (failed(geometry))
+      return failure();
+    const WindowGeometry &g = *geometry;
+    int64_t r = xType.getRank() - 2;
+    Type elementType = xType.getElementType();
+    double p = (double)op.getP();
+    if (p <= 0)
+      return rewriter.notifyMatchFailure(op, "p must be positive");
+    auto power = [&](OpBuilder &b, Location l, Value v, double e) -> Value {
+      if (e == 1)
+        return v;
+      if (e == 2)
+        return arith::MulFOp::create(b, l, v, v);
+      if (e == 0.5)
+        return math::SqrtOp::create(b, l, v);
+      return math::PowFOp::create(b, l, v,
+                                  createScalarConstant(b, l, elementType, e));
+    };
+    Value powered = buildInternalBroadcast(
+        rewriter, loc, {x}, x, elementType,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return power(b, l, math::AbsFOp::create(b, l, args[0]), p);
+        });
+    Value zero = createScalarConstant(rewriter, loc, elementType, 0);
+    Value padded =
+        padSpatial(rewriter, loc, powered, g.padsBegin, g.padsEnd, zero);
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(rewriter, loc, x, 0),
+        tensor::getMixedSize(rewriter, loc, x, 1)};
+    for (int64_t i = 0; i < r; ++i)
+      sizes.push_back(getWindowOutputSize(
+          rewriter, loc, tensor::getMixedSize(rewriter, loc, x, i + 2),
+          g.kernel[i], g.strides[i], g.dilations[i],
+          g.padsBegin[i] + g.padsEnd[i]));
+    Value init = createFilled(rewriter, loc, resultType, sizes, zero);
+    Value sums = buildPool(rewriter, loc, PoolKind::Sum, padded, init, g,
+                           /*isUnsigned=*/false);
+    Value result = buildInternalBroadcast(
+        rewriter, loc, {sums}, sums, elementType,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return power(b, l, args[0], 1 / p);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateOnnxPoolingToLinalgPatterns(TypeConverter &converter,
@@ -372,7 +441,8 @@ void populateOnnxPoolingToLinalgPatterns(TypeConverter &converter,
   patterns.add<PoolLowering<onnx::MaxPoolOp, PoolKind::Max>,
                PoolLowering<onnx::AveragePoolOp, PoolKind::Sum>,
                GlobalPoolLowering<onnx::GlobalMaxPoolOp, PoolKind::Max>,
-               GlobalPoolLowering<onnx::GlobalAveragePoolOp, PoolKind::Sum>>(
+               GlobalPoolLowering<onnx::GlobalAveragePoolOp, PoolKind::Sum>,
+               LpPoolLowering>(
       converter, patterns.getContext());
 }
 

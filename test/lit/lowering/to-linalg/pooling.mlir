@@ -74,3 +74,18 @@ func.func @maxpool_indices_column_major(%x: tensor<1x1x4x6xf32>) -> (tensor<1x1x
   %0, %1 = "onnx.MaxPool"(%x) {kernel_shape = [2, 2], strides = [2, 2], storage_order = 1 : i64} : (tensor<1x1x4x6xf32>) -> (tensor<1x1x2x3xf32>, tensor<1x1x2x3xi64>)
   return %0, %1 : tensor<1x1x2x3xf32>, tensor<1x1x2x3xi64>
 }
+
+// -----
+
+// Tests that LpPool with p = 2 squares |x|, pads with 0, sums the window
+// with the 2-D sum pooling, and takes the square root.
+// CHECK-LABEL: func.func @lppool_p2
+// CHECK: math.absf
+// CHECK: arith.mulf
+// CHECK: tensor.pad
+// CHECK: linalg.pooling_nchw_sum
+// CHECK: math.sqrt
+func.func @lppool_p2(%x: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> {
+  %0 = "onnx.LpPool"(%x) {kernel_shape = [3, 3], pads = [1, 1, 1, 1], p = 2 : i64} : (tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  return %0 : tensor<1x3x4x4xf32>
+}
