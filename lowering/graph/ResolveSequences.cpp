@@ -172,8 +172,8 @@ private:
         return;
       List parts(*list);
       Type resultType = concat.getResult().getType();
-      Type unranked =
-          UnrankedTensorType::get(cast<TensorType>(resultType).getElementType());
+      Type unranked = UnrankedTensorType::get(
+          cast<TensorType>(resultType).getElementType());
       int64_t axis = concat.getAxis();
       if (concat.getNewAxis() != 0) {
         // new_axis stacks: a negative axis counts in the rank + 1 result.
@@ -269,12 +269,11 @@ private:
            b.getNamedAttr("num_outputs", b.getI64IntegerAttr(dim))});
       Value axes = createI64Constant(b, loc, {1}, {axis});
       for (Value part : splitOp.getResults())
-        parts.push_back(op.getKeepdims()
-                            ? part
-                            : onnx::SqueezeOp::create(b, loc,
-                                                      TypeRange{unranked},
-                                                      ValueRange{part, axes})
-                                  ->getResult(0));
+        parts.push_back(op.getKeepdims() ? part
+                                         : onnx::SqueezeOp::create(
+                                               b, loc, TypeRange{unranked},
+                                               ValueRange{part, axes})
+                                               ->getResult(0));
       return define(op, op.getResult(), std::move(parts));
     }
     auto splitType = dyn_cast<RankedTensorType>(split.getType());
@@ -334,14 +333,14 @@ private:
       auto element = dyn_cast<TensorType>(seq.getElementType());
       if (!a || !c || a->size() != c->size() || !element)
         return;
-      types.append(a->size(), UnrankedTensorType::get(element.getElementType()));
+      types.append(a->size(),
+                   UnrankedTensorType::get(element.getElementType()));
       any = true;
     }
     if (!any)
       return;
     auto copy = onnx::IfOp::create(b, op.getLoc(), types,
-                                   ValueRange{op.getCond()},
-                                   op->getAttrs());
+                                   ValueRange{op.getCond()}, op->getAttrs());
     for (auto [from, to] : {std::pair{&thenRegion, &copy.getThenBranch()},
                             std::pair{&elseRegion, &copy.getElseBranch()}}) {
       IRMapping mapping;

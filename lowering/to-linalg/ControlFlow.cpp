@@ -7,8 +7,9 @@
 // inlined with its arguments replaced by the sliced scan inputs and the
 // states), and each scan output element is inserted at its position after
 // it. Loop becomes scf.while (scf.for when it has scan outputs, which
-// need a constant trip count). onnx.Yield becomes scf.yield, cast to the parent's result types. The
-// pass inlines the execute_regions once the conversion is done.
+// need a constant trip count). onnx.Yield becomes scf.yield, cast to the
+// parent's result types. The pass inlines the execute_regions once the
+// conversion is done.
 //
 //===----------------------------------------------------------------------===//
 
@@ -133,8 +134,8 @@ struct ScanLowering : OpConversionPattern<onnx::ScanOp> {
       scanInputs.push_back(
           {v, *axis, attrAt(op.getScanInputDirections(), k) != 0});
     }
-    Value length = getDimValue(rewriter, loc, scanInputs[0].value,
-                               scanInputs[0].axis);
+    Value length =
+        getDimValue(rewriter, loc, scanInputs[0].value, scanInputs[0].axis);
 
     // Loop-carried: the states (with the op's result types) and the
     // stacked outputs.
@@ -299,8 +300,8 @@ struct LoopLowering : OpConversionPattern<onnx::LoopOp> {
       elementTypes.push_back((*resultTypes)[i]);
     for (int64_t k = 0; k < numOutputs; ++k) {
       auto t = cast<RankedTensorType>((*resultTypes)[numCarried + k]);
-      elementTypes.push_back(RankedTensorType::get(t.getShape().drop_front(),
-                                                   t.getElementType()));
+      elementTypes.push_back(
+          RankedTensorType::get(t.getShape().drop_front(), t.getElementType()));
     }
     // Runs the body for iteration `iv` (i64) and condition `cond` (i1) on
     // `carried`; returns its results.
@@ -344,20 +345,19 @@ struct LoopLowering : OpConversionPattern<onnx::LoopOp> {
         auto t = cast<RankedTensorType>((*resultTypes)[numCarried + k]);
         if (!t.hasStaticShape() || t.getDimSize(0) != count)
           return rewriter.notifyMatchFailure(op, "scan output shape");
-        inits.push_back(
-            tensor::EmptyOp::create(rewriter, loc, t.getShape(),
-                                    t.getElementType()));
+        inits.push_back(tensor::EmptyOp::create(rewriter, loc, t.getShape(),
+                                                t.getElementType()));
       }
       Value upper = arith::ConstantIndexOp::create(rewriter, loc, count);
       Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
       auto forOp = scf::ForOp::create(rewriter, loc, zero, upper, one, inits);
       rewriter.setInsertionPointToStart(forOp.getBody());
       Value iv = forOp.getInductionVar();
-      Value iv64 = arith::IndexCastOp::create(rewriter, loc,
-                                              rewriter.getI64Type(), iv);
+      Value iv64 =
+          arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), iv);
       Value yes = arith::ConstantIntOp::create(rewriter, loc, 1, 1);
-      FailureOr<ValueRange> results = runBody(
-          iv64, yes, forOp.getRegionIterArgs().take_front(numCarried));
+      FailureOr<ValueRange> results =
+          runBody(iv64, yes, forOp.getRegionIterArgs().take_front(numCarried));
       if (failed(results))
         return rewriter.notifyMatchFailure(op, "body type mismatch");
       SmallVector<Value> yielded((*results).slice(1, numCarried));
@@ -372,8 +372,8 @@ struct LoopLowering : OpConversionPattern<onnx::LoopOp> {
         offsets[0] = iv;
         sizes[0] = rewriter.getIndexAttr(1);
         yielded.push_back(tensor::InsertSliceOp::create(
-            rewriter, loc, (*results)[1 + numCarried + k], dest, offsets,
-            sizes, strides));
+            rewriter, loc, (*results)[1 + numCarried + k], dest, offsets, sizes,
+            strides));
       }
       scf::YieldOp::create(rewriter, loc, yielded);
       rewriter.replaceOp(op, forOp.getResults());
@@ -390,18 +390,18 @@ struct LoopLowering : OpConversionPattern<onnx::LoopOp> {
     SmallVector<Type> whileTypes(ValueRange(whileInits).getTypes());
     auto whileOp = scf::WhileOp::create(rewriter, loc, whileTypes, whileInits);
     SmallVector<Location> locs(whileTypes.size(), loc);
-    Block *before = rewriter.createBlock(&whileOp.getBefore(), {}, whileTypes,
-                                         locs);
+    Block *before =
+        rewriter.createBlock(&whileOp.getBefore(), {}, whileTypes, locs);
     Value proceed = arith::ConstantIntOp::create(rewriter, loc, 1, 1);
     if (m)
       proceed = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::slt,
                                       before->getArgument(0), m);
     if (hasCond)
-      proceed = arith::AndIOp::create(rewriter, loc, proceed,
-                                      before->getArgument(1));
+      proceed =
+          arith::AndIOp::create(rewriter, loc, proceed, before->getArgument(1));
     scf::ConditionOp::create(rewriter, loc, proceed, before->getArguments());
-    Block *after = rewriter.createBlock(&whileOp.getAfter(), {}, whileTypes,
-                                        locs);
+    Block *after =
+        rewriter.createBlock(&whileOp.getAfter(), {}, whileTypes, locs);
     FailureOr<ValueRange> results =
         runBody(after->getArgument(0), after->getArgument(1),
                 after->getArguments().drop_front(2));

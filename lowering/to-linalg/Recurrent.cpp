@@ -4,9 +4,11 @@
 // step are one contraction before the loop; an scf.for over the time steps
 // carries the hidden state (and the LSTM cell state) and the stacked Y of
 // the direction, computing H·Rᵀ and one pointwise generic for the gates per
-// step on [B, H] slices of the [B, G·H] projections. Layout 1 is transposed to layout 0 on entry
-// and back on exit. sequence_lens masks steps past each batch entry's
-// length (state held, Y zero) for the forward direction.
+// step on [B, H] slices of the [B, G·H] projections. Layout 1 is transposed to
+// layout 0 on entry and back on exit. sequence_lens masks steps past each batch
+// entry's length (state held, Y zero); a backward pass with sequence_lens runs
+// forward over the per-entry reversed input (ReverseSequence) and reverses
+// its Y back.
 //
 // The cells differ in a table (gate count, activation count and defaults)
 // and in the pointwise body. ReverseSequence, the per-batch-entry time
@@ -106,11 +108,16 @@ struct ActivationInfo {
   double alpha, beta;
 };
 const ActivationInfo kActivations[] = {
-    {"relu", false, false, 0, 0},         {"tanh", false, false, 0, 0},
-    {"sigmoid", false, false, 0, 0},      {"affine", true, true, 1.0, 0},
-    {"leakyrelu", true, false, 0.01, 0},  {"thresholdedrelu", true, false, 1.0, 0},
-    {"scaledtanh", true, true, 1.0, 1.0}, {"hardsigmoid", true, true, 0.2, 0.5},
-    {"elu", true, false, 1.0, 0},         {"softsign", false, false, 0, 0},
+    {"relu", false, false, 0, 0},
+    {"tanh", false, false, 0, 0},
+    {"sigmoid", false, false, 0, 0},
+    {"affine", true, true, 1.0, 0},
+    {"leakyrelu", true, false, 0.01, 0},
+    {"thresholdedrelu", true, false, 1.0, 0},
+    {"scaledtanh", true, true, 1.0, 1.0},
+    {"hardsigmoid", true, true, 0.2, 0.5},
+    {"elu", true, false, 1.0, 0},
+    {"softsign", false, false, 0, 0},
     {"softplus", false, false, 0, 0},
 };
 
@@ -133,8 +140,8 @@ Value applyActivation(OpBuilder &b, Location loc, const Activation &act,
     return arith::AddFOp::create(
         b, loc, arith::MulFOp::create(b, loc, c(act.alpha), x), c(act.beta));
   if (name == "leakyrelu") {
-    Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
-                                      zero);
+    Value neg =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
     return arith::SelectOp::create(
         b, loc, neg, arith::MulFOp::create(b, loc, c(act.alpha), x), x);
   }
@@ -155,10 +162,10 @@ Value applyActivation(OpBuilder &b, Location loc, const Activation &act,
                                      arith::MinimumFOp::create(b, loc, one, y));
   }
   if (name == "elu") {
-    Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
-                                      zero);
-    Value em1 = arith::SubFOp::create(b, loc, math::ExpOp::create(b, loc, x),
-                                      one);
+    Value neg =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+    Value em1 =
+        arith::SubFOp::create(b, loc, math::ExpOp::create(b, loc, x), one);
     return arith::SelectOp::create(
         b, loc, neg, arith::MulFOp::create(b, loc, c(act.alpha), em1), x);
   }
@@ -195,7 +202,8 @@ resolveActivations(const CellSpec &spec, const RecurrentOperands &o,
   if (static_cast<int64_t>(names.size()) == spec.numActivations &&
       numDirections == 2)
     names.append(SmallVector<std::string>(names));
-  if (static_cast<int64_t>(names.size()) != spec.numActivations * numDirections) {
+  if (static_cast<int64_t>(names.size()) !=
+      spec.numActivations * numDirections) {
     error = "expects " + std::to_string(spec.numActivations * numDirections) +
             " activations";
     return failure();
@@ -249,8 +257,8 @@ Value sliceDim0(OpBuilder &b, Location loc, Value value, OpFoldResult index) {
   sizes.push_back(b.getIndexAttr(1));
   for (int64_t d = 1; d < t.getRank(); ++d)
     sizes.push_back(b.getIndexAttr(t.getDimSize(d)));
-  auto type = RankedTensorType::get(t.getShape().drop_front(),
-                                    t.getElementType());
+  auto type =
+      RankedTensorType::get(t.getShape().drop_front(), t.getElementType());
   return tensor::ExtractSliceOp::create(b, loc, type, value, offsets, sizes,
                                         strides);
 }
@@ -283,14 +291,14 @@ Value contractTransposed(OpBuilder &b, Location loc, Value lhs, Value rhs) {
   SmallVector<AffineExpr> outer;
   for (int64_t d = 0; d < rank - 1; ++d)
     outer.push_back(getAffineDimExpr(d, ctx));
-  AffineExpr n = getAffineDimExpr(rank - 1, ctx), k = getAffineDimExpr(rank, ctx);
+  AffineExpr n = getAffineDimExpr(rank - 1, ctx),
+             k = getAffineDimExpr(rank, ctx);
   SmallVector<AffineExpr> lhsExprs(outer), outExprs(outer);
   lhsExprs.push_back(k);
   outExprs.push_back(n);
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(rank + 1, 0, lhsExprs, ctx),
-      AffineMap::get(rank + 1, 0, {n, k}, ctx),
-      AffineMap::get(rank + 1, 0, outExprs, ctx)};
+  SmallVector<AffineMap> maps = {AffineMap::get(rank + 1, 0, lhsExprs, ctx),
+                                 AffineMap::get(rank + 1, 0, {n, k}, ctx),
+                                 AffineMap::get(rank + 1, 0, outExprs, ctx)};
   SmallVector<utils::IteratorType> iterators = parallelIterators(rank);
   iterators.push_back(utils::IteratorType::reduction);
   return linalg::GenericOp::create(
@@ -316,6 +324,47 @@ struct Pointwise {
     return inputs.size() - 1;
   }
 };
+
+/// y[.., b, .., t, ..] = x[.., b, .., len[b] - 1 - t, ..] for t < len[b],
+/// x itself past the length (ReverseSequence): one generic reading x through
+/// tensor.extract at the computed time index.
+Value buildReverseSequence(OpBuilder &b0, Location loc, Value x, Value lens,
+                           RankedTensorType resultType, int64_t batchAxis,
+                           int64_t timeAxis) {
+  int64_t rank = resultType.getRank();
+  MLIRContext *ctx = b0.getContext();
+  SmallVector<OpFoldResult> sizes = getSizes(b0, loc, x);
+  Value init = createEmpty(b0, loc, resultType, sizes);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(rank, 0, {getAffineDimExpr(batchAxis, ctx)}, ctx),
+      AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  return linalg::GenericOp::create(
+             b0, loc, resultType, ValueRange{lens}, ValueRange{init}, maps,
+             parallelIterators(rank),
+             [&](OpBuilder &b, Location l, ValueRange args) {
+               SmallVector<Value> indices;
+               for (int64_t d = 0; d < rank; ++d)
+                 indices.push_back(linalg::IndexOp::create(b, l, d));
+               Value len =
+                   arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+               Value t = indices[timeAxis];
+               Value inside = arith::CmpIOp::create(
+                   b, l, arith::CmpIPredicate::slt, t, len);
+               Value one = arith::ConstantIndexOp::create(b, l, 1);
+               Value mirrored = arith::SubIOp::create(
+                   b, l, arith::SubIOp::create(b, l, len, one), t);
+               // A length beyond the time dim would read out of bounds.
+               Value fits = arith::CmpIOp::create(
+                   b, l, arith::CmpIPredicate::slt, mirrored,
+                   getDimValue(b, l, x, timeAxis));
+               inside = arith::AndIOp::create(b, l, inside, fits);
+               indices[timeAxis] =
+                   arith::SelectOp::create(b, l, inside, mirrored, t);
+               Value v = tensor::ExtractOp::create(b, l, x, indices);
+               linalg::YieldOp::create(b, l, v);
+             })
+      .getResult(0);
+}
 
 struct RecurrentLoweringImpl {
   const CellSpec &spec;
@@ -353,8 +402,8 @@ struct RecurrentLoweringImpl {
     double c = o.clip->convertToDouble();
     Value hi = createScalarConstant(nb, l, elementType, c);
     Value lo = createScalarConstant(nb, l, elementType, -c);
-    return arith::MinimumFOp::create(nb, l, arith::MaximumFOp::create(nb, l, x, lo),
-                                     hi);
+    return arith::MinimumFOp::create(
+        nb, l, arith::MaximumFOp::create(nb, l, x, lo), hi);
   }
   Value act(OpBuilder &nb, Location l, int64_t dir, int64_t k, Value x) {
     return applyActivation(nb, l, activations[dir * spec.numActivations + k],
@@ -368,11 +417,11 @@ struct RecurrentLoweringImpl {
     int64_t G = spec.gates, H = hidden;
     Value wd = sliceDim0(b, loc, o.w, b.getIndexAttr(dir));
     Value rd = sliceDim0(b, loc, o.r, b.getIndexAttr(dir));
-    Value bias = o.b ? sliceDim0(b, loc, o.b, b.getIndexAttr(dir))
-                     : createFilled(b, loc,
-                                    RankedTensorType::get({2 * G * H},
-                                                          elementType),
-                                    {}, cst(0));
+    Value bias =
+        o.b ? sliceDim0(b, loc, o.b, b.getIndexAttr(dir))
+            : createFilled(b, loc,
+                           RankedTensorType::get({2 * G * H}, elementType), {},
+                           cst(0));
     Value peep = o.p ? sliceDim0(b, loc, o.p, b.getIndexAttr(dir)) : Value();
     // X·Wᵀ for all steps at once: [S, B, G·H].
     Value xw = contractTransposed(b, loc, x, wd);
@@ -403,7 +452,6 @@ struct RecurrentLoweringImpl {
     Value tInt;
     if (o.seqLens)
       tInt = arith::IndexCastOp::create(b, loc, b.getI32Type(), t);
-
 
     Value newH, newC, yElem;
     Pointwise pw;
@@ -438,25 +486,25 @@ struct RecurrentLoweringImpl {
       return tensor::EmptyOp::create(b, loc, stateType.getShape(), elementType)
           .getResult();
     };
-    auto run = [&](Pointwise &p, unsigned numOutputs,
-                   function_ref<SmallVector<Value>(OpBuilder &, Location,
-                                                   ValueRange)>
-                       body) {
-      SmallVector<Value> outs;
-      SmallVector<Type> types;
-      SmallVector<AffineMap> maps(p.maps);
-      for (unsigned i = 0; i < numOutputs; ++i) {
-        outs.push_back(stateInit());
-        types.push_back(stateType);
-        maps.push_back(identity());
-      }
-      return linalg::GenericOp::create(
-                 b, loc, types, p.inputs, outs, maps, parallelIterators(2),
-                 [&](OpBuilder &nb, Location l, ValueRange args) {
-                   linalg::YieldOp::create(nb, l, body(nb, l, args));
-                 })
-          ->getResults();
-    };
+    auto run =
+        [&](Pointwise &p, unsigned numOutputs,
+            function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>
+                body) {
+          SmallVector<Value> outs;
+          SmallVector<Type> types;
+          SmallVector<AffineMap> maps(p.maps);
+          for (unsigned i = 0; i < numOutputs; ++i) {
+            outs.push_back(stateInit());
+            types.push_back(stateType);
+            maps.push_back(identity());
+          }
+          return linalg::GenericOp::create(
+                     b, loc, types, p.inputs, outs, maps, parallelIterators(2),
+                     [&](OpBuilder &nb, Location l, ValueRange args) {
+                       linalg::YieldOp::create(nb, l, body(nb, l, args));
+                     })
+              ->getResults();
+        };
 
     if (spec.cell == Cell::RNN) {
       ResultRange r = run(pw, 2, [&](OpBuilder &nb, Location l, ValueRange a) {
@@ -487,8 +535,8 @@ struct RecurrentLoweringImpl {
         Value cand;
         if (o.linearBeforeReset) {
           Value hpart = arith::AddFOp::create(nb, l, a[hg[2]], a[rbg[2]]);
-          cand = arith::AddFOp::create(
-              nb, l, a[xg[2]], arith::MulFOp::create(nb, l, rg, hpart));
+          cand = arith::AddFOp::create(nb, l, a[xg[2]],
+                                       arith::MulFOp::create(nb, l, rg, hpart));
           cand = arith::AddFOp::create(nb, l, cand, a[wbg[2]]);
         } else {
           cand = arith::AddFOp::create(nb, l, a[xg[2]], a[rhIdx]);
@@ -591,9 +639,6 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     if (numDirections != (bidirectional ? 2 : 1))
       return rewriter.notifyMatchFailure(op, "direction count mismatch");
     bool reverse = o.direction == "reverse";
-    if (o.seqLens && (bidirectional || reverse))
-      return rewriter.notifyMatchFailure(
-          op, "sequence_lens with a reverse direction is not supported");
 
     Value x = o.layout ? transpose(rewriter, loc, o.x, {1, 0, 2}) : o.x;
     auto layout0 = cast<RankedTensorType>(x.getType());
@@ -630,8 +675,20 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     Value yc = tensor::EmptyOp::create(rewriter, loc, hType.getShape(), et);
     for (int64_t dir = 0; dir < numDirections; ++dir) {
       Value c0 = cell == Cell::LSTM ? initial(o.initialC, dir) : Value();
-      auto [yd, hd, cd] = impl.runDirection(dir, reverse || dir == 1, x,
+      bool backward = reverse || dir == 1;
+      // With sequence_lens a backward pass starts at each entry's own last
+      // step: run forward over the per-entry reversed sequence and reverse
+      // its Y back.
+      Value xd = x;
+      if (backward && o.seqLens)
+        xd = buildReverseSequence(rewriter, loc, x, o.seqLens, layout0,
+                                  /*batchAxis=*/1, /*timeAxis=*/0);
+      auto [yd, hd, cd] = impl.runDirection(dir, backward && !o.seqLens, xd,
                                             initial(o.initialH, dir), c0);
+      if (backward && o.seqLens)
+        yd = buildReverseSequence(rewriter, loc, yd, o.seqLens,
+                                  cast<RankedTensorType>(yd.getType()),
+                                  /*batchAxis=*/1, /*timeAxis=*/0);
       y = insertAt(rewriter, loc, yd, y, 1, rewriter.getIndexAttr(dir));
       yh = insertAt(rewriter, loc, hd, yh, 0, rewriter.getIndexAttr(dir));
       if (cd)
@@ -652,8 +709,8 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
       Type want = this->getTypeConverter()->convertType(result.getType());
       if (want != results[i].getType()) {
         auto wantT = dyn_cast_or_null<RankedTensorType>(want);
-        if (!wantT || !tensor::CastOp::areCastCompatible(
-                          results[i].getType(), wantT))
+        if (!wantT ||
+            !tensor::CastOp::areCastCompatible(results[i].getType(), wantT))
           return rewriter.notifyMatchFailure(op, "result type mismatch");
         results[i] = tensor::CastOp::create(rewriter, loc, wantT, results[i]);
       }
@@ -664,9 +721,7 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
   }
 };
 
-/// ReverseSequence: y[.., b, .., t, ..] = x[.., b, .., len[b] - 1 - t, ..]
-/// for t < len[b], x itself past the length; one generic reading x through
-/// tensor.extract at the computed time index.
+/// ReverseSequence (buildReverseSequence).
 struct ReverseSequenceLowering : OpConversionPattern<onnx::ReverseSequenceOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -686,34 +741,8 @@ struct ReverseSequenceLowering : OpConversionPattern<onnx::ReverseSequenceOp> {
     FailureOr<int64_t> timeAxis = normalizeAxis(op.getTimeAxis(), rank);
     if (failed(batchAxis) || failed(timeAxis) || *batchAxis == *timeAxis)
       return rewriter.notifyMatchFailure(op, "bad batch/time axes");
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, x);
-    Value init = createEmpty(rewriter, loc, resultType, sizes);
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(rank, 0, {getAffineDimExpr(*batchAxis, ctx)}, ctx),
-        AffineMap::getMultiDimIdentityMap(rank, ctx)};
-    Value result =
-        linalg::GenericOp::create(
-            rewriter, loc, resultType, ValueRange{lens}, ValueRange{init},
-            maps, parallelIterators(rank),
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              SmallVector<Value> indices;
-              for (int64_t d = 0; d < rank; ++d)
-                indices.push_back(linalg::IndexOp::create(b, l, d));
-              Value len =
-                  arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
-              Value t = indices[*timeAxis];
-              Value inside = arith::CmpIOp::create(
-                  b, l, arith::CmpIPredicate::slt, t, len);
-              Value one = arith::ConstantIndexOp::create(b, l, 1);
-              Value mirrored = arith::SubIOp::create(
-                  b, l, arith::SubIOp::create(b, l, len, one), t);
-              indices[*timeAxis] =
-                  arith::SelectOp::create(b, l, inside, mirrored, t);
-              Value v = tensor::ExtractOp::create(b, l, x, indices);
-              linalg::YieldOp::create(b, l, v);
-            })
-            .getResult(0);
+    Value result = buildReverseSequence(rewriter, loc, x, lens, resultType,
+                                        *batchAxis, *timeAxis);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -726,8 +755,7 @@ void populateOnnxRecurrentToLinalgPatterns(TypeConverter &converter,
   patterns.add<RecurrentLowering<onnx::RNNOp, Cell::RNN>,
                RecurrentLowering<onnx::GRUOp, Cell::GRU>,
                RecurrentLowering<onnx::LSTMOp, Cell::LSTM>,
-               ReverseSequenceLowering>(
-      converter, patterns.getContext());
+               ReverseSequenceLowering>(converter, patterns.getContext());
 }
 
 } // namespace kiln

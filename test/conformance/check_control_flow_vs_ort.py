@@ -64,6 +64,11 @@ def recurrent_models(np, h, T, rng):
         peep=True)
     add("lstm_sequence_lens", "LSTM", 5, 3, 2, 4, {}, seqlens=[5, 2, 3],
         init_h=True, init_c=True)
+    add("gru_reverse_sequence_lens", "GRU", 5, 3, 2, 4,
+        {"direction": "reverse"}, seqlens=[5, 2, 3], init_h=True)
+    add("lstm_bidirectional_sequence_lens", "LSTM", 4, 3, 3, 2,
+        {"direction": "bidirectional"}, dirs=2, seqlens=[1, 4, 3],
+        init_h=True, init_c=True)
     add("lstm_activations", "LSTM", 3, 2, 3, 4,
         {"activations": ["HardSigmoid", "LeakyRelu", "Softsign"],
          "activation_alpha": [0.3, 0.05], "activation_beta": [0.4]})

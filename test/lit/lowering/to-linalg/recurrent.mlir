@@ -63,3 +63,22 @@ func.func @reverse_sequence(%x: tensor<4x4xf32>, %lens: tensor<4xi64>) -> tensor
   %0 = "onnx.ReverseSequence"(%x, %lens) <{batch_axis = 0 : i64, time_axis = 1 : i64}> : (tensor<4x4xf32>, tensor<4xi64>) -> tensor<4x4xf32>
   return %0 : tensor<4x4xf32>
 }
+
+// -----
+
+// Tests that a reverse RNN with sequence_lens runs forward over the
+// per-entry reversed input and reverses its Y back (one ReverseSequence
+// generic before the loop, one after).
+// CHECK-LABEL: func.func @rnn_reverse_seq_lens
+// CHECK: linalg.generic
+// CHECK: tensor.extract %arg0
+// CHECK: scf.for
+// CHECK: arith.cmpi slt
+// CHECK: scf.yield
+// CHECK: linalg.generic
+// CHECK: tensor.extract
+func.func @rnn_reverse_seq_lens(%x: tensor<3x2x2xf32>, %w: tensor<1x4x2xf32>, %r: tensor<1x4x4xf32>, %lens: tensor<2xi32>) -> tensor<3x1x2x4xf32> {
+  %none = onnx.NoValue
+  %0:2 = "onnx.RNN"(%x, %w, %r, %none, %lens, %none) <{direction = "reverse", hidden_size = 4 : i64}> : (tensor<3x2x2xf32>, tensor<1x4x2xf32>, tensor<1x4x4xf32>, none, tensor<2xi32>, none) -> (tensor<3x1x2x4xf32>, none)
+  return %0#0 : tensor<3x1x2x4xf32>
+}
