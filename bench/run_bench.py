@@ -24,10 +24,16 @@ Slow configurations run fewer iterations: after warm-up, each configuration
 gets min(--iterations, max(--min-iterations, --budget-s / (one kiln run +
 one ORT run))) alternating pairs.
 
+With --profile, each model is also compiled with instrumentation and run
+by `kiln bench MODEL --profile --json` (at the first --threads count,
+--profile-iterations runs): the slowest dispatches (ONNX nodes, op kind, ms
+per run, share of the profiled time) are printed, kept in the JSON and, with
+--write-docs, written under "Where the time goes".
+
 Usage:
   .venv/bin/python bench/run_bench.py [--build-dir build] [--models a,b]
       [--threads 1,2] [--iterations N] [--budget-s S] [--json [FILE]]
-      [--write-docs]
+      [--profile [--profile-iterations N] [--profile-top K]] [--write-docs]
 --write-docs regenerates docs/performance.md from the results.
 """
 import argparse
@@ -255,6 +261,39 @@ def compile_kiln(args, model_path, out_dir, sym):
     return lib, time.perf_counter() - t0
 
 
+def profile_kiln(args, model_path, threads):
+    """`kiln bench --profile --json`: the per-dispatch profile, slowest first."""
+    cmd = [args.kiln, "bench", model_path, "--profile", "--json", "--threads", str(threads),
+           "--iterations", str(args.profile_iterations)]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"kiln bench --profile failed:\n{' '.join(cmd)}\n{r.stderr}")
+    data = json.loads(r.stdout.strip().splitlines()[-1])
+    dispatches = sorted(data["profile"], key=lambda d: -d["ms"])
+    total = sum(d["ms"] for d in dispatches)
+    for d in dispatches:
+        d["percent"] = 100.0 * d["ms"] / total if total > 0 else 0.0
+    # The same op kind summed: where the time goes at a glance.
+    kinds = {}
+    for d in dispatches:
+        kinds[d["kind"]] = kinds.get(d["kind"], 0.0) + d["ms"]
+    return {"threads": threads, "iterations": args.profile_iterations,
+            "median_ms": data["median_ms"], "total_ms": total,
+            "workspace_bytes": data.get("workspace_bytes"),
+            "dispatches": len(dispatches), "top": dispatches[:args.profile_top],
+            "by_kind": sorted(({"kind": k, "ms": v, "percent": 100.0 * v / total if total else 0.0}
+                               for k, v in kinds.items()), key=lambda e: -e["ms"])[:args.profile_top]}
+
+
+def print_profile(key, prof):
+    print(f"\n{key}: {prof['dispatches']} dispatches, {prof['total_ms']:.1f} ms profiled per run "
+          f"({prof['threads']} thread(s), median run {prof['median_ms']:.1f} ms)")
+    print(f"  {'dispatch':44} {'kind':20} {'ms':>9} {'%':>6} {'calls':>6}")
+    for d in prof["top"]:
+        print(f"  {d['dispatch'][:44]:44} {d['kind'][:20]:20} {d['ms']:9.3f} {d['percent']:5.1f}% {d['calls']:6}")
+    print(f"  by op kind: " + ", ".join(f"{e['kind']} {e['percent']:.0f}%" for e in prof["by_kind"]))
+
+
 # -------------------------------------------------------------- FMA probe
 def fma_peak(args, threads):
     exe = os.path.join(args.work_dir, "fma_peak")
@@ -376,6 +415,22 @@ def write_docs(path, report):
             f"| {r['model']} | {r['batch']} | {r['threads']} | {r['iterations']} | "
             f"{r['kiln_ms']:.1f} | {r['ort_ms']:.1f} | {r['ratio']:.2f} | {r['gflop']:.2f} | "
             f"{r['kiln_gflops']:.1f} | {r['ort_gflops']:.1f} | {100 * r['kiln_gflops'] / peak:.1f}% |")
+    profiled = [r for r in report["results"] if r.get("profile")]
+    if profiled:
+        lines += ["", "## Where the time goes", "",
+                  "Per-dispatch profiles from `kiln bench MODEL --profile` (timers around",
+                  "every top-level dispatch of the kernel; the slowest shown)."]
+        for r in profiled:
+            prof = r["profile"]
+            lines += ["", f"### {r['model']} (batch {r['batch']}, {prof['threads']} thread"
+                      f"{'s' if prof['threads'] > 1 else ''}): {prof['dispatches']} dispatches,"
+                      f" {prof['total_ms']:.1f} ms per run",
+                      "", "By op kind: " + ", ".join(f"{e['kind']} {e['percent']:.0f}%"
+                                                    for e in prof["by_kind"]) + ".",
+                      "", "| dispatch | kind | ms | % | calls |", "|---|---|---:|---:|---:|"]
+            for d in prof["top"]:
+                lines.append(f"| {d['dispatch']} | {d['kind']} | {d['ms']:.3f} | "
+                             f"{d['percent']:.1f}% | {d['calls']} |")
     lines += ["", "## Notes", ""]
     lines += report.get("notes", [])
     with open(path, "w") as f:
@@ -391,9 +446,10 @@ NOTES = [
     "  linalg op (matmul/conv loops interchanged so LLVM vectorizes the",
     "  innermost unit-stride loop; no tiling for caches or registers, no",
     "  packing, no fusion). Nearly all the time is in the Conv/MatMul loop",
-    "  nests; the per-dispatch profile (`kiln bench --profile`) does not exist",
-    "  yet. The outermost parallel loop of every nest runs on the session's",
-    "  thread pool (kiln-cpu-parallelize-loops), static partitioning.",
+    "  nests (per-dispatch profile: `kiln bench MODEL --profile`, or this",
+    "  harness with --profile). The outermost parallel loop of every nest runs",
+    "  on the session's thread pool (kiln-cpu-parallelize-loops), static",
+    "  partitioning.",
 ]
 
 
@@ -413,6 +469,10 @@ def main():
     p.add_argument("--reuse-libs", action="store_true", help="do not recompile existing libraries")
     p.add_argument("--json", nargs="?", const="-", help="write the results as JSON (FILE or - for stdout)")
     p.add_argument("--write-docs", action="store_true", help="regenerate docs/performance.md")
+    p.add_argument("--profile", action="store_true",
+                   help="also profile each model per dispatch (kiln bench --profile)")
+    p.add_argument("--profile-iterations", type=int, default=3)
+    p.add_argument("--profile-top", type=int, default=12)
     p.add_argument("--from-json", metavar="FILE",
                    help="with --write-docs: take the results of an earlier --json run")
     args = p.parse_args()
@@ -462,9 +522,18 @@ def main():
             log(f"{key}: {e}")
             results += [{"model": key, "batch": batch, "threads": t, "error": str(e)} for t in threads]
             continue
+        prof = None
+        if args.profile:
+            try:
+                prof = profile_kiln(args, model_path, threads[0])
+                print_profile(key, prof)
+            except Exception as e:
+                log(f"{key}: profile: {e}")
         for t in threads:
             try:
                 r = bench_one(args, key, t, lib, sym, model_path, feeds, flops)
+                if prof and t == threads[0]:
+                    r["profile"] = prof
                 r["compile_s"] = compile_s
                 log(f"{key} b{batch} t{t}: kiln {r['kiln_ms']:.1f} ms, ORT {r['ort_ms']:.1f} ms, "
                     f"ratio {r['ratio']:.2f}, {r['kiln_gflops']:.1f} GFLOP/s ({r['iterations']} iters)")
@@ -493,13 +562,17 @@ def main():
             with open(args.json, "w") as f:
                 f.write(text + "\n")
     else:
+        print(f"\n{'model':12} {'batch':>5} {'threads':>7} {'kiln ms':>9} {'ORT ms':>9} "
+              f"{'kiln/ORT':>8} {'GFLOP/s':>8} {'% peak':>7}")
         for r in results:
             if "error" in r:
-                print(f"{r['model']:12} b{r['batch']} t{r['threads']}: error")
+                print(f"{r['model']:12} {r['batch']:5} {r['threads']:7}  error: "
+                      f"{r['error'].splitlines()[0][:60]}")
             else:
-                print(f"{r['model']:12} b{r['batch']} t{r['threads']}: kiln {r['kiln_ms']:9.1f} ms"
-                      f"  ORT {r['ort_ms']:8.1f} ms  ratio {r['ratio']:6.2f}"
-                      f"  {r['kiln_gflops']:6.1f} GFLOP/s")
+                pk = peak[str(r["threads"])]["gflops"]
+                print(f"{r['model']:12} {r['batch']:5} {r['threads']:7} {r['kiln_ms']:9.1f} "
+                      f"{r['ort_ms']:9.1f} {r['ratio']:8.2f} {r['kiln_gflops']:8.1f} "
+                      f"{100 * r['kiln_gflops'] / pk:6.1f}%")
     if args.write_docs:
         write_docs(os.path.join(ROOT, "docs", "performance.md"), report)
     return 1 if any("error" in r for r in results) else 0
