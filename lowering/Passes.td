@@ -272,6 +272,31 @@ def OnnxRecognizeLayerNorm : Pass<"onnx-recognize-layer-norm", "::mlir::ModuleOp
   let dependentDialects = ["::kiln::onnx::ONNXDialect"];
 }
 
+def OnnxRecognizeAttention
+    : Pass<"onnx-recognize-attention", "::mlir::ModuleOp"> {
+  let summary = "Recognize scaled dot-product attention as onnx.Attention";
+  let description = [{
+    Rewrites MatMul(Softmax(Add(Div|Mul(MatMul(Q, Kt), c), mask)), V) on
+    4-D [B, H, S, D] tensors (the scale and the mask Add each optional,
+    the mask on either side of the Add) into the 4-D form of onnx.Attention
+    with K = Transpose(Kt, [0, 1, 3, 2]) and scale = 1/c (Div) or c (Mul),
+    1 without. The mask must be a float tensor whose last dim is the key
+    length (Attention pads a shorter mask instead of broadcasting it).
+  }];
+  let dependentDialects = ["::kiln::onnx::ONNXDialect"];
+}
+
+def OnnxTagOpKinds : Pass<"onnx-tag-op-kinds", "::mlir::ModuleOp"> {
+  let summary = "Record each onnx op's ONNX op type in its location";
+  let description = [{
+    Wraps the location of every onnx op (a NameLoc of its node) into a
+    FusedLoc whose metadata is the op type ("Conv"), the form diagnostics
+    name nodes with. Code lowered from the op keeps the location, so
+    `kiln compile --profile` can name each dispatch after its nodes and op
+    kinds. Run only for profiling builds, after the graph optimizations.
+  }];
+}
+
 def OnnxFoldConstants : Pass<"onnx-fold-constants", "::mlir::ModuleOp"> {
   let summary = "Evaluate onnx ops whose operands are constants";
   let description = [{

@@ -55,6 +55,9 @@ void buildOnnxOptimizationPipeline(
   if (options.recognize) {
     pm.addPass(createOnnxRecognizeLayerNorm());
     pm.addPass(createOnnxRecognizeGelu());
+    // Q*Kt -> scale -> mask -> Softmax -> *V: one Attention op
+    // (to-linalg/Attention.cpp), before the MatMuls become Gemms.
+    pm.addPass(createOnnxRecognizeAttention());
   }
   // Per-channel affine maps after a Conv cost nothing once folded into its
   // weights; linear layers' bias Adds become the Gemm's C operand.

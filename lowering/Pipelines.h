@@ -46,7 +46,8 @@ struct OnnxOptimizationPipelineOptions
       llvm::cl::init(true)};
   Option<bool> recognize{
       *this, "recognize",
-      llvm::cl::desc("Recognize LayerNormalization and GELU subgraphs"),
+      llvm::cl::desc("Recognize LayerNormalization, GELU and attention "
+                     "subgraphs"),
       llvm::cl::init(true)};
   Option<bool> layout{
       *this, "layout",

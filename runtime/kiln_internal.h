@@ -70,6 +70,12 @@ struct kiln_rt_session {
   char error[KILN_RT_ERROR_BYTES];
 };
 
+/// Dispatch timers of --profile builds (kiln_profile.c): the monotonic
+/// clock in nanoseconds, and adding the time since `start` and one call to
+/// slot[0] and slot[1].
+int64_t kiln_rt_prof_now(void);
+void kiln_rt_prof_add(int64_t *slot, int64_t start);
+
 /// printf-style message into s->error; returns `code`.
 int kiln_rt_fail(kiln_rt_session *s, int code, const char *fmt, ...)
 #if defined(__GNUC__)

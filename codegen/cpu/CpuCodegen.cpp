@@ -205,6 +205,7 @@ LogicalResult lowerToLLVMDialect(ModuleOp module,
   lowering.weightsMinBytes = options.weightsMinBytes;
   if (failed(selectUKernels(module, options, lowering)))
     return failure();
+  lowering.profile = options.profile;
   return runPipeline(module, options, "lower to LLVM dialect",
                      [&](OpPassManager &pm) {
                        buildCpuCodegenPipeline(pm, lowering);
@@ -243,6 +244,10 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
   if (auto bytes = module->getAttrOfType<IntegerAttr>(kWorkspaceBytesAttr))
     kernel.workspaceBytes = bytes.getInt();
 
+  lowering.profile = options.profile;
+  if (options.profile)
+    kernel.exports = {options.symbol + "_profile_counters",
+                      options.symbol + "_profile_table"};
   if (failed(runPipeline(module, options, "lower to LLVM dialect",
                          [&](OpPassManager &pm) {
                            buildCpuLowerToLLVMPipeline(pm, lowering);
@@ -265,7 +270,8 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
         function.getName() != kernel.kernelName)
       function.setLinkage(llvm::GlobalValue::InternalLinkage);
   for (llvm::GlobalVariable &global : kernel.module->globals())
-    if (!global.isDeclaration())
+    if (!global.isDeclaration() &&
+        !llvm::is_contained(kernel.exports, global.getName()))
       global.setLinkage(llvm::GlobalValue::InternalLinkage);
   return kernel;
 }

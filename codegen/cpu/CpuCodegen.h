@@ -55,6 +55,9 @@ struct CpuCodegenOptions {
   /// lowering, translation, LLVM optimization and object emission nest
   /// under it, MLIR passes under their phase. Null: nothing is timed.
   mlir::TimingScope *timing = nullptr;
+  /// Time every dispatch (`kiln compile --profile`): the module exports
+  /// `<symbol>_profile_counters` and `<symbol>_profile_table`.
+  bool profile = false;
 };
 
 /// Where each constant lives in the weights blob, in blob order. `data`
@@ -93,6 +96,9 @@ struct CompiledKernel {
   int64_t workspaceBytes = 0;
   WeightsLayout weights;
   std::vector<TensorSignature> inputs, outputs;
+  /// Symbols besides the kernel that must stay visible (the profile
+  /// globals of a --profile build).
+  std::vector<std::string> exports;
 };
 
 /// Registers what the CPU backend needs in a context: dialects, bufferization

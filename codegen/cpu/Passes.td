@@ -131,6 +131,33 @@ def KilnCpuInterchangeForVectorization
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def KilnCpuInstrumentDispatches
+    : Pass<"kiln-cpu-instrument-dispatches", "::mlir::ModuleOp"> {
+  let summary = "Time every top-level dispatch of the entry function";
+  let description = [{
+    For `kiln compile --profile`. Every top-level op of the bufferized
+    entry function that does work (a loop nest, a call such as a
+    microkernel, a copy; not views, allocations or constants) is one
+    dispatch: `t = kiln_rt_prof_now()` goes before it and
+    `kiln_rt_prof_add(&counters[2 * id], t)` after it (runtime/
+    kiln_profile.c), which adds the elapsed nanoseconds and one call.
+
+    Two exported globals describe the profile: `<symbol>_profile_counters`
+    (i64 [2 x N]: nanoseconds, calls; all sessions add to them) and
+    `<symbol>_profile_table`, a string with one line `name<TAB>kind` per
+    dispatch in id order. Names are the ONNX node names found in the
+    dispatch's locations (joined with `+`), kinds the op types that
+    onnx-tag-op-kinds put there. Runs before kiln-cpu-parallelize-loops,
+    whose outlined bodies lose the nesting.
+  }];
+  let options = [
+    Option<"symbol", "symbol", "std::string", /*default=*/"\"model\"",
+           "Model symbol: prefix of the exported profile globals">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
 def KilnCpuParallelizeLoops
     : Pass<"kiln-cpu-parallelize-loops", "::mlir::ModuleOp"> {
   let summary = "Run outermost parallel loops on the runtime's thread pool";

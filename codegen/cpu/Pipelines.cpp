@@ -51,6 +51,13 @@ void buildCpuLinalgToLoopsPipeline(OpPassManager &pm,
 
 void buildCpuLoopsToLLVMPipeline(OpPassManager &pm,
                                  const CpuLoweringOptions &options) {
+  // --profile: timers around every dispatch, while each loop nest is still
+  // one op of the entry function (parallelizing outlines the bodies).
+  if (options.profile) {
+    KilnCpuInstrumentDispatchesOptions instrument;
+    instrument.symbol = options.symbol;
+    pm.addPass(createKilnCpuInstrumentDispatches(instrument));
+  }
   // Outermost parallel loops run on the session's thread pool; before the
   // wrapper, which hands them the runtime handle.
   pm.addPass(createKilnCpuParallelizeLoops());

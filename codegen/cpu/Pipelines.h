@@ -37,6 +37,10 @@ struct CpuLoweringOptions
                      "calls resolve against the runtime linked by "
                      "codegen/package"),
       llvm::cl::init("")};
+  Option<bool> profile{
+      *this, "profile",
+      llvm::cl::desc("Time every dispatch (kiln-cpu-instrument-dispatches)"),
+      llvm::cl::init(false)};
 };
 
 /// Stage 1: bufferized linalg ops to runtime microkernel calls (GEMMs and

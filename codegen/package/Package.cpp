@@ -246,7 +246,9 @@ Expected<std::vector<std::string>> packageModel(const ModelInterface &iface,
   Module &module = *kernel.module;
   if (Error e = buildEntryPoints(module, iface, kernel, opts))
     return std::move(e);
-  if (Error e = linkRuntime(module, exportedNames(iface, m)))
+  std::vector<std::string> exported = exportedNames(iface, m);
+  llvm::append_range(exported, kernel.extraExports);
+  if (Error e = linkRuntime(module, exported))
     return std::move(e);
   std::string verifyMsg;
   raw_string_ostream verifyOs(verifyMsg);

@@ -76,6 +76,9 @@ struct KernelArtifact {
   /// run, infer, destroy, error): `kiln_rt_` (runtime/kiln_session.c), or
   /// `kiln_cu_` for --target cuda (runtime/cuda/kiln_cuda.c).
   std::string runtimePrefix = "kiln_rt_";
+  /// Symbols of the kernel module exported besides the C API (the profile
+  /// globals of a --profile build).
+  std::vector<std::string> extraExports;
 };
 
 struct PackageOptions {

@@ -88,6 +88,48 @@ def build_models(np, onnx, h, T, nh):
     models.append(("layer_norm_gelu", nodes, inits, (2, 5, d),
                    ["onnx.ReduceMean", "onnx.Erf", "onnx.Tanh", "onnx.MatMul",
                     "onnx.Transpose", "onnx.Pow"]))
+
+    # BERT-style self-attention as torch exports it: per-head Reshape +
+    # Transpose of Q/K/V projections, K transposed to [B,H,D,L] directly,
+    # MatMul / sqrt(d), + additive mask, Softmax, MatMul V, heads merged.
+    # The second layer has a Mul scale, no mask and K transposed twice.
+    s, hid, nh_, hd = 8, 32, 4, 8
+    mask = np.zeros((1, 1, 1, s), dtype=np.float32)
+    mask[..., -3:] = -10000.0
+    inits = [f32("Wq", rng.standard_normal((hid, hid)) * 0.3),
+             f32("Wk", rng.standard_normal((hid, hid)) * 0.3),
+             f32("Wv", rng.standard_normal((hid, hid)) * 0.3),
+             f32("mask", mask), f32("sqrtd", np.sqrt(hd)),
+             f32("scale", 1 / np.sqrt(hd)),
+             nh.from_array(np.array([1, s, nh_, hd], dtype=np.int64), "heads"),
+             nh.from_array(np.array([1, s, hid], dtype=np.int64), "merged")]
+    nodes = []
+    x = "x"
+    for layer, bert in ((0, True), (1, False)):
+        p = f"l{layer}_"
+        for w in "qkv":
+            nodes += [h.make_node("MatMul", [x, "W" + w], [p + w]),
+                      h.make_node("Reshape", [p + w, "heads"], [p + w + "4"])]
+        nodes += [h.make_node("Transpose", [p + "q4"], [p + "qh"], perm=[0, 2, 1, 3]),
+                  h.make_node("Transpose", [p + "v4"], [p + "vh"], perm=[0, 2, 1, 3])]
+        if bert:
+            nodes += [h.make_node("Transpose", [p + "k4"], [p + "kt"], perm=[0, 2, 3, 1]),
+                      h.make_node("MatMul", [p + "qh", p + "kt"], [p + "s"]),
+                      h.make_node("Div", [p + "s", "sqrtd"], [p + "ss"]),
+                      h.make_node("Add", [p + "ss", "mask"], [p + "sm"])]
+        else:
+            nodes += [h.make_node("Transpose", [p + "k4"], [p + "kh"], perm=[0, 2, 1, 3]),
+                      h.make_node("Transpose", [p + "kh"], [p + "kt"], perm=[0, 1, 3, 2]),
+                      h.make_node("MatMul", [p + "qh", p + "kt"], [p + "s"]),
+                      h.make_node("Mul", ["scale", p + "s"], [p + "sm"])]
+        out = "y" if layer == 1 else p + "out"
+        nodes += [h.make_node("Softmax", [p + "sm"], [p + "p"], axis=-1),
+                  h.make_node("MatMul", [p + "p", p + "vh"], [p + "o"]),
+                  h.make_node("Transpose", [p + "o"], [p + "ot"], perm=[0, 2, 1, 3]),
+                  h.make_node("Reshape", [p + "ot", "merged"], [out])]
+        x = out
+    models.append(("attention", nodes, inits, (1, s, hid),
+                   ["onnx.Softmax", "onnx.Div"]))
     return rng, models
 
 

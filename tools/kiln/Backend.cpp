@@ -125,6 +125,9 @@ int compileBackend(ModuleOp module, const BackendOptions &opts,
     TimingScope phase = timing.nest("to-linalg");
     PassManager pm(&ctx);
     pm.enableTiming(phase);
+    // --profile names dispatches after the op types of their nodes.
+    if (opts.profile)
+      pm.addPass(kiln::createOnnxTagOpKinds());
     pm.addPass(kiln::createConvertOnnxToLinalg());
     if (failed(pm.run(module)))
       return 1;
@@ -154,6 +157,10 @@ int compileBackend(ModuleOp module, const BackendOptions &opts,
   copts.optLevel = opts.optLevel;
   copts.timing = &timing;
   copts.ukernels = true;
+  copts.profile = opts.profile;
+  if (opts.profile && cuda)
+    return fail("--profile is for --target cpu (the CUDA runtime has "
+                "KILN_CUDA_PROFILE)");
   llvm::LLVMContext llvmContext;
   FailureOr<cpu::CompiledKernel> kernel = failure();
   if (cuda) {
@@ -195,6 +202,7 @@ int compileBackend(ModuleOp module, const BackendOptions &opts,
   artifact.kernelName = kernel->kernelName;
   artifact.workspaceBytes = static_cast<uint64_t>(kernel->workspaceBytes);
   artifact.weights = toBlob(kernel->weights);
+  artifact.extraExports = kernel->exports;
   if (cuda)
     artifact.runtimePrefix = "kiln_cu_";
   artifact.emit = [&](llvm::Module &m, package::EmitKind kind)

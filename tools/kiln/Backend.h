@@ -36,6 +36,8 @@ struct BackendOptions {
   std::string modelPath;
   unsigned optLevel = 3;
   bool verbose = false;
+  /// Time every dispatch (--profile; CPU only).
+  bool profile = false;
 };
 
 /// One compilation's MLIR context with kiln's one-line diagnostic handler.

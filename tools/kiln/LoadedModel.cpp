@@ -24,6 +24,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <cstring>
 #include <dlfcn.h>
 
 using namespace llvm;
@@ -127,7 +128,7 @@ double HostTensor::at(int64_t i) const {
 Expected<std::unique_ptr<LoadedModel>>
 LoadedModel::open(const std::string &path, const StringMap<int64_t> &dims,
                   bool verbose, const std::string &target,
-                  const std::string &cudaArch) {
+                  const std::string &cudaArch, bool profile) {
   std::unique_ptr<LoadedModel> m(new LoadedModel());
   std::string lib = path;
   if (!StringRef(path).ends_with(".so")) {
@@ -144,6 +145,7 @@ LoadedModel::open(const std::string &path, const StringMap<int64_t> &dims,
     opts.verbose = verbose;
     opts.target = target;
     opts.cudaArch = cudaArch;
+    opts.profile = profile;
     if (compileModelFile(path, opts, dims) != 0)
       return createStringError("compiling '" + path + "' failed");
     lib = m->tempDir + "/libkiln_run_model.so";
@@ -185,7 +187,43 @@ LoadedModel::open(const std::string &path, const StringMap<int64_t> &dims,
   if (!missing.empty())
     return createStringError("'" + lib + "' does not define '" + missing +
                              "'");
+  // Optional: the arena size, and the globals of --profile builds.
+  get(m->workspaceBytes_, "workspace_bytes");
+  m->profileCounters_ = static_cast<int64_t *>(
+      dlsym(m->handle, (m->symbol_ + "_profile_counters").c_str()));
+  m->profileTable_ = static_cast<const char *>(
+      dlsym(m->handle, (m->symbol_ + "_profile_table").c_str()));
   return m;
+}
+
+void LoadedModel::resetProfile() {
+  if (!hasProfile())
+    return;
+  size_t n = readProfile().size();
+  std::memset(profileCounters_, 0, 2 * n * sizeof(int64_t));
+}
+
+std::vector<LoadedModel::DispatchProfile> LoadedModel::readProfile() const {
+  std::vector<DispatchProfile> dispatches;
+  if (!hasProfile())
+    return dispatches;
+  // One "name<TAB>kind" line per dispatch, in counter order.
+  StringRef table(profileTable_);
+  while (!table.empty()) {
+    auto [line, rest] = table.split('\n');
+    table = rest;
+    if (line.empty())
+      continue;
+    DispatchProfile d;
+    auto [name, kind] = line.split('\t');
+    d.name = name.str();
+    d.kind = kind.str();
+    size_t id = dispatches.size();
+    d.nanoseconds = profileCounters_[2 * id];
+    d.calls = profileCounters_[2 * id + 1];
+    dispatches.push_back(std::move(d));
+  }
+  return dispatches;
 }
 
 LoadedModel::~LoadedModel() {

@@ -49,9 +49,10 @@ public:
   /// Opens MODEL.onnx (compiled for `target` to a temporary shared
   /// library) or LIB.so.
   static llvm::Expected<std::unique_ptr<LoadedModel>>
+  /// `profile` compiles MODEL.onnx with --profile.
   open(const std::string &path, const llvm::StringMap<int64_t> &dims,
        bool verbose, const std::string &target = "cpu",
-       const std::string &cudaArch = "sm_80");
+       const std::string &cudaArch = "sm_80", bool profile = false);
   ~LoadedModel();
 
   struct Session;
@@ -68,6 +69,21 @@ public:
   int32_t inputDtype(size_t i) const { return inputDtype_(i); }
   std::vector<int64_t> inputDims(size_t i) const;
   const std::string &symbol() const { return symbol_; }
+  /// m_workspace_bytes(), or -1 when the library does not define it.
+  int64_t workspaceBytes() const {
+    return workspaceBytes_ ? static_cast<int64_t>(workspaceBytes_()) : -1;
+  }
+
+  /// One dispatch of a --profile build: names, op kinds and totals since
+  /// the last resetProfile.
+  struct DispatchProfile {
+    std::string name, kind;
+    int64_t nanoseconds = 0, calls = 0;
+  };
+  /// True when the library was compiled with --profile.
+  bool hasProfile() const { return profileCounters_ && profileTable_; }
+  void resetProfile();
+  std::vector<DispatchProfile> readProfile() const;
 
 private:
   LoadedModel() = default;
@@ -85,6 +101,9 @@ private:
   int32_t (*inputDtype_)(size_t) = nullptr;
   int32_t (*inputRank_)(size_t) = nullptr;
   int64_t (*inputDim_)(size_t, size_t) = nullptr;
+  size_t (*workspaceBytes_)() = nullptr;
+  int64_t *profileCounters_ = nullptr;
+  const char *profileTable_ = nullptr;
 };
 
 /// Reads a TensorProto (.pb) or NumPy array (.npy, little-endian, C order).

@@ -44,6 +44,7 @@ struct RunOptions {
   int32_t threads = 0;
   int64_t iterations = 20;
   bool json = false, verbose = false;
+  bool profile = false; ///< bench: per-dispatch profile (--profile)
 };
 
 std::optional<std::string> parse(ArrayRef<std::string> args, RunOptions &o,
@@ -80,6 +81,8 @@ std::optional<std::string> parse(ArrayRef<std::string> args, RunOptions &o,
       err = number(o.iterations);
     else if (bench && arg == "--json")
       o.json = true;
+    else if (bench && arg == "--profile")
+      o.profile = true;
     else if (!bench && arg == "--rtol")
       err = number(o.rtol);
     else if (!bench && arg == "--atol")
@@ -300,16 +303,69 @@ int runCommand(ArrayRef<std::string> args) {
   return ok ? 0 : 1;
 }
 
+namespace {
+
+std::string jsonEscape(StringRef s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20)
+      continue;
+    out += c;
+  }
+  return out;
+}
+
+/// The per-dispatch table of `kiln bench --profile`, slowest first: time
+/// and calls per run, averaged over the timed iterations.
+void printProfile(std::vector<LoadedModel::DispatchProfile> dispatches,
+                  int64_t iterations) {
+  llvm::stable_sort(dispatches, [](const auto &a, const auto &b) {
+    return a.nanoseconds > b.nanoseconds;
+  });
+  double total = 0;
+  size_t nameWidth = 8, kindWidth = 4;
+  for (const auto &d : dispatches) {
+    total += d.nanoseconds;
+    nameWidth = std::max(nameWidth, std::min<size_t>(d.name.size(), 48));
+    kindWidth = std::max(kindWidth, std::min<size_t>(d.kind.size(), 24));
+  }
+  outs() << "\nper-dispatch profile (" << dispatches.size()
+         << " dispatches; ms and calls per run, over " << iterations
+         << " runs; total " << format("%.3f", total / 1e6 / iterations)
+         << " ms)\n";
+  outs() << left_justify("dispatch", nameWidth) << "  "
+         << left_justify("kind", kindWidth) << "  " << right_justify("ms", 9)
+         << "  " << right_justify("%", 6) << "  " << right_justify("calls", 6)
+         << "\n";
+  for (const auto &d : dispatches) {
+    double ms = d.nanoseconds / 1e6 / iterations;
+    outs() << left_justify(d.name, nameWidth) << "  "
+           << left_justify(d.kind, kindWidth) << "  "
+           << format("%9.3f", ms) << "  "
+           << format("%5.1f%%", total > 0 ? 100.0 * d.nanoseconds / total : 0)
+           << "  " << format("%6lld", (long long)(d.calls / iterations))
+           << "\n";
+  }
+}
+
+} // namespace
+
 int benchCommand(ArrayRef<std::string> args) {
   RunOptions o;
   if (auto err = parse(args, o, /*bench=*/true))
     return fail("bench: " + *err);
   if (o.iterations < 1)
     o.iterations = 1;
-  auto model = LoadedModel::open(o.model, o.dims, o.verbose, o.target, o.cudaArch);
+  auto model = LoadedModel::open(o.model, o.dims, o.verbose, o.target,
+                                 o.cudaArch, o.profile);
   if (!model)
     return fail(toString(model.takeError()));
   LoadedModel &m = **model;
+  if (o.profile && !m.hasProfile())
+    return fail("bench --profile: '" + o.model +
+                "' was not compiled with --profile");
   std::vector<HostTensor> inputs(m.numInputs());
   std::mt19937 rng(0);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -341,6 +397,8 @@ int benchCommand(ArrayRef<std::string> args) {
     auto end = std::chrono::steady_clock::now();
     if (it >= 0)
       ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    if (it == -1)
+      m.resetProfile(); // Warm-up runs are not profiled.
   }
   m.destroy(*session);
   std::vector<double> sorted = ms;
@@ -351,17 +409,37 @@ int benchCommand(ArrayRef<std::string> args) {
   double mean = 0;
   for (double v : ms)
     mean += v / ms.size();
-  if (o.json)
+  int64_t workspace = m.workspaceBytes();
+  std::vector<LoadedModel::DispatchProfile> profile = m.readProfile();
+  if (o.json) {
     outs() << "{\"model\": \"" << sys::path::filename(o.model)
            << "\", \"threads\": " << o.threads << ", \"iterations\": "
            << o.iterations << ", \"median_ms\": " << format("%.4f", median)
            << ", \"min_ms\": " << format("%.4f", sorted.front())
-           << ", \"mean_ms\": " << format("%.4f", mean) << "}\n";
-  else
+           << ", \"mean_ms\": " << format("%.4f", mean)
+           << ", \"workspace_bytes\": " << workspace;
+    if (o.profile) {
+      outs() << ", \"profile\": [";
+      for (auto [i, d] : llvm::enumerate(profile))
+        outs() << (i ? ", " : "") << "{\"dispatch\": \"" << jsonEscape(d.name)
+               << "\", \"kind\": \"" << jsonEscape(d.kind)
+               << "\", \"ms\": "
+               << format("%.4f", d.nanoseconds / 1e6 / o.iterations)
+               << ", \"calls\": " << d.calls / o.iterations << "}";
+      outs() << "]";
+    }
+    outs() << "}\n";
+  } else {
     outs() << "median " << format("%.3f", median) << " ms, min "
            << format("%.3f", sorted.front()) << " ms, mean "
            << format("%.3f", mean) << " ms over " << o.iterations
            << " iterations\n";
+    if (workspace >= 0)
+      outs() << "workspace " << workspace << " bytes ("
+             << format("%.1f", workspace / 1048576.0) << " MiB)\n";
+    if (o.profile)
+      printProfile(profile, o.iterations);
+  }
   return 0;
 }
 

@@ -38,14 +38,16 @@ const char *kUsage =
     "llvm-ir|asm|ptx]\n"
     "                   [--target cpu|cuda] [-O0|-O1|-O2|-O3] [--mcpu CPU]\n"
     "                   [--cuda-arch SM] [--weights embed|file]\n"
-    "                   [--dim NAME=VALUE]... [--threads N] [--timing] [-v]\n"
+    "                   [--dim NAME=VALUE]... [--threads N] [--timing]\n"
+    "                   [--profile] [-v]\n"
     "                   [--import-only]   (with --emit onnx-mlir: skip the\n"
     "                                      passes after import; for tests)\n"
     "       kiln inspect MODEL.onnx\n"
     "       kiln run MODEL.onnx|LIB.so --data DIR [--rtol R --atol A] [--threads N]\n"
     "                [--target cpu|cuda] [--cuda-arch SM]   (MODEL.onnx: compile for)\n"
     "       kiln run MODEL.onnx|LIB.so --input NAME=FILE.pb|npy ... [--output-dir DIR]\n"
-    "       kiln bench MODEL.onnx|LIB.so [--threads N] [--iterations K] [--json]\n";
+    "       kiln bench MODEL.onnx|LIB.so [--threads N] [--iterations K] [--json]\n"
+    "                  [--profile]\n";
 
 /// Prints the one-line error and returns the exit status.
 int fail(const llvm::Twine &message) {
@@ -67,6 +69,7 @@ struct CompileOptions {
   unsigned optLevel = 3;
   bool importOnly = false;
   bool timing = false;
+  bool profile = false;
 };
 
 /// A C identifier made from the model file's stem.
@@ -157,6 +160,8 @@ std::optional<std::string> parseCompileArgs(llvm::ArrayRef<std::string> args,
       opts.importOnly = true;
     } else if (arg == "--timing") {
       opts.timing = true;
+    } else if (arg == "--profile") {
+      opts.profile = true;
     } else if (arg.starts_with("-") && arg != "-") {
       return "unknown option '" + arg.str() + "'";
     } else {
@@ -202,6 +207,7 @@ int runCompile(llvm::ArrayRef<std::string> args) {
     backend.optLevel = opts.optLevel;
     backend.modelPath = opts.model;
     backend.verbose = opts.verbose;
+    backend.profile = opts.profile;
     return session.finish(
         kiln::driver::compileBackend(**module, backend, session.timing()));
   }

@@ -36,6 +36,9 @@ void populateSimplifyLayoutPatterns(mlir::RewritePatternSet &patterns);
 /// The erf and tanh forms of GELU -> onnx.Gelu.
 void populateRecognizeGeluPatterns(mlir::RewritePatternSet &patterns);
 
+/// MatMul(Softmax(Add(Div(MatMul(Q, Kt), c), mask)), V) -> onnx.Attention.
+void populateRecognizeAttentionPatterns(mlir::RewritePatternSet &patterns);
+
 /// ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add -> LayerNormalization.
 void populateRecognizeLayerNormPatterns(mlir::RewritePatternSet &patterns);
 
