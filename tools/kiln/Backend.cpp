@@ -21,6 +21,8 @@
 #include "frontend/ModelReader.h"
 #include "lowering/Passes.h"
 #include "lowering/Pipelines.h"
+#include "lowering/bufferize/BufferizePipeline.h"
+#include "lowering/bufferize/EntryAbi.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -300,6 +302,42 @@ int compileModelFile(const std::string &modelPath, const BackendOptions &opts,
   if (failed(module))
     return 1;
   return session.finish(compileBackend(**module, opts, session.timing()));
+}
+
+FailureOr<int64_t> planWorkspace(const std::string &modelPath,
+                                 std::string &error) {
+  DialectRegistry registry;
+  kiln::registerImporterDialects(registry);
+  cpu::registerCpuCodegenDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.printOpOnDiagnostic(false);
+  std::string messages;
+  llvm::raw_string_ostream os(messages);
+  auto failWith = [&]() -> FailureOr<int64_t> {
+    StringRef first = StringRef(messages).split('\n').first;
+    first.consume_front("kiln: error: "); // The caller words its own line.
+    error = first.str();
+    return failure();
+  };
+  kiln::OneLineDiagnosticHandler handler(ctx, os);
+  auto model = kiln::readModelFile(ctx, modelPath);
+  if (failed(model))
+    return failWith();
+  kiln::ImportOptions importOptions;
+  importOptions.modelPath = modelPath;
+  auto module = kiln::importModel(ctx, std::move(*model), importOptions);
+  if (failed(module) || handler.hadError())
+    return failWith();
+  // What `kiln compile -O3` runs up to the memory plan.
+  PassManager pm(&ctx);
+  kiln::buildOnnxImportPipeline(pm);
+  kiln::buildOnnxOptimizationPipeline(pm);
+  pm.addPass(kiln::createConvertOnnxToLinalg());
+  buildBufferizePipeline(pm, BufferizePipelineOptions());
+  if (failed(pm.run(**module)) || handler.hadError())
+    return failWith();
+  auto bytes = (**module)->getAttrOfType<IntegerAttr>(kWorkspaceBytesAttr);
+  return bytes ? bytes.getInt() : 0;
 }
 
 } // namespace kiln::driver

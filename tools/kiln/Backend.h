@@ -94,6 +94,12 @@ int compileBackend(mlir::ModuleOp module, const BackendOptions &opts,
 int compileModelFile(const std::string &modelPath, const BackendOptions &opts,
                      const llvm::StringMap<int64_t> &dims);
 
+/// The arena size (m_workspace_bytes) of MODEL compiled at -O3: imports and
+/// lowers it up to the memory plan. On failure `error` holds the first
+/// diagnostic.
+mlir::FailureOr<int64_t> planWorkspace(const std::string &modelPath,
+                                       std::string &error);
+
 /// `kiln run` and `kiln bench`; return the exit status.
 int runCommand(llvm::ArrayRef<std::string> args);
 int benchCommand(llvm::ArrayRef<std::string> args);

@@ -236,6 +236,14 @@ int runInspect(llvm::ArrayRef<std::string> args) {
   if (failed(model))
     return 1;
   kiln::printModel(**model, llvm::outs());
+  model->reset();
+  // The arena a compiled library needs (m_workspace_bytes()).
+  std::string why;
+  FailureOr<int64_t> workspace = kiln::driver::planWorkspace(args[0], why);
+  if (succeeded(workspace))
+    llvm::outs() << "workspace_bytes: " << *workspace << "\n";
+  else
+    llvm::outs() << "workspace_bytes: unknown (" << why << ")\n";
   llvm::outs().flush();
   return 0;
 }
