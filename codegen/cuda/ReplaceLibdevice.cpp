@@ -58,6 +58,9 @@ Value replacement(OpBuilder &b, Location loc, StringRef name,
     return binary(LLVM::MaxNumOp());
   if (name == "copysign")
     return binary(LLVM::CopySignOp());
+  // C fmod is LLVM's frem (NVPTX expands it to a - b * trunc(a / b)).
+  if (name == "fmod")
+    return binary(LLVM::FRemOp());
   if (name == "fma" && args.size() == 3)
     return LLVM::FMAOp::create(b, loc, type, args[0], args[1], args[2]);
   if (name == "rsqrt" && args.size() == 1) {

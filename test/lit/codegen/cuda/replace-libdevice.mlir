@@ -11,7 +11,9 @@
 // CHECK: llvm.intr.sqrt
 // CHECK: llvm.intr.fma
 // CHECK: llvm.intr.maxnum
+// CHECK: llvm.frem
 gpu.module @kernels {
+  llvm.func @__nv_fmodf(f32, f32) -> f32
   llvm.func @__nv_fabsf(f32) -> f32
   llvm.func @__nv_sqrtf(f32) -> f32
   llvm.func @__nv_fmaf(f32, f32, f32) -> f32
@@ -21,7 +23,8 @@ gpu.module @kernels {
     %b = llvm.call @__nv_sqrtf(%a) : (f32) -> f32
     %c = llvm.call @__nv_fmaf(%a, %b, %x) : (f32, f32, f32) -> f32
     %d = llvm.call @__nv_fmaxf(%c, %x) : (f32, f32) -> f32
-    llvm.return %d : f32
+    %e = llvm.call @__nv_fmodf(%d, %x) : (f32, f32) -> f32
+    llvm.return %e : f32
   }
 }
 
