@@ -54,6 +54,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxTopKToLinalgPatterns(converter, patterns);
   populateOnnxScatterToLinalgPatterns(converter, patterns);
   populateOnnxEinsumToLinalgPatterns(converter, patterns);
+  populateOnnxWindowToLinalgPatterns(converter, patterns);
   populateOnnxTriangularToLinalgPatterns(converter, patterns);
   populateOnnxScanToLinalgPatterns(converter, patterns);
   populateOnnxDepthSpaceToLinalgPatterns(converter, patterns);

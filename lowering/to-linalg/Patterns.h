@@ -79,6 +79,9 @@ void populateOnnxScatterToLinalgPatterns(mlir::TypeConverter &converter,
 /// Einsum (one generic; diagonals, ellipsis, implicit output).
 void populateOnnxEinsumToLinalgPatterns(mlir::TypeConverter &converter,
                                         mlir::RewritePatternSet &patterns);
+/// HannWindow, HammingWindow, BlackmanWindow (compile-time constants).
+void populateOnnxWindowToLinalgPatterns(mlir::TypeConverter &converter,
+                                        mlir::RewritePatternSet &patterns);
 /// Trilu and EyeLike (selection by the diagonal of the last two dims).
 void populateOnnxTriangularToLinalgPatterns(mlir::TypeConverter &converter,
                                             mlir::RewritePatternSet &patterns);
