@@ -15,9 +15,9 @@ namespace kiln {
 namespace {
 
 /// Whether linalg/arith can compute on `type` (no float8/float4 or strings).
-bool isComputableElement(Type type) {
+bool isComputableElement(Type type, bool narrowFloats) {
   if (auto floatType = dyn_cast<FloatType>(type))
-    return floatType.getWidth() >= 16;
+    return narrowFloats || floatType.getWidth() >= 16;
   return isa<IntegerType>(type);
 }
 
@@ -36,7 +36,8 @@ public:
       return rewriter.notifyMatchFailure(op, "expects one result");
     RankedTensorType resultType =
         getConvertedResultType(*getTypeConverter(), op);
-    if (!resultType || !isComputableElement(resultType.getElementType()))
+    if (!resultType || !isComputableElement(resultType.getElementType(),
+                                            entry.narrowFloats))
       return rewriter.notifyMatchFailure(op, "unsupported result type");
     SmallVector<Value> inputs;
     Value first;
@@ -48,7 +49,7 @@ public:
         continue;
       }
       auto type = dyn_cast<RankedTensorType>(operand.getType());
-      if (!type || !isComputableElement(type.getElementType()) ||
+      if (!type || !isComputableElement(type.getElementType(), entry.narrowFloats) ||
           type.getRank() > resultType.getRank())
         return rewriter.notifyMatchFailure(op, "unsupported operand type");
       inputs.push_back(operand);

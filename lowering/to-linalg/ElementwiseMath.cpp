@@ -9,6 +9,7 @@
 
 #include "dialect/OnnxDialect.h"
 #include "lowering/to-linalg/ElementwiseTable.h"
+#include "lowering/to-linalg/NarrowFloat.h"
 
 using namespace mlir;
 
@@ -132,10 +133,39 @@ Value buildWhere(OpBuilder &b, Location loc, Operation *, ValueRange args,
   return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
 }
 
-Value buildCast(OpBuilder &b, Location loc, Operation *, ValueRange args,
+Value buildCast(OpBuilder &b, Location loc, Operation *op, ValueRange args,
                 const ElementInfo &info) {
-  return convertScalar(b, loc, args[0], info.resultType, info.isUnsigned,
-                       info.resultUnsigned);
+  auto narrow = dyn_cast<FloatType>(info.resultType);
+  if (!narrow || !isNarrowFloat(narrow) || args[0].getType() == narrow)
+    return convertScalar(b, loc, args[0], info.resultType, info.isUnsigned,
+                         info.resultUnsigned);
+  // float8/float4 targets honour `saturate` and (E8M0) `round_mode`.
+  NarrowFloatRounding rounding;
+  if (auto cast = dyn_cast<onnx::CastOp>(op)) {
+    rounding.saturate = cast.getSaturate() != 0;
+    rounding.e8m0Mode = cast.getRoundMode();
+  } else if (auto castLike = dyn_cast<onnx::CastLikeOp>(op)) {
+    rounding.saturate = castLike.getSaturate() != 0;
+    rounding.e8m0Mode = castLike.getRoundMode();
+  }
+  Value wide = convertScalar(b, loc, args[0], b.getF32Type(), info.isUnsigned,
+                             /*dstUnsigned=*/false);
+  return truncateToNarrowFloat(b, loc, wide, narrow, rounding);
+}
+
+/// Reinterprets the bits (same width); bool is one byte holding 0 or 1.
+Value buildBitCast(OpBuilder &b, Location loc, Operation *, ValueRange args,
+                   const ElementInfo &info) {
+  Value x = args[0];
+  Type dst = info.resultType;
+  if (x.getType() == dst)
+    return x;
+  if (x.getType().isInteger(1))
+    return arith::ExtUIOp::create(b, loc, dst, x);
+  if (dst.isInteger(1))
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x,
+                                 createScalarConstant(b, loc, x.getType(), 0));
+  return arith::BitcastOp::create(b, loc, dst, x);
 }
 
 Value buildIsNaN(OpBuilder &b, Location loc, Operation *, ValueRange args,
@@ -209,8 +239,12 @@ ArrayRef<ElementwiseEntry> getElementwiseMathEntries() {
       {"onnx.BitwiseNot", buildNot},
       {"onnx.BitShift", buildBitShift},
       {"onnx.Where", buildWhere},
-      {"onnx.Cast", buildCast},
-      {"onnx.CastLike", buildCast, /*floatOnly=*/false, /*valueOperands=*/1},
+      {"onnx.Cast", buildCast, /*floatOnly=*/false, /*valueOperands=*/-1,
+       /*narrowFloats=*/true},
+      {"onnx.CastLike", buildCast, /*floatOnly=*/false, /*valueOperands=*/1,
+       /*narrowFloats=*/true},
+      {"onnx.BitCast", buildBitCast, /*floatOnly=*/false, /*valueOperands=*/-1,
+       /*narrowFloats=*/true},
       {"onnx.IsNaN", buildIsNaN},
       {"onnx.IsInf", buildIsInf},
   };

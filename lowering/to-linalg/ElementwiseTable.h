@@ -46,6 +46,9 @@ struct ElementwiseEntry {
   /// How many leading operands carry values; the rest only give types
   /// (CastLike's target_type) and are not read. -1: all of them.
   int valueOperands = -1;
+  /// Whether operands and result may be float8/float4 (the row converts
+  /// them; arithmetic rows cannot compute on them).
+  bool narrowFloats = false;
 };
 
 /// Arithmetic, comparisons, logic, bitwise ops, variadic Max/Min/Sum/Mean,

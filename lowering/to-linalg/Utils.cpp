@@ -8,6 +8,7 @@
 #include "lowering/to-linalg/Utils.h"
 
 #include "dialect/OnnxDialect.h"
+#include "lowering/to-linalg/NarrowFloat.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -130,6 +131,16 @@ Value convertScalar(OpBuilder &b, Location loc, Value value, Type dstType,
   Type srcType = value.getType();
   if (srcType == dstType)
     return value;
+  // float8/float4 go through f32 with bit manipulation (saturating).
+  if (isNarrowFloat(srcType)) {
+    Value wide = extendNarrowFloat(b, loc, value, b.getF32Type());
+    return convertScalar(b, loc, wide, dstType, false, dstUnsigned);
+  }
+  if (isNarrowFloat(dstType)) {
+    Value wide = convertScalar(b, loc, value, b.getF32Type(), srcUnsigned,
+                               /*dstUnsigned=*/false);
+    return truncateToNarrowFloat(b, loc, wide, cast<FloatType>(dstType));
+  }
   auto srcFloat = dyn_cast<FloatType>(srcType);
   auto dstFloat = dyn_cast<FloatType>(dstType);
   if (srcFloat && dstFloat) {

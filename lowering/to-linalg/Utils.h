@@ -54,7 +54,8 @@ mlir::Value createHighestValue(mlir::OpBuilder &b, mlir::Location loc,
                                mlir::Type type, bool isUnsigned);
 
 /// Converts a scalar between element types with ONNX Cast semantics
-/// (float->int truncates toward zero, saturating, NaN->0; x->bool is x != 0).
+/// (float->int truncates toward zero, saturating, NaN->0; x->bool is x != 0;
+/// float8/float4 round to nearest even and saturate, see NarrowFloat.h).
 mlir::Value convertScalar(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value value, mlir::Type dstType,
                           bool srcUnsigned, bool dstUnsigned);
