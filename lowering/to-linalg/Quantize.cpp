@@ -9,12 +9,15 @@
 //   QuantizeLinear:   y = saturate(round_half_to_even(x / scale) + zp)
 //   DequantizeLinear: y = (x - zp) * scale
 // Arithmetic is done in f32 (f16/bf16 inputs are extended, the result
-// truncated). Integer outputs of 8 and 16 bits are supported; float8/float4
-// and sub-byte integers are left to the pass's unsupported-op error.
+// truncated). Quantized types: integers of 2 to 16 bits (4- and 2-bit ones
+// clamp to their range) and float8/float4, which QuantizeLinear reaches by a
+// float cast of x / scale + zp (round to nearest even, `saturate`) instead of
+// rounding to an integer.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialect/OnnxDialect.h"
+#include "lowering/to-linalg/NarrowFloat.h"
 #include "lowering/to-linalg/Patterns.h"
 #include "lowering/to-linalg/Utils.h"
 
@@ -29,6 +32,15 @@ namespace {
 bool isByteInteger(Type type) {
   auto intType = dyn_cast<IntegerType>(type);
   return intType && intType.getWidth() >= 8;
+}
+
+/// Whether `type` is a quantized element type: an integer of 2 bits or more
+/// or a float8/float4.
+bool isQuantType(Type type) {
+  if (isNarrowFloat(type))
+    return true;
+  auto intType = dyn_cast<IntegerType>(type);
+  return intType && intType.getWidth() >= 2;
 }
 
 /// Whether `type` is a float type arith can compute on (16 bits or wider).
@@ -116,8 +128,16 @@ Value buildQuantGeneric(
         SmallVector<Value> idx = getParamIndices(nb, l, indexing, rank);
         Value s = tensor::ExtractOp::create(nb, l, scale, idx);
         Value zp;
-        if (zeroPoint)
-          zp = tensor::ExtractOp::create(nb, l, zeroPoint, idx);
+        if (zeroPoint) {
+          // A one-element zero point may be shaped [] or [1] apart from
+          // the scale.
+          int64_t zpRank =
+              cast<RankedTensorType>(zeroPoint.getType()).getRank();
+          SmallVector<Value> zpIdx = idx;
+          if (zpRank != (int64_t)idx.size())
+            zpIdx.assign(zpRank, arith::ConstantIndexOp::create(nb, l, 0));
+          zp = tensor::ExtractOp::create(nb, l, zeroPoint, zpIdx);
+        }
         linalg::YieldOp::create(nb, l, body(nb, l, args[0], s, zp));
       });
   return generic.getResult(0);
@@ -133,7 +153,11 @@ checkOperands(ConversionPatternRewriter &rewriter, Operation *op, Value x,
     return rewriter.notifyMatchFailure(op, "expects ranked tensors");
   if (zeroPoint) {
     auto zpType = dyn_cast<RankedTensorType>(zeroPoint.getType());
-    if (!zpType || zpType.getShape() != scaleType.getShape())
+    bool bothSingle = zpType && zpType.hasStaticShape() &&
+                      scaleType.hasStaticShape() &&
+                      zpType.getNumElements() == 1 &&
+                      scaleType.getNumElements() == 1 && zpType.getRank() <= 1;
+    if (!zpType || (zpType.getShape() != scaleType.getShape() && !bothSingle))
       return rewriter.notifyMatchFailure(
           op, "expects a zero point shaped like the scale");
   }
@@ -158,9 +182,8 @@ struct QuantizeLinearLowering : OpConversionPattern<onnx::QuantizeLinearOp> {
     Location loc = op.getLoc();
     RankedTensorType resultType =
         getConvertedResultType(*getTypeConverter(), op);
-    if (!resultType || !isByteInteger(resultType.getElementType()))
-      return rewriter.notifyMatchFailure(
-          op, "unsupported output type (8/16-bit integers only)");
+    if (!resultType || !isQuantType(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "unsupported output type");
     Value x = adaptor.getX();
     Value scale = adaptor.getYScale();
     Value zeroPoint = optional(adaptor.getYZeroPoint());
@@ -169,7 +192,7 @@ struct QuantizeLinearLowering : OpConversionPattern<onnx::QuantizeLinearOp> {
     if (!(isComputableFloat(xElem) || isByteInteger(xElem)) ||
         !(isComputableFloat(scaleElem) || isByteInteger(scaleElem)))
       return rewriter.notifyMatchFailure(op, "unsupported x or scale type");
-    if (zeroPoint && !isByteInteger(getElementTypeOrSelf(zeroPoint.getType())))
+    if (zeroPoint && !isQuantType(getElementTypeOrSelf(zeroPoint.getType())))
       return rewriter.notifyMatchFailure(op, "unsupported zero point type");
     FailureOr<ParamIndexing> indexing =
         checkOperands(rewriter, op, x, scale, zeroPoint, op.getAxis(),
@@ -183,14 +206,23 @@ struct QuantizeLinearLowering : OpConversionPattern<onnx::QuantizeLinearOp> {
         zeroPoint && isUnsignedElement(op.getYZeroPoint().getType());
     bool yUnsigned = isUnsignedElement(op.getY().getType());
     Type outElem = resultType.getElementType();
+    NarrowFloatRounding rounding;
+    rounding.saturate = op.getSaturate() != 0;
     Value result = buildQuantGeneric(
         rewriter, loc, x, scale, zeroPoint, *indexing, resultType,
         [&](OpBuilder &b, Location l, Value xv, Value s, Value zp) {
           Type f32 = b.getF32Type();
           Value xf = convertScalar(b, l, xv, f32, xUnsigned, false);
           Value sf = convertScalar(b, l, s, f32, scaleUnsigned, false);
-          Value q = math::RoundEvenOp::create(
-              b, l, arith::DivFOp::create(b, l, xf, sf));
+          Value q = arith::DivFOp::create(b, l, xf, sf);
+          if (auto narrow = dyn_cast<FloatType>(outElem)) {
+            if (zp)
+              q = arith::AddFOp::create(b, l, q,
+                                        convertScalar(b, l, zp, f32, false,
+                                                      false));
+            return truncateToNarrowFloat(b, l, q, narrow, rounding);
+          }
+          q = math::RoundEvenOp::create(b, l, q);
           if (zp)
             q = arith::AddFOp::create(
                 b, l, q, convertScalar(b, l, zp, f32, zpUnsigned, false));
@@ -224,11 +256,10 @@ struct DequantizeLinearLowering
     Value x = adaptor.getX();
     Value scale = adaptor.getXScale();
     Value zeroPoint = optional(adaptor.getXZeroPoint());
-    if (!isByteInteger(getElementTypeOrSelf(x.getType())) ||
+    if (!isQuantType(getElementTypeOrSelf(x.getType())) ||
         !isComputableFloat(getElementTypeOrSelf(scale.getType())))
-      return rewriter.notifyMatchFailure(
-          op, "unsupported x type (8/16/32-bit integers only) or scale type");
-    if (zeroPoint && !isByteInteger(getElementTypeOrSelf(zeroPoint.getType())))
+      return rewriter.notifyMatchFailure(op, "unsupported x or scale type");
+    if (zeroPoint && !isQuantType(getElementTypeOrSelf(zeroPoint.getType())))
       return rewriter.notifyMatchFailure(op, "unsupported zero point type");
     FailureOr<ParamIndexing> indexing =
         checkOperands(rewriter, op, x, scale, zeroPoint, op.getAxis(),

@@ -65,3 +65,33 @@ func.func @dequantize_no_zero_point(%x: tensor<4xi32>, %s: tensor<f32>) -> tenso
   %0 = "onnx.DequantizeLinear"(%x, %s, %none) : (tensor<4xi32>, tensor<f32>, none) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// Tests that QuantizeLinear to float8 skips the integer rounding: x / scale
+// plus the zero point is cast to E4M3FN bit by bit (the zero point, shaped
+// [1] beside a scalar scale, is read at [0]).
+// CHECK-LABEL: func.func @quantize_e4m3fn
+// CHECK: linalg.generic
+// CHECK: tensor.extract %{{.*}}[%{{.*}}] : tensor<1xf8E4M3FN>
+// CHECK: arith.divf
+// CHECK-NOT: math.roundeven
+// CHECK: arith.bitcast %{{.*}} : i8 to f8E4M3FN
+// CHECK: -> tensor<5xf8E4M3FN>
+func.func @quantize_e4m3fn(%x: tensor<5xf32>, %s: tensor<f32>, %zp: tensor<1xf8E4M3FN>) -> tensor<5xf8E4M3FN> {
+  %0 = "onnx.QuantizeLinear"(%x, %s, %zp) {saturate = 1 : i64} : (tensor<5xf32>, tensor<f32>, tensor<1xf8E4M3FN>) -> tensor<5xf8E4M3FN>
+  return %0 : tensor<5xf8E4M3FN>
+}
+
+// -----
+
+// Tests that DequantizeLinear of int4 sign-extends the 4-bit values.
+// CHECK-LABEL: func.func @dequantize_int4
+// CHECK: linalg.generic
+// CHECK: arith.sitofp %{{.*}} : i4 to f32
+// CHECK: arith.subf
+// CHECK: arith.mulf
+func.func @dequantize_int4(%x: tensor<5xi4>, %s: tensor<f32>, %zp: tensor<1xi4>) -> tensor<5xf32> {
+  %0 = "onnx.DequantizeLinear"(%x, %s, %zp) : (tensor<5xi4>, tensor<f32>, tensor<1xi4>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
