@@ -15,6 +15,14 @@ size_t kiln_rt_dtype_size(int32_t dtype) {
   case 18: /* float8e4m3fnuz */
   case 19: /* float8e5m2 */
   case 20: /* float8e5m2fnuz */
+  case 24: /* float8e8m0 */
+  /* 4- and 2-bit types are not packed in the C API: one element per byte,
+   * the value in the low bits. */
+  case 21: /* uint4 */
+  case 22: /* int4 */
+  case 23: /* float4e2m1 */
+  case 25: /* uint2 */
+  case 26: /* int2 */
     return 1;
   case 4:  /* uint16 */
   case 5:  /* int16 */

@@ -61,7 +61,11 @@ void describe(raw_ostream &os, StringRef kind,
 const char *kCommonTypes = R"(#ifndef KILN_TENSOR_TYPES_DEFINED
 #define KILN_TENSOR_TYPES_DEFINED
 /* Shared by every kiln model header. dtype: ONNX TensorProto code
- * (1 float32, 7 int64, 9 bool, 10 float16, 11 float64, ...). */
+ * (1 float32, 7 int64, 9 bool, 10 float16, 11 float64, 16 bfloat16, ...).
+ * float8 (17-20, 24) take one byte per element; the 4- and 2-bit types
+ * (21 uint4, 22 int4, 23 float4e2m1, 25 uint2, 26 int2) are NOT packed as
+ * in ONNX files: one element per byte, the value in the low bits (inputs
+ * are read from the low bits; the high bits of outputs are unspecified). */
 typedef struct {
   void *data;
   const int64_t *shape;

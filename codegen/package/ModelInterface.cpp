@@ -41,7 +41,8 @@ const char *dtypeName(int32_t dtype) {
       "int16",     "int32",    "int64",      "string",       "bool",
       "float16",   "float64",  "uint32",     "uint64",       "complex64",
       "complex128", "bfloat16", "float8e4m3fn", "float8e4m3fnuz",
-      "float8e5m2", "float8e5m2fnuz"};
+      "float8e5m2", "float8e5m2fnuz", "uint4",    "int4",
+      "float4e2m1", "float8e8m0", "uint2",       "int2"};
   if (dtype < 0 || dtype >= static_cast<int32_t>(std::size(names)))
     return "unknown";
   return names[dtype];

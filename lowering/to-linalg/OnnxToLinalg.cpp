@@ -59,6 +59,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxScanToLinalgPatterns(converter, patterns);
   populateOnnxDepthSpaceToLinalgPatterns(converter, patterns);
   populateOnnxQuantizeToLinalgPatterns(converter, patterns);
+  populateOnnxIntegerLinearToLinalgPatterns(converter, patterns);
   populateOnnxControlFlowToLinalgPatterns(converter, patterns);
   populateOnnxRecurrentToLinalgPatterns(converter, patterns);
 }

@@ -91,7 +91,11 @@ void populateOnnxScanToLinalgPatterns(mlir::TypeConverter &converter,
 /// DepthToSpace (DCR/CRD) and SpaceToDepth.
 void populateOnnxDepthSpaceToLinalgPatterns(mlir::TypeConverter &converter,
                                             mlir::RewritePatternSet &patterns);
-/// QuantizeLinear and DequantizeLinear (per-tensor, per-axis, blocked).
+/// MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv.
+void populateOnnxIntegerLinearToLinalgPatterns(mlir::TypeConverter &converter,
+                                               mlir::RewritePatternSet &patterns);
+/// QuantizeLinear and DequantizeLinear (per-tensor, per-axis, blocked),
+/// DynamicQuantizeLinear.
 void populateOnnxQuantizeToLinalgPatterns(mlir::TypeConverter &converter,
                                           mlir::RewritePatternSet &patterns);
 

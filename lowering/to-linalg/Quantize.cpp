@@ -8,6 +8,9 @@
 //   blocked (`block_size` > 0, x's rank):     [i_0, .., i_axis / block, ..]
 //   QuantizeLinear:   y = saturate(round_half_to_even(x / scale) + zp)
 //   DequantizeLinear: y = (x - zp) * scale
+// DynamicQuantizeLinear first reduces x's min and max (accumulators start
+// at 0, so the range includes 0) into scalars, computes the uint8 scale and
+// zero point as the ONNX reference does, then quantizes like QuantizeLinear.
 // Arithmetic is done in f32 (f16/bf16 inputs are extended, the result
 // truncated). Quantized types: integers of 2 to 16 bits (4- and 2-bit ones
 // clamp to their range) and float8/float4, which QuantizeLinear reaches by a
@@ -288,11 +291,94 @@ struct DequantizeLinearLowering
   }
 };
 
+struct DynamicQuantizeLinearLowering
+    : OpConversionPattern<onnx::DynamicQuantizeLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::DynamicQuantizeLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto xType = dyn_cast<RankedTensorType>(x.getType());
+    RankedTensorType yType = getConvertedResultType(*getTypeConverter(), op, 0);
+    RankedTensorType scaleType =
+        getConvertedResultType(*getTypeConverter(), op, 1);
+    RankedTensorType zpType =
+        getConvertedResultType(*getTypeConverter(), op, 2);
+    if (!xType || !xType.getElementType().isF32() || !yType || !scaleType ||
+        !zpType || scaleType.getRank() != 0 || zpType.getRank() != 0)
+      return rewriter.notifyMatchFailure(op, "expects f32 x, scalar outputs");
+    Type f32 = rewriter.getF32Type();
+    int64_t rank = xType.getRank();
+
+    // min(0, min(x)) and max(0, max(x)) in one reduction.
+    auto scalarType = RankedTensorType::get({}, f32);
+    Value zeroF = createScalarConstant(rewriter, loc, f32, 0.0);
+    Value init = createFilled(rewriter, loc, scalarType, {}, zeroF);
+    AffineMap scalarMap = AffineMap::get(rank, 0, {}, rewriter.getContext());
+    auto minMax = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{scalarType, scalarType}, ValueRange{x},
+        ValueRange{init, init},
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank),
+                               scalarMap, scalarMap},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::reduction),
+        [](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::MinimumFOp::create(b, l, args[1], args[0]),
+                         arith::MaximumFOp::create(b, l, args[2], args[0])});
+        });
+    Value lo = tensor::ExtractOp::create(rewriter, loc, minMax.getResult(0));
+    Value hi = tensor::ExtractOp::create(rewriter, loc, minMax.getResult(1));
+
+    // scale = (max == min ? 1 : max - min) / 255; zp = rint(clamp(-min /
+    // scale, 0, 255)).
+    auto cst = [&](double v) { return createScalarConstant(rewriter, loc, f32, v); };
+    Value same = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OEQ,
+                                       hi, lo);
+    Value range = arith::SelectOp::create(
+        rewriter, loc, same, cst(1.0), arith::SubFOp::create(rewriter, loc, hi, lo));
+    Value scale = arith::DivFOp::create(rewriter, loc, range, cst(255.0));
+    Value zp = arith::SubFOp::create(
+        rewriter, loc, cst(0.0), arith::DivFOp::create(rewriter, loc, lo, scale));
+    zp = arith::MaximumFOp::create(rewriter, loc, zp, cst(0.0));
+    zp = arith::MinimumFOp::create(rewriter, loc, zp, cst(255.0));
+    zp = math::RoundEvenOp::create(rewriter, loc, zp);
+
+    Type u8 = yType.getElementType();
+    Value empty = createEmpty(rewriter, loc, yType, getSizes(rewriter, loc, x));
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+    Value y =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{yType}, ValueRange{x}, ValueRange{empty},
+            SmallVector<AffineMap>{id, id}, parallelIterators(rank),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value q = math::RoundEvenOp::create(
+                  b, l, arith::DivFOp::create(b, l, args[0], scale));
+              q = arith::AddFOp::create(b, l, q, zp);
+              q = arith::MaximumFOp::create(b, l, q, cst(0.0));
+              q = arith::MinimumFOp::create(b, l, q, cst(255.0));
+              linalg::YieldOp::create(
+                  b, l, convertScalar(b, l, q, u8, false, true));
+            })
+            .getResult(0);
+    Value scaleT = tensor::FromElementsOp::create(rewriter, loc, scaleType,
+                                                  ValueRange{scale});
+    Value zpT = tensor::FromElementsOp::create(
+        rewriter, loc, zpType,
+        ValueRange{convertScalar(rewriter, loc, zp, u8, false, true)});
+    rewriter.replaceOp(op, {y, scaleT, zpT});
+    return success();
+  }
+};
+
 } // namespace
 
 void populateOnnxQuantizeToLinalgPatterns(TypeConverter &converter,
                                           RewritePatternSet &patterns) {
-  patterns.add<QuantizeLinearLowering, DequantizeLinearLowering>(
+  patterns.add<QuantizeLinearLowering, DequantizeLinearLowering,
+               DynamicQuantizeLinearLowering>(
       converter, patterns.getContext());
 }
 

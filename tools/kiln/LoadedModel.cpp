@@ -72,11 +72,9 @@ int subByteBits(int32_t dtype) {
 }
 
 size_t hostElemSize(int32_t dtype) {
-  if (size_t size = kiln_rt_dtype_size(dtype))
-    return size;
-  // uint4, int4, float4e2m1, float8e8m0, uint2, int2: one byte per element
-  // in memory (the sub-byte ones unpacked), as the generated code stores them.
-  return dtype >= 21 && dtype <= 26 ? 1 : 0;
+  // The C API's size: the 4- and 2-bit types take one byte per element
+  // (unpacked), as the generated code stores them.
+  return kiln_rt_dtype_size(dtype);
 }
 
 int64_t HostTensor::numComponents() const {

@@ -95,3 +95,22 @@ func.func @dequantize_int4(%x: tensor<5xi4>, %s: tensor<f32>, %zp: tensor<1xi4>)
   %0 = "onnx.DequantizeLinear"(%x, %s, %zp) : (tensor<5xi4>, tensor<f32>, tensor<1xi4>) -> tensor<5xf32>
   return %0 : tensor<5xf32>
 }
+
+// -----
+
+// Tests that DynamicQuantizeLinear reduces min and max from 0 in one generic,
+// derives scale and zero point as scalars and quantizes with them.
+// CHECK-LABEL: func.func @dynamic_quantize
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]
+// CHECK: arith.minimumf
+// CHECK: arith.maximumf
+// CHECK: arith.select
+// CHECK: math.roundeven
+// CHECK: linalg.generic
+// CHECK: arith.fptoui %{{.*}} : f32 to i8
+// CHECK: tensor.from_elements %{{.*}} : tensor<f32>
+// CHECK: tensor.from_elements %{{.*}} : tensor<i8>
+func.func @dynamic_quantize(%x: tensor<6xf32>) -> (tensor<6xui8>, tensor<f32>, tensor<ui8>) {
+  %0:3 = "onnx.DynamicQuantizeLinear"(%x) : (tensor<6xf32>) -> (tensor<6xui8>, tensor<f32>, tensor<ui8>)
+  return %0#0, %0#1, %0#2 : tensor<6xui8>, tensor<f32>, tensor<ui8>
+}
