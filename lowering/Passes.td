@@ -107,6 +107,29 @@ def KilnPrepareBufferization : Pass<"kiln-prepare-bufferization"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def KilnPublishDataDependentResults
+    : Pass<"kiln-publish-data-dependent-results", "::mlir::ModuleOp"> {
+  let summary = "Hand results whose size is known only at run time to the "
+                "runtime";
+  let description = [{
+    Runs on bufferized IR, before results become out-params. A result of the
+    entry function tagged `kiln.data_dependent` (an output with a dynamic
+    dim that no input dim determines: NonZero, Unique, a shape computed from
+    values) cannot be allocated by the caller before the kernel runs. At
+    every return, its buffer's first-element address and its dims and
+    strides (a stack array) are passed to
+    `kiln_rt_publish_output(i32 output, index data, index dims_strides)`
+    (runtime/kiln_runtime.h), which copies it into a session-owned buffer
+    and records its dims for m_run's out descriptor. The result is then
+    removed from the function; the graph indices of the removed results are
+    recorded as `kiln.data_dependent_outputs` on the function, so the kernel
+    wrapper maps the remaining out-params to their graph outputs.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def KilnExternalizeWeights : Pass<"kiln-externalize-weights", "::mlir::ModuleOp"> {
   let summary = "Turn large constant globals into views of a weights argument";
   let description = [{
@@ -177,6 +200,7 @@ def ConvertOnnxToLinalg : Pass<"convert-onnx-to-linalg", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::cf::ControlFlowDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",

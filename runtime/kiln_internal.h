@@ -67,6 +67,7 @@ struct kiln_rt_session {
   kiln_tensor *infer_in; /* tensors kiln_rt_infer builds, preallocated */
   kiln_tensor *infer_out;
   kiln_rt_buffer *out_buffers;
+  unsigned char *published; /* data-dependent outputs the kernel published */
   char error[KILN_RT_ERROR_BYTES];
 };
 

@@ -17,7 +17,11 @@
  *   size); the kernel writes straight into it. No allocation happens in run.
  * - outputs with a dynamic dim: the runtime writes into a session-owned
  *   buffer (grown when needed) and sets out[i].data; the buffer stays valid
- *   until the next run on the session or its destruction.
+ *   until the next run on the session or its destruction. This includes
+ *   data-dependent outputs, whose dims are known only after the kernel ran
+ *   (NonZero, Unique, Compress, a shape computed from input values): the
+ *   kernel publishes them (kiln_rt_publish_output), and run returns their
+ *   dims in out[i].shape like any other.
  * - on success every out[i].shape (session-owned, same lifetime), rank and
  *   dtype are set. out[i].shape/rank/dtype given by the caller are ignored.
  *
@@ -77,8 +81,12 @@ typedef struct {
 
 /* One graph input or output. dims: rank entries, -1 for a dynamic dim.
  * dim_syms: rank entries, the index into kiln_rt_model.symbols of a dynamic
- * dim's symbol, -1 for static dims and anonymous dynamic input dims. Every
- * dynamic output dim has a symbol (the packager refuses other models). */
+ * dim's symbol, -1 for static dims and anonymous dynamic dims. An output
+ * with a dynamic dim that has no symbol is data-dependent: its size is known
+ * only once the kernel has computed it (NonZero, Unique, a Reshape to a
+ * shape computed from values, ...), so the runtime allocates nothing for it
+ * before the kernel runs and the kernel publishes it with
+ * kiln_rt_publish_output. */
 typedef struct kiln_rt_tensor_desc {
   const char *name;
   int32_t dtype;
@@ -154,6 +162,23 @@ void kiln_rt_parallel_for(void *runtime, int64_t n,
                           void *ctx);
 /// Number of threads of the pool behind `runtime` (1 for NULL).
 int32_t kiln_rt_num_threads(void *runtime);
+
+/// Called by a kernel when a run-time check on the model's own values fails
+/// (an out-of-range axis, a shape that does not fit, ...): kiln_rt_run then
+/// returns KILN_ERR_INVALID_ARGUMENT with `message` as the session's error.
+/// Does not return: it jumps back into kiln_rt_run (checks run on the
+/// thread that called run, outside parallel_for chunks). Heap buffers the
+/// kernel allocated before the check are not freed. Called outside a run
+/// (a kernel object used without the runtime), it prints and aborts.
+void kiln_rt_check_failed(const char *message);
+
+/// Called by a kernel once per data-dependent output `output` (graph order)
+/// when it has computed it: `data` is its first element, `dims_strides`
+/// holds rank dims then rank strides (in elements). The runtime copies it
+/// into the session's buffer for that output and records the dims. Static
+/// dims that do not match, or an allocation failure, fail the run.
+void kiln_rt_publish_output(int32_t output, const void *data,
+                            const int64_t *dims_strides);
 
 #ifdef __cplusplus
 }

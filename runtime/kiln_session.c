@@ -9,6 +9,7 @@
  *===----------------------------------------------------------------------===*/
 
 #define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,22 @@
 
 /* Message of this thread's last failure that has no session to hold it. */
 static _Thread_local char kiln_rt_thread_error[KILN_RT_ERROR_BYTES];
+
+/* The run in progress on this thread, where a failed kernel check returns. */
+static _Thread_local kiln_rt_session *kiln_rt_running;
+static _Thread_local jmp_buf *kiln_rt_check_jump;
+
+void kiln_rt_check_failed(const char *message) {
+  kiln_rt_session *s = kiln_rt_running;
+  if (!s || !kiln_rt_check_jump) {
+    fprintf(stderr, "kiln: run-time check failed outside a run: %s\n",
+            message ? message : "");
+    abort();
+  }
+  kiln_rt_fail(s, KILN_ERR_INVALID_ARGUMENT, "run: %s",
+               message ? message : "a run-time check failed");
+  longjmp(*kiln_rt_check_jump, 1);
+}
 
 static int fail_thread(int code, const char *msg) {
   snprintf(kiln_rt_thread_error, sizeof(kiln_rt_thread_error), "%s", msg);
@@ -49,6 +66,15 @@ static int32_t default_threads(void) {
 static int has_dynamic_dim(const kiln_rt_tensor_desc *t) {
   for (int32_t d = 0; d < t->rank; ++d)
     if (t->dims[d] < 0)
+      return 1;
+  return 0;
+}
+
+/* An output whose size is known only after running: a dynamic dim that no
+ * input dim determines (no symbol). The kernel publishes it. */
+static int is_data_dependent(const kiln_rt_tensor_desc *t) {
+  for (int32_t d = 0; d < t->rank; ++d)
+    if (t->dims[d] < 0 && (!t->dim_syms || t->dim_syms[d] < 0))
       return 1;
   return 0;
 }
@@ -114,9 +140,10 @@ int kiln_rt_create(const kiln_rt_model *m, kiln_rt_session **out,
   s->infer_in = (kiln_tensor *)calloc(n_in + 1, sizeof(kiln_tensor));
   s->infer_out = (kiln_tensor *)calloc(n_out + 1, sizeof(kiln_tensor));
   s->out_buffers = (kiln_rt_buffer *)calloc(n_out + 1, sizeof(kiln_rt_buffer));
+  s->published = (unsigned char *)calloc(n_out + 1, 1);
   if (!s->in_ptrs || !s->in_shapes || !s->out_ptrs || !s->out_shapes ||
       !s->out_dims || !s->sym_values || !s->infer_in || !s->infer_out ||
-      !s->out_buffers) {
+      !s->out_buffers || !s->published) {
     kiln_rt_fail(s, KILN_ERR_OUT_OF_MEMORY, "create: out of memory");
     return create_failed(s, KILN_ERR_OUT_OF_MEMORY);
   }
@@ -143,6 +170,7 @@ void kiln_rt_destroy(kiln_rt_session *s) {
     for (int32_t o = 0; o < s->model->num_outputs; ++o)
       free(s->out_buffers[o].data);
   free(s->out_buffers);
+  free(s->published);
   free(s->infer_in);
   free(s->infer_out);
   free(s->sym_values);
@@ -219,6 +247,12 @@ static int prepare_output(kiln_rt_session *s, size_t o, const kiln_tensor *t) {
   int64_t *dims = s->out_dims + (s->out_shapes[o] - s->out_dims);
   size_t elem = kiln_rt_dtype_size(d->dtype);
   uint64_t count = 1;
+  if (is_data_dependent(d)) {
+    /* The kernel publishes it (kiln_rt_publish_output). */
+    s->out_ptrs[o] = NULL;
+    s->published[o] = 0;
+    return KILN_OK;
+  }
   for (int32_t k = 0; k < d->rank; ++k) {
     int64_t v = d->dims[k];
     if (v < 0) {
@@ -262,6 +296,90 @@ static int prepare_output(kiln_rt_session *s, size_t o, const kiln_tensor *t) {
   return KILN_OK;
 }
 
+void kiln_rt_publish_output(int32_t o, const void *data,
+                            const int64_t *dims_strides) {
+  kiln_rt_session *s = kiln_rt_running;
+  if (!s)
+    kiln_rt_check_failed("an output was published outside a run");
+  const kiln_rt_model *m = s->model;
+  if (o < 0 || o >= m->num_outputs || !is_data_dependent(&m->outputs[o]))
+    kiln_rt_check_failed("the kernel published an output the model does not "
+                         "compute at run time");
+  const kiln_rt_tensor_desc *d = &m->outputs[o];
+  int32_t rank = d->rank;
+  const int64_t *dims = dims_strides, *strides = dims_strides + rank;
+  int64_t *out_dims = s->out_dims + (s->out_shapes[o] - s->out_dims);
+  size_t elem = kiln_rt_dtype_size(d->dtype);
+  uint64_t count = 1;
+  for (int32_t k = 0; k < rank; ++k) {
+    int64_t v = dims[k];
+    if (v < 0 || (d->dims[k] >= 0 && v != d->dims[k])) {
+      kiln_rt_fail(s, KILN_ERR_INVALID_ARGUMENT,
+                   "run: output %d ('%s') dim %d is %lld, expected %lld",
+                   (int)o, d->name, (int)k, (long long)v,
+                   (long long)d->dims[k]);
+      longjmp(*kiln_rt_check_jump, 1);
+    }
+    if (v != 0 && count > (uint64_t)(SIZE_MAX / (elem ? elem : 1)) / (uint64_t)v)
+      kiln_rt_check_failed("an output's element count overflows");
+    count *= (uint64_t)v;
+    out_dims[k] = v;
+  }
+  size_t bytes = (size_t)count * elem;
+  kiln_rt_buffer *b = &s->out_buffers[o];
+  if (!b->data || b->capacity < bytes) {
+    void *fresh = alloc_aligned(bytes);
+    if (!fresh) {
+      kiln_rt_fail(s, KILN_ERR_OUT_OF_MEMORY,
+                   "run: output %d ('%s'): cannot allocate %zu bytes", (int)o,
+                   d->name, bytes);
+      longjmp(*kiln_rt_check_jump, 1);
+    }
+    free(b->data);
+    b->data = fresh;
+    b->capacity = bytes;
+  }
+  /* Strided source (element strides), dense row-major destination. */
+  int64_t index[64] = {0};
+  const char *src = (const char *)data;
+  char *dst = (char *)b->data;
+  if (rank > 64)
+    kiln_rt_check_failed("an output of rank above 64 was published");
+  for (uint64_t n = 0; n < count; ++n) {
+    int64_t offset = 0;
+    for (int32_t k = 0; k < rank; ++k)
+      offset += index[k] * strides[k];
+    memcpy(dst + n * elem, src + offset * (int64_t)elem, elem);
+    for (int32_t k = rank - 1; k >= 0; --k) {
+      if (++index[k] < dims[k])
+        break;
+      index[k] = 0;
+    }
+  }
+  s->out_ptrs[o] = b->data;
+  s->published[o] = 1;
+}
+
+/* Runs the kernel; a failed run-time check (kiln_rt_check_failed) comes back
+ * here through longjmp. Nothing this function keeps in locals changes
+ * between setjmp and longjmp. */
+static int run_kernel(kiln_rt_session *s, const kiln_frame *frame) {
+  jmp_buf jump;
+  kiln_rt_session *outer = kiln_rt_running;
+  jmp_buf *outer_jump = kiln_rt_check_jump;
+  if (setjmp(jump)) {
+    kiln_rt_running = outer;
+    kiln_rt_check_jump = outer_jump;
+    return KILN_ERR_INVALID_ARGUMENT;
+  }
+  kiln_rt_running = s;
+  kiln_rt_check_jump = &jump;
+  s->model->kernel(frame);
+  kiln_rt_running = outer;
+  kiln_rt_check_jump = outer_jump;
+  return KILN_OK;
+}
+
 int kiln_rt_run(kiln_rt_session *s, const kiln_tensor *in, size_t n_in,
                 kiln_tensor *out, size_t n_out) {
   if (!s)
@@ -301,7 +419,13 @@ int kiln_rt_run(kiln_rt_session *s, const kiln_tensor *in, size_t n_in,
   frame.outputs = s->out_ptrs;
   frame.output_shapes = s->out_shapes;
   frame.runtime = s->pool;
-  m->kernel(&frame);
+  if (run_kernel(s, &frame) != KILN_OK)
+    return KILN_ERR_INVALID_ARGUMENT;
+  for (size_t o = 0; o < n_out; ++o)
+    if (is_data_dependent(&m->outputs[o]) && !s->published[o])
+      return kiln_rt_fail(s, KILN_ERR_BAD_STATE,
+                          "run: the kernel did not publish output %zu ('%s')",
+                          o, m->outputs[o].name);
   for (size_t o = 0; o < n_out; ++o) {
     out[o].data = s->out_ptrs[o];
     out[o].shape = s->out_shapes[o];

@@ -178,6 +178,16 @@ struct KernelWrapperPass
     Value outputs = frame.loadField(kOutputs);
     Value outputShapes = frame.loadField(kOutputShapes);
     int64_t numInputs = 0, numOutputs = 0;
+    // Data-dependent outputs are published by the entry function itself
+    // (kiln-publish-data-dependent-results); out-params are the others.
+    SmallVector<int64_t> published;
+    if (auto attr = entry->getAttrOfType<DenseI64ArrayAttr>(
+            kiln::kDataDependentOutputsAttr))
+      published.assign(attr.asArrayRef().begin(), attr.asArrayRef().end());
+    auto skipPublished = [&] {
+      while (llvm::is_contained(published, numOutputs))
+        ++numOutputs;
+    };
     SmallVector<Value> operands;
     for (auto [index, type] : llvm::enumerate(entry.getArgumentTypes())) {
       auto memrefType = dyn_cast<MemRefType>(type);
@@ -194,6 +204,7 @@ struct KernelWrapperPass
         ++numInputs;
         break;
       case kiln::EntryArgKind::Output:
+        skipPublished();
         data = frame.loadElement(outputs, ptrType, numOutputs);
         if (!memrefType.hasStaticShape())
           shape = frame.loadElement(outputShapes, ptrType, numOutputs);

@@ -242,4 +242,23 @@ def KilnCpuPrepareUKernelEpilogues
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def KilnCpuLowerRuntimeChecks
+    : Pass<"kiln-cpu-lower-runtime-checks", "::mlir::ModuleOp"> {
+  let summary = "Turn cf.assert into calls of the runtime's check failure";
+  let description = [{
+    The onnx -> linalg lowering checks values the model computes or takes as
+    inputs (axes, shapes, sizes) with `cf.assert`, which upstream lowers to
+    a print and `abort()`. A generated library must not abort its host, so
+    every `cf.assert %ok, "msg"` becomes
+    `scf.if (!%ok) { kiln_rt_check_failed("msg") }`: the runtime records the
+    message and returns KILN_ERR_INVALID_ARGUMENT from m_run
+    (runtime/kiln_runtime.h). The messages are internal constant strings. A
+    weak `kiln_rt_check_failed` that aborts is added for kernel objects
+    linked without the runtime; the runtime's definition replaces it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // KILN_CODEGEN_CPU_PASSES_TD

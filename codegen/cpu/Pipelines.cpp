@@ -66,6 +66,9 @@ void buildCpuLoopsToLLVMPipeline(OpPassManager &pm,
   KilnCpuKernelWrapperOptions wrapper;
   wrapper.symbol = options.symbol;
   pm.addPass(createKilnCpuKernelWrapper(wrapper));
+  // Failed run-time checks of the model's values return an error from
+  // m_run instead of aborting; before scf is lowered (the check is an scf.if).
+  pm.addPass(createKilnCpuLowerRuntimeChecks());
   // tanh/erf/exp/log... as polynomials: no libm calls, vectorizable.
   pm.addPass(createKilnCpuApproximateMath());
   // Integer powers (math.ipowi), which LLVM has no intrinsic for, become

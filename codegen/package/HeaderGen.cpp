@@ -54,7 +54,10 @@ void describe(raw_ostream &os, StringRef kind,
   for (auto [i, t] : llvm::enumerate(tensors))
     os << " *   " << kind << " " << i << ": \"" << commentSafe(t.name) << "\" "
        << dtypeName(t.dtype) << " " << shapeText(t, symbols)
-       << (kind == "output" && !t.isStatic() ? " (session-owned buffer)" : "")
+       << (kind == "output" && t.dataDependent ? " (session-owned buffer; "
+                                                  "size known after run)"
+           : kind == "output" && !t.isStatic() ? " (session-owned buffer)"
+                                               : "")
        << "\n";
 }
 
@@ -107,6 +110,9 @@ std::string generateCHeader(const ModelInterface &iface,
  *   the whole tensor; nothing is allocated inside run.
  * - out[i] with a dynamic dim: the result is written into a buffer owned by
  *   the session; run sets out[i].data, valid until the next run/destroy.
+ *   A dim shown as ? is data-dependent (NonZero, Unique, a shape computed
+ *   from input values): its size is known only once run has computed it,
+ *   and run reports it in out[i].shape like any other dim.
  * - on success run sets every out[i].shape (session-owned), rank, dtype.
  * Return values: 0 (KILN_OK) or a KILN_ERR_* code; )" << m << R"(_error(s) gives
  * the message. A failed create leaves *out NULL; )" << m << R"(_error(NULL)

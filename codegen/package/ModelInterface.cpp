@@ -11,6 +11,7 @@
 
 #include "dialect/OnnxDialect.h"
 #include "dialect/OnnxSchema.h"
+#include "lowering/bufferize/EntryAbi.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -142,13 +143,13 @@ FailureOr<ModelInterface> extractModelInterface(ModuleOp module) {
       if (t.dims[d] >= 0)
         continue;
       auto it = symbolIndex.find(sym);
-      if (sym.empty() || it == symbolIndex.end())
-        return fn.emitError()
-               << "output '" << t.name << "' dim " << d << " ("
-               << (sym.empty() ? std::string("?") : sym)
-               << ") is not the dim of any input; its size is only known "
-                  "after running the graph, which the generated API does "
-                  "not support yet";
+      if (sym.empty() || it == symbolIndex.end()) {
+        // Known only after running: the kernel publishes this output.
+        t.dataDependent = true;
+        fn.setResultAttr(i, kDataDependentResultAttr,
+                         UnitAttr::get(module.getContext()));
+        continue;
+      }
       t.syms.back() = it->second;
     }
     iface.outputs.push_back(std::move(t));

@@ -24,6 +24,9 @@ struct TensorInterface {
   int32_t dtype = 0;          ///< ONNX TensorProto code
   std::vector<int64_t> dims;  ///< -1 for a dynamic dim
   std::vector<int32_t> syms;  ///< per dim: index into ModelInterface::symbols or -1
+  /// An output with a dynamic dim no input dim determines: its size is known
+  /// only after running; the kernel publishes it (kiln_rt_publish_output).
+  bool dataDependent = false;
 
   bool isStatic() const;
 };
@@ -48,8 +51,9 @@ struct ModelInterface {
 
 /// Reads the interface of `module`'s graph function (`main_graph`, else the
 /// only public function). Fails with a diagnostic on an unranked tensor, an
-/// element type without an ONNX code, or a dynamic output dim no input dim
-/// determines.
+/// element type without an ONNX code. A dynamic output dim no input dim
+/// determines makes the output data-dependent; its graph function result
+/// gets the `kiln.data_dependent` attribute, which bufferization reads.
 mlir::FailureOr<ModelInterface> extractModelInterface(mlir::ModuleOp module);
 
 /// Human-readable dtype name ("float32", "int64", ...).

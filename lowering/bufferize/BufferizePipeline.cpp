@@ -41,6 +41,9 @@ void buildBufferizePipeline(OpPassManager &pm,
   bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
 
+  // Outputs whose size only the kernel learns are copied out through the
+  // runtime and stop being results; the rest become out-params.
+  pm.addPass(createKilnPublishDataDependentResults());
   // Results become caller-allocated out-params tagged `bufferize.result`; the
   // buffer computing a result is replaced by the out-param (no final copy),
   // for dynamic shapes too.

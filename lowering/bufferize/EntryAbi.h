@@ -23,6 +23,17 @@ inline constexpr llvm::StringLiteral kResultArgAttr = "bufferize.result";
 /// Unit attribute naming the entry function when the module has several.
 inline constexpr llvm::StringLiteral kEntryFuncAttr = "kiln.entry";
 
+/// Unit result attribute of the graph function: the output's size is known
+/// only after running (set by the driver, see codegen/package ModelInterface).
+inline constexpr llvm::StringLiteral kDataDependentResultAttr =
+    "kiln.data_dependent";
+/// Entry function attribute: graph output indices of the data-dependent
+/// results that kiln-publish-data-dependent-results removed (dense i64 array).
+inline constexpr llvm::StringLiteral kDataDependentOutputsAttr =
+    "kiln.data_dependent_outputs";
+/// The runtime function a kernel publishes data-dependent outputs with.
+inline constexpr llvm::StringLiteral kPublishOutputFn = "kiln_rt_publish_output";
+
 /// Module attributes.
 inline constexpr llvm::StringLiteral kWeightsLayoutAttr = "kiln.weights_layout";
 inline constexpr llvm::StringLiteral kWeightsBytesAttr = "kiln.weights_bytes";

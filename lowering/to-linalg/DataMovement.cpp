@@ -111,10 +111,15 @@ struct SplitLowering : OpConversionPattern<onnx::SplitOp> {
     SmallVector<OpFoldResult> pieces;
     if (!isa<NoneType>(adaptor.getSplit().getType())) {
       FailureOr<SmallVector<int64_t>> split = getConstantInts(adaptor.getSplit());
-      if (failed(split) || (int64_t)split->size() != n)
-        return rewriter.notifyMatchFailure(op, "non-constant split");
-      for (int64_t s : *split)
-        pieces.push_back(rewriter.getIndexAttr(s));
+      if (succeeded(split)) {
+        if ((int64_t)split->size() != n)
+          return rewriter.notifyMatchFailure(op, "split of wrong length");
+        for (int64_t s : *split)
+          pieces.push_back(rewriter.getIndexAttr(s));
+      } else if (failed(getRuntimeSplit(op, adaptor.getSplit(), input, *axis,
+                                        pieces, rewriter))) {
+        return rewriter.notifyMatchFailure(op, "split of unknown length");
+      }
     } else {
       Value dim = getDimValue(rewriter, loc, input, *axis);
       Value count = arith::ConstantIndexOp::create(rewriter, loc, n);
@@ -152,6 +157,64 @@ struct SplitLowering : OpConversionPattern<onnx::SplitOp> {
       offset = addSizes(rewriter, loc, offset, pieces[i]);
     }
     rewriter.replaceOp(op, results);
+    return success();
+  }
+
+private:
+  /// Piece sizes from a run-time `split` tensor: the result type's static
+  /// size where it has one, else the value; checked at run time to be
+  /// non-negative, equal to the static sizes and to sum to the axis dim.
+  LogicalResult getRuntimeSplit(onnx::SplitOp op, Value split, Value input,
+                                int64_t axis,
+                                SmallVectorImpl<OpFoldResult> &pieces,
+                                ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    int64_t n = op->getNumResults();
+    auto splitType = dyn_cast<RankedTensorType>(split.getType());
+    if (!splitType || splitType.getRank() != 1 ||
+        !isa<IntegerType>(splitType.getElementType()))
+      return failure();
+    if (!splitType.isDynamicDim(0) && splitType.getDimSize(0) != n)
+      return failure();
+    if (splitType.isDynamicDim(0))
+      emitRuntimeCheck(
+          rewriter, op,
+          arith::CmpIOp::create(
+              rewriter, loc, arith::CmpIPredicate::eq,
+              getDimValue(rewriter, loc, split, 0),
+              arith::ConstantIndexOp::create(rewriter, loc, n)),
+          "split has a length other than the number of outputs");
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value total = zero;
+    for (int64_t i = 0; i < n; ++i) {
+      Value v = tensor::ExtractOp::create(
+          rewriter, loc, split,
+          ValueRange{arith::ConstantIndexOp::create(rewriter, loc, i)});
+      v = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(), v);
+      Value ok = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::sge,
+                                       v, zero);
+      RankedTensorType t = getConvertedResultType(*getTypeConverter(), op, i);
+      if (t && !t.isDynamicDim(axis)) {
+        Value want =
+            arith::ConstantIndexOp::create(rewriter, loc, t.getDimSize(axis));
+        ok = arith::AndIOp::create(
+            rewriter, loc, ok,
+            arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, v,
+                                  want));
+        pieces.push_back(rewriter.getIndexAttr(t.getDimSize(axis)));
+      } else {
+        pieces.push_back(v);
+      }
+      emitRuntimeCheck(rewriter, op, ok,
+                       "split " + Twine(i) +
+                           " is negative or does not match the output shape");
+      total = arith::AddIOp::create(rewriter, loc, total, v);
+    }
+    emitRuntimeCheck(
+        rewriter, op,
+        arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, total,
+                              getDimValue(rewriter, loc, input, axis)),
+        "split does not sum to the size of the axis");
     return success();
   }
 };
@@ -263,6 +326,142 @@ std::pair<Value, Value> buildRuntimeSliceBounds(OpBuilder &b, Location loc,
   return {arith::SelectOp::create(b, loc, empty, c(0), lowest), count};
 }
 
+/// `v` (an integer tensor element) as i64.
+Value extractI64(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  Value v = tensor::ExtractOp::create(
+      b, loc, tensor, ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
+  if (v.getType() != b.getI64Type())
+    v = arith::ExtSIOp::create(b, loc, b.getI64Type(), v);
+  return v;
+}
+
+/// Slice with axes or steps given at run time: per data dim, the (first
+/// index, signed step, count) are selected from the run-time inputs, and a
+/// generic gathers data[first + i * step] per output dim. Invalid axes
+/// (out of range, repeated) and zero steps fail a run-time check.
+FailureOr<Value> buildRuntimeSlice(OpBuilder &b, onnx::SliceOp op, Value data,
+                                   Value starts, Value ends, Value axes,
+                                   Value steps, int64_t n,
+                                   RankedTensorType resultType) {
+  Location loc = op.getLoc();
+  auto type = cast<RankedTensorType>(data.getType());
+  int64_t rank = type.getRank();
+  if (resultType.getRank() != rank)
+    return failure();
+  for (Value v : {axes, steps}) {
+    if (isa<NoneType>(v.getType()))
+      continue;
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t || t.getRank() != 1 || !isa<IntegerType>(t.getElementType()) ||
+        (!t.isDynamicDim(0) && t.getDimSize(0) != n))
+      return failure();
+  }
+  Type i64 = b.getI64Type();
+  auto c = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v))
+        .getResult();
+  };
+  auto cmp = [&](arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y).getResult();
+  };
+  auto sel = [&](Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, cond, x, y).getResult();
+  };
+  auto clamp = [&](Value v, Value lo, Value hi) {
+    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, v, lo),
+                                  hi)
+        .getResult();
+  };
+  using P = arith::CmpIPredicate;
+  if (!isa<NoneType>(axes.getType()))
+    emitRuntimeCheck(b, op,
+                     cmp(P::ult, buildAxesMask(b, loc, axes, rank),
+                         arith::ConstantIndexOp::create(b, loc, int64_t(1) << rank)),
+                     "axes out of range or repeated");
+  SmallVector<Value> first(rank), step(rank), count(rank);
+  SmallVector<Value> dims(rank);
+  for (int64_t d = 0; d < rank; ++d) {
+    dims[d] = arith::IndexCastOp::create(b, loc, i64,
+                                         getDimValue(b, loc, data, d));
+    first[d] = c(0);
+    step[d] = c(1);
+    count[d] = dims[d];
+  }
+  Value rankV = c(rank);
+  for (int64_t i = 0; i < n; ++i) {
+    Value axis = c(i);
+    if (!isa<NoneType>(axes.getType())) {
+      axis = extractI64(b, loc, axes, i);
+      axis = sel(cmp(P::slt, axis, c(0)),
+                 arith::AddIOp::create(b, loc, axis, rankV), axis);
+    }
+    Value st = isa<NoneType>(steps.getType()) ? c(1)
+                                               : extractI64(b, loc, steps, i);
+    emitRuntimeCheck(b, op, cmp(P::ne, st, c(0)), "a step is 0");
+    Value s = extractI64(b, loc, starts, i);
+    Value e = extractI64(b, loc, ends, i);
+    for (int64_t d = 0; d < rank; ++d) {
+      Value dim = dims[d];
+      Value sw = sel(cmp(P::slt, s, c(0)), arith::AddIOp::create(b, loc, s, dim), s);
+      Value ew = sel(cmp(P::slt, e, c(0)), arith::AddIOp::create(b, loc, e, dim), e);
+      Value positive = cmp(P::sgt, st, c(0));
+      Value dimMinus1 = arith::SubIOp::create(b, loc, dim, c(1));
+      Value sPos = clamp(sw, c(0), dim), ePos = clamp(ew, c(0), dim);
+      Value sNeg = clamp(sw, c(0), dimMinus1), eNeg = clamp(ew, c(-1), dimMinus1);
+      Value sc = sel(positive, sPos, sNeg), ec = sel(positive, ePos, eNeg);
+      Value absStep = sel(positive, st, arith::SubIOp::create(b, loc, c(0), st));
+      Value span = sel(positive, arith::SubIOp::create(b, loc, ec, sc),
+                       arith::SubIOp::create(b, loc, sc, ec));
+      Value cnt = arith::DivSIOp::create(
+          b, loc,
+          arith::AddIOp::create(b, loc, span,
+                                arith::SubIOp::create(b, loc, absStep, c(1))),
+          absStep);
+      cnt = arith::MaxSIOp::create(b, loc, cnt, c(0));
+      Value hit = cmp(P::eq, axis, c(d));
+      first[d] = sel(hit, sel(cmp(P::eq, cnt, c(0)), c(0), sc), first[d]);
+      step[d] = sel(hit, st, step[d]);
+      count[d] = sel(hit, cnt, count[d]);
+    }
+  }
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    Value cnt = arith::IndexCastOp::create(b, loc, b.getIndexType(), count[d]);
+    if (resultType.isDynamicDim(d)) {
+      sizes.push_back(cnt);
+      continue;
+    }
+    emitRuntimeCheck(b, op,
+                     cmp(P::eq, cnt,
+                         arith::ConstantIndexOp::create(
+                             b, loc, resultType.getDimSize(d))),
+                     "the slice does not match the declared output shape");
+    sizes.push_back(b.getIndexAttr(resultType.getDimSize(d)));
+  }
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  auto map = b.getMultiDimIdentityMap(rank);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{empty.getType()}, ValueRange{}, ValueRange{empty},
+      ArrayRef<AffineMap>{map}, parallelIterators(rank),
+      [&](OpBuilder &nb, Location l, ValueRange) {
+        SmallVector<Value> idx;
+        for (int64_t d = 0; d < rank; ++d) {
+          Value i = linalg::IndexOp::create(nb, l, d);
+          Value i64v = arith::IndexCastOp::create(nb, l, i64, i);
+          Value at = arith::AddIOp::create(
+              nb, l, first[d], arith::MulIOp::create(nb, l, i64v, step[d]));
+          idx.push_back(
+              arith::IndexCastOp::create(nb, l, nb.getIndexType(), at));
+        }
+        Value v = tensor::ExtractOp::create(nb, l, data, idx);
+        linalg::YieldOp::create(nb, l, v);
+      });
+  Value result = generic.getResult(0);
+  if (result.getType() != resultType)
+    result = tensor::CastOp::create(b, loc, resultType, result);
+  return result;
+}
+
 struct SliceLowering : OpConversionPattern<onnx::SliceOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -292,17 +491,34 @@ struct SliceLowering : OpConversionPattern<onnx::SliceOp> {
     SmallVector<int64_t> axes, steps(n, 1);
     for (size_t i = 0; i < n; ++i)
       axes.push_back(i);
+    bool runtimeAxesOrSteps = false;
     if (!isa<NoneType>(adaptor.getAxes().getType())) {
       FailureOr<SmallVector<int64_t>> a = getConstantInts(adaptor.getAxes());
-      if (failed(a) || a->size() != n)
-        return rewriter.notifyMatchFailure(op, "non-constant axes");
-      axes = *a;
+      if (failed(a))
+        runtimeAxesOrSteps = true;
+      else if (a->size() != n)
+        return rewriter.notifyMatchFailure(op, "axes of wrong length");
+      else
+        axes = *a;
     }
     if (!isa<NoneType>(adaptor.getSteps().getType())) {
       FailureOr<SmallVector<int64_t>> s = getConstantInts(adaptor.getSteps());
-      if (failed(s) || s->size() != n)
-        return rewriter.notifyMatchFailure(op, "non-constant steps");
-      steps = *s;
+      if (failed(s))
+        runtimeAxesOrSteps = true;
+      else if (s->size() != n)
+        return rewriter.notifyMatchFailure(op, "steps of wrong length");
+      else
+        steps = *s;
+    }
+    if (runtimeAxesOrSteps) {
+      FailureOr<Value> result =
+          buildRuntimeSlice(rewriter, op, data, adaptor.getStarts(),
+                            adaptor.getEnds(), adaptor.getAxes(),
+                            adaptor.getSteps(), n, resultType);
+      if (failed(result))
+        return rewriter.notifyMatchFailure(op, "unsupported run-time slice");
+      rewriter.replaceOp(op, *result);
+      return success();
     }
     SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
     SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, data);

@@ -62,6 +62,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxIntegerLinearToLinalgPatterns(converter, patterns);
   populateOnnxControlFlowToLinalgPatterns(converter, patterns);
   populateOnnxRecurrentToLinalgPatterns(converter, patterns);
+  populateOnnxDataDependentToLinalgPatterns(converter, patterns);
 }
 
 } // namespace kiln

@@ -94,6 +94,9 @@ void populateOnnxDepthSpaceToLinalgPatterns(mlir::TypeConverter &converter,
 /// MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv.
 void populateOnnxIntegerLinearToLinalgPatterns(mlir::TypeConverter &converter,
                                                mlir::RewritePatternSet &patterns);
+/// NonZero and Compress: results sized by a count of the input's values.
+void populateOnnxDataDependentToLinalgPatterns(
+    mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
 /// QuantizeLinear and DequantizeLinear (per-tensor, per-axis, blocked),
 /// DynamicQuantizeLinear.
 void populateOnnxQuantizeToLinalgPatterns(mlir::TypeConverter &converter,

@@ -12,6 +12,7 @@
 #include "lowering/to-linalg/Patterns.h"
 #include "lowering/to-linalg/Utils.h"
 
+
 using namespace mlir;
 
 namespace kiln {
@@ -103,6 +104,30 @@ Value finishReduction(OpBuilder &b, Location loc, Value reduced,
   return reduced;
 }
 
+/// Whether reducing `axes` of `type` gives a result compatible with
+/// `resultType` (static dims equal).
+bool matchesResult(RankedTensorType type, ArrayRef<int64_t> axes,
+                   RankedTensorType resultType, bool keepDims) {
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    if (!reduced)
+      shape.push_back(type.getDimSize(d));
+    else if (keepDims)
+      shape.push_back(1);
+  }
+  if ((int64_t)shape.size() != resultType.getRank())
+    return false;
+  for (auto [have, want] : llvm::zip(shape, resultType.getShape()))
+    if (!ShapedType::isDynamic(have) && !ShapedType::isDynamic(want) &&
+        have != want)
+      return false;
+  return true;
+}
+
+/// At most this many axis sets a run-time `axes` input may select among.
+constexpr int64_t kMaxAxisSets = 64;
+
 class ReduceLowering : public ConversionPattern {
 public:
   ReduceLowering(const TypeConverter &converter, MLIRContext *ctx,
@@ -112,7 +137,6 @@ public:
   LogicalResult
   matchAndRewrite(Operation *op, ArrayRef<Value> operands,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op->getLoc();
     Value data = operands[0];
     auto type = dyn_cast<RankedTensorType>(data.getType());
     RankedTensorType resultType = getConvertedResultType(*getTypeConverter(), op);
@@ -121,17 +145,109 @@ public:
     auto keepDims = op->getAttrOfType<IntegerAttr>("keepdims");
     auto noop = op->getAttrOfType<IntegerAttr>("noop_with_empty_axes");
     bool keep = !keepDims || keepDims.getInt() != 0;
-    FailureOr<SmallVector<int64_t>> axes = getReducedAxes(
-        op, operands[1], type.getRank(), noop && noop.getInt() != 0);
-    if (failed(axes))
-      return rewriter.notifyMatchFailure(op, "non-constant or invalid axes");
+    bool noopIfEmpty = noop && noop.getInt() != 0;
     Type elementType = type.getElementType();
     bool isFloat = isa<FloatType>(elementType);
-    bool isUnsigned = isUnsignedElement(op->getOperand(0).getType());
     if (!isFloat && (entry.pre == Pre::Exp || entry.post == Post::Sqrt ||
                      entry.post == Post::Log || entry.post == Post::Mean))
       return rewriter.notifyMatchFailure(op, "float-only reduction on ints");
 
+    Value axesValue = operands[1];
+    auto axesType = dyn_cast<RankedTensorType>(axesValue.getType());
+    bool emptyAxes = axesType && axesType.getRank() == 1 &&
+                     axesType.getDimSize(0) == 0;
+    FailureOr<SmallVector<int64_t>> axes = failure();
+    if (isa<NoneType>(axesValue.getType()) || emptyAxes) {
+      axes = SmallVector<int64_t>();
+      if (!noopIfEmpty)
+        for (int64_t i = 0; i < type.getRank(); ++i)
+          axes->push_back(i);
+    } else if (succeeded(getConstantInts(axesValue))) {
+      axes = getReducedAxes(op, axesValue, type.getRank(), noopIfEmpty);
+      if (failed(axes))
+        return rewriter.notifyMatchFailure(op, "invalid axes");
+    }
+    if (succeeded(axes)) {
+      rewriter.replaceOp(op, lower(rewriter, op, data, *axes, resultType, keep));
+      return success();
+    }
+    return lowerRuntimeAxes(op, data, axesValue, resultType, keep, noopIfEmpty,
+                            rewriter);
+  }
+
+private:
+  /// `axes` given as a run-time tensor: every axis set the static shapes
+  /// allow is lowered, and an scf.index_switch on the run-time bit mask of
+  /// the (normalized) axes picks one; any other mask (out of range, repeated
+  /// or a set the shapes rule out) is a run-time error.
+  LogicalResult lowerRuntimeAxes(Operation *op, Value data, Value axesValue,
+                                 RankedTensorType resultType, bool keep,
+                                 bool noopIfEmpty,
+                                 ConversionPatternRewriter &rewriter) const {
+    Location loc = op->getLoc();
+    auto type = cast<RankedTensorType>(data.getType());
+    auto axesType = dyn_cast<RankedTensorType>(axesValue.getType());
+    int64_t rank = type.getRank();
+    if (!axesType || axesType.getRank() != 1 ||
+        !isa<IntegerType>(axesType.getElementType()) || rank > 16)
+      return rewriter.notifyMatchFailure(op, "expects 1-D integer axes");
+    int64_t count = axesType.getDimSize(0);
+    // Candidate masks: sets of axes the static shapes allow.
+    SmallVector<int64_t> masks;
+    for (int64_t mask = 0; mask < (int64_t(1) << rank); ++mask) {
+      int64_t bits = llvm::popcount(uint64_t(mask));
+      // Repeated axes fail the run-time check, so a static count of axes
+      // sets exactly that many bits.
+      if (!ShapedType::isDynamic(count) && bits != count)
+        continue;
+      SmallVector<int64_t> axes;
+      for (int64_t d = 0; d < rank; ++d)
+        if (mask & (int64_t(1) << d))
+          axes.push_back(d);
+      if (axes.empty() && !noopIfEmpty)
+        for (int64_t d = 0; d < rank; ++d)
+          axes.push_back(d);
+      if (!matchesResult(type, axes, resultType, keep))
+        continue;
+      masks.push_back(mask);
+    }
+    if (masks.empty())
+      return rewriter.notifyMatchFailure(op, "no axis set fits the shapes");
+    if ((int64_t)masks.size() > kMaxAxisSets)
+      return rewriter.notifyMatchFailure(op, "too many possible axis sets");
+
+    Value mask = buildAxesMask(rewriter, loc, axesValue, rank);
+    Value result = buildMaskSwitch(
+        rewriter, op, mask, masks, resultType,
+        [&](OpBuilder &, int64_t m) {
+          SmallVector<int64_t> axes;
+          for (int64_t d = 0; d < rank; ++d)
+            if (m & (int64_t(1) << d))
+              axes.push_back(d);
+          if (axes.empty() && !noopIfEmpty)
+            for (int64_t d = 0; d < rank; ++d)
+              axes.push_back(d);
+          return lower(rewriter, op, data, axes, resultType, keep);
+        },
+        "axes out of range, repeated, or not matching the declared output "
+        "shape");
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  /// The reduction over the known sorted, unique `axes`, as `resultType`.
+  Value lower(ConversionPatternRewriter &rewriter, Operation *op, Value data,
+              ArrayRef<int64_t> axesRef, RankedTensorType resultType,
+              bool keep) const {
+    Location loc = op->getLoc();
+    auto type = cast<RankedTensorType>(data.getType());
+    SmallVector<int64_t> axesStorage(axesRef);
+    auto *axes = &axesStorage;
+    Type elementType = type.getElementType();
+    bool isFloat = isa<FloatType>(elementType);
+    // bool is 0/1: compared unsigned (signed i1 has true = -1 < false).
+    bool isUnsigned = isUnsignedElement(op->getOperand(0).getType()) ||
+                      elementType.isInteger(1);
     Value init;
     switch (entry.init) {
     case Init::Zero:
@@ -214,12 +330,10 @@ public:
             return maxes ? (Value)arith::AddFOp::create(b, l, x, args[1]) : x;
           });
     }
-    rewriter.replaceOp(op, finishReduction(rewriter, loc, reduced, resultType,
-                                           *axes, type.getRank(), keep));
-    return success();
+    return finishReduction(rewriter, loc, reduced, resultType, *axes,
+                           type.getRank(), keep);
   }
 
-private:
   const ReduceEntry &entry;
 };
 

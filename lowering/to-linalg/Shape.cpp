@@ -285,7 +285,7 @@ struct UnitDimLowering : OpConversionPattern<OpTy> {
     } else {
       FailureOr<SmallVector<int64_t>> axes = getConstantInts(adaptor.getAxes());
       if (failed(axes))
-        return rewriter.notifyMatchFailure(op, "non-constant axes");
+        return lowerRuntimeAxes(op, data, adaptor.getAxes(), type, rewriter);
       for (int64_t axis : *axes) {
         FailureOr<int64_t> a = normalizeAxis(axis, bigRank);
         if (failed(a))
@@ -301,6 +301,68 @@ struct UnitDimLowering : OpConversionPattern<OpTy> {
         squeeze
             ? collapseUnitDims(rewriter, op.getLoc(), data, type, isUnit)
             : expandUnitDims(rewriter, op.getLoc(), data, type, isUnit);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+private:
+  /// Axes given at run time: every unit-dim set the ranks and static dims
+  /// allow is lowered and the run-time axes mask selects one.
+  LogicalResult lowerRuntimeAxes(OpTy op, Value data, Value axes,
+                                 RankedTensorType type,
+                                 ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    auto dataType = cast<RankedTensorType>(data.getType());
+    auto axesType = dyn_cast<RankedTensorType>(axes.getType());
+    RankedTensorType big = squeeze ? dataType : type;
+    RankedTensorType small = squeeze ? type : dataType;
+    int64_t bigRank = big.getRank();
+    int64_t count = bigRank - small.getRank();
+    if (!axesType || axesType.getRank() != 1 || bigRank > 16 || count < 0 ||
+        (!axesType.isDynamicDim(0) && axesType.getDimSize(0) != count))
+      return rewriter.notifyMatchFailure(op, "axes do not match the ranks");
+    auto fits = [](int64_t a, int64_t b) {
+      return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+    };
+    SmallVector<int64_t> masks;
+    for (int64_t mask = 0; mask < (int64_t(1) << bigRank); ++mask) {
+      if (llvm::popcount(uint64_t(mask)) != count)
+        continue;
+      bool ok = true;
+      for (int64_t d = 0, s = 0; d < bigRank && ok; ++d) {
+        if (mask & (int64_t(1) << d))
+          ok = fits(big.getDimSize(d), 1);
+        else
+          ok = fits(big.getDimSize(d), small.getDimSize(s++));
+      }
+      if (ok)
+        masks.push_back(mask);
+    }
+    if (masks.empty() || masks.size() > 64)
+      return rewriter.notifyMatchFailure(op, "no axis set fits the shapes");
+    Value mask = buildAxesMask(rewriter, loc, axes, bigRank);
+    Value result = buildMaskSwitch(
+        rewriter, op, mask, masks, type,
+        [&](OpBuilder &b, int64_t m) -> Value {
+          SmallVector<bool> isUnit(bigRank);
+          for (int64_t d = 0; d < bigRank; ++d)
+            isUnit[d] = m & (int64_t(1) << d);
+          if (!squeeze)
+            return expandUnitDims(b, loc, data, type, isUnit);
+          // A squeezed dim that is dynamic must be 1 at run time.
+          for (int64_t d = 0; d < bigRank; ++d)
+            if (isUnit[d] && dataType.isDynamicDim(d)) {
+              Value dim = getDimValue(b, loc, data, d);
+              Value one = arith::ConstantIndexOp::create(b, loc, 1);
+              emitRuntimeCheck(
+                  b, op,
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, dim,
+                                        one),
+                  "squeezes a dim whose size is not 1");
+            }
+          return collapseUnitDims(b, loc, data, type, isUnit);
+        },
+        "axes out of range, repeated, or not matching the shapes");
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -7,6 +7,9 @@
 
 #include "lowering/to-linalg/Utils.h"
 
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 #include "dialect/OnnxDialect.h"
 #include "lowering/to-linalg/NarrowFloat.h"
 
@@ -488,6 +491,89 @@ unitDimReassociation(ArrayRef<bool> isUnit) {
   if (!pending.empty() && !groups.empty())
     groups.back().append(pending.begin(), pending.end());
   return groups;
+}
+
+void emitRuntimeCheck(OpBuilder &b, Operation *op, Value ok,
+                      const Twine &what) {
+  std::string node;
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    if (!fused.getLocations().empty())
+      loc = fused.getLocations().front();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    node = name.getName().str();
+  std::string message = (op->getName().getStringRef() + ": " + what).str();
+  if (!node.empty())
+    message += " (node '" + node + "')";
+  cf::AssertOp::create(b, op->getLoc(), ok, message);
+}
+
+Value buildAxesMask(OpBuilder &b, Location loc, Value axes, int64_t rank) {
+  Type i64 = b.getI64Type();
+  auto cst = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v))
+        .getResult();
+  };
+  Value zeroIdx = arith::ConstantIndexOp::create(b, loc, 0);
+  Value oneIdx = arith::ConstantIndexOp::create(b, loc, 1);
+  Value n = getDimValue(b, loc, axes, 0);
+  Value rankV = cst(rank), zero = cst(0), one = cst(1);
+  Value bad = cst(int64_t(1) << rank);
+  auto loop = scf::ForOp::create(
+      b, loc, zeroIdx, n, oneIdx, ValueRange{zero},
+      [&](OpBuilder &lb, Location l, Value i, ValueRange iter) {
+        Value a = tensor::ExtractOp::create(lb, l, axes, ValueRange{i});
+        if (a.getType() != i64)
+          a = arith::ExtSIOp::create(lb, l, i64, a);
+        Value neg =
+            arith::CmpIOp::create(lb, l, arith::CmpIPredicate::slt, a, zero);
+        Value norm = arith::SelectOp::create(
+            lb, l, neg, arith::AddIOp::create(lb, l, a, rankV), a);
+        Value inRange = arith::AndIOp::create(
+            lb, l,
+            arith::CmpIOp::create(lb, l, arith::CmpIPredicate::sge, norm, zero),
+            arith::CmpIOp::create(lb, l, arith::CmpIPredicate::slt, norm,
+                                  rankV));
+        Value safe = arith::SelectOp::create(lb, l, inRange, norm, zero);
+        Value bit = arith::ShLIOp::create(lb, l, one, safe);
+        Value fresh = arith::CmpIOp::create(
+            lb, l, arith::CmpIPredicate::eq,
+            arith::AndIOp::create(lb, l, iter[0], bit), zero);
+        Value ok = arith::AndIOp::create(lb, l, inRange, fresh);
+        Value next = arith::OrIOp::create(
+            lb, l, iter[0], arith::SelectOp::create(lb, l, ok, bit, bad));
+        scf::YieldOp::create(lb, l, next);
+      });
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                    loop.getResult(0));
+}
+
+Value buildMaskSwitch(OpBuilder &b, Operation *op, Value mask,
+                      ArrayRef<int64_t> candidates,
+                      RankedTensorType resultType,
+                      function_ref<Value(OpBuilder &, int64_t)> build,
+                      const Twine &what) {
+  Location loc = op->getLoc();
+  auto switchOp = scf::IndexSwitchOp::create(
+      b, loc, TypeRange{resultType}, mask, candidates, candidates.size());
+  for (auto [i, candidate] : llvm::enumerate(candidates)) {
+    Block &block = switchOp.getCaseRegions()[i].emplaceBlock();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&block);
+    Value value = build(b, candidate);
+    if (value.getType() != resultType)
+      value = tensor::CastOp::create(b, loc, resultType, value);
+    scf::YieldOp::create(b, loc, value);
+  }
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&switchOp.getDefaultRegion().emplaceBlock());
+  emitRuntimeCheck(b, op, arith::ConstantIntOp::create(b, loc, 0, 1), what);
+  SmallVector<Value> dynSizes(resultType.getNumDynamicDims(),
+                              arith::ConstantIndexOp::create(b, loc, 0));
+  Value empty = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                        resultType.getElementType(), dynSizes);
+  scf::YieldOp::create(b, loc, empty);
+  return switchOp.getResult(0);
 }
 
 Value expandUnitDims(OpBuilder &b, Location loc, Value value,

@@ -37,6 +37,31 @@ llvm::StringRef getDimSymbol(mlir::Type type, int64_t dim);
 /// of range.
 mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
+/// Emits a run-time check of a value the model's own data decides (axes,
+/// shapes, sizes given as graph inputs or computed): when `ok` (i1) is false
+/// at run time the kernel stops and m_run returns KILN_ERR_INVALID_ARGUMENT
+/// with `what` and the node's name as the message. A `cf.assert`, which
+/// codegen turns into a runtime error (kiln-cpu-lower-runtime-checks).
+void emitRuntimeCheck(mlir::OpBuilder &b, mlir::Operation *op, mlir::Value ok,
+                      const llvm::Twine &what);
+
+/// The run-time bit mask (an index) of the axes in the 1-D i64 tensor
+/// `axes` over `rank` dims (rank <= 62): bit d is set when d or d - rank is
+/// listed. An out-of-range or repeated axis sets bit `rank` instead, which
+/// no candidate of buildMaskSwitch has, so it ends in the failed check.
+mlir::Value buildAxesMask(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value axes, int64_t rank);
+
+/// An scf.index_switch on `mask` with one case per entry of `candidates`,
+/// whose value `build(b, candidate)` gives (cast to `resultType`); any other
+/// mask fails the run-time check `what` of `op`. For ops whose axes are a
+/// run-time input: every axis set the static shapes allow is lowered.
+mlir::Value buildMaskSwitch(
+    mlir::OpBuilder &b, mlir::Operation *op, mlir::Value mask,
+    llvm::ArrayRef<int64_t> candidates, mlir::RankedTensorType resultType,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, int64_t)> build,
+    const llvm::Twine &what);
+
 /// The integer values of a constant tensor (an onnx.Constant or
 /// arith.constant, looked through unrealized casts), or failure.
 mlir::FailureOr<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value value);

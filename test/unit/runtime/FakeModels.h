@@ -5,6 +5,9 @@
 //  - static:  a f32[2,4], b f32[4] -> y f32[2,4] = a + b + weights[0]
 //             (rows spread over the pool with kiln_rt_parallel_for)
 //  - dynamic: x f32[N,3], z i64[N] -> y f32[N,3] = x * z, count i64[] = N
+//  - positives: x f32[6] -> p f32[?] = the positive elements of x (a
+//             data-dependent output, published from a strided scratch
+//             buffer); x[0] < -100 fails a run-time check
 //
 //===----------------------------------------------------------------------===//
 
@@ -89,6 +92,38 @@ inline kiln_rt_model dynamicModel() {
   m.outputs = kDynOut;
   m.symbols = kDynSyms;
   m.kernel = dynamicKernel;
+  return m;
+}
+
+inline void positivesKernel(const kiln_frame *f) {
+  const float *x = static_cast<const float *>(f->inputs[0]);
+  if (x[0] < -100.0f)
+    kiln_rt_check_failed("x[0] below -100");
+  // Every other slot of a scratch buffer: the runtime handles strides.
+  float scratch[12];
+  int64_t n = 0;
+  for (int i = 0; i < 6; ++i)
+    if (x[i] > 0.0f)
+      scratch[2 * n++] = x[i];
+  int64_t dimsStrides[2] = {n, 2};
+  kiln_rt_publish_output(0, scratch, dimsStrides);
+}
+
+inline const int64_t kDimsSix[] = {6}, kDimsUnknown[] = {-1};
+inline const int32_t kNoSym[] = {-1};
+inline const kiln_rt_tensor_desc kPosIn[] = {{"x", 1, 1, kDimsSix, kNoSym}};
+inline const kiln_rt_tensor_desc kPosOut[] = {
+    {"p", 1, 1, kDimsUnknown, kNoSym}};
+
+inline kiln_rt_model positivesModel() {
+  kiln_rt_model m{};
+  m.abi_version = KILN_RT_ABI_VERSION;
+  m.num_inputs = 1;
+  m.num_outputs = 1;
+  m.name = "fake_positives";
+  m.inputs = kPosIn;
+  m.outputs = kPosOut;
+  m.kernel = positivesKernel;
   return m;
 }
 

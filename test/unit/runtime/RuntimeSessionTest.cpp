@@ -132,6 +132,49 @@ TEST(RuntimeSession, DynamicOutputsUseSessionBuffers) {
   kiln_rt_destroy(s);
 }
 
+TEST(RuntimeSession, DataDependentOutputsArePublished) {
+  kiln_rt_model m = fake::positivesModel();
+  kiln_rt_session *s = nullptr;
+  ASSERT_EQ(kiln_rt_create(&m, &s, nullptr), KILN_OK);
+  const float cases[3][6] = {{1, -2, 3, 0, 5, -6}, {-1, -1, -1, -1, -1, -1},
+                             {1, 2, 3, 4, 5, 6}};
+  for (const auto &x : cases) {
+    std::vector<float> want;
+    for (float v : x)
+      if (v > 0)
+        want.push_back(v);
+    int64_t shape[1] = {6};
+    kiln_tensor in[1] = {{const_cast<float *>(x), shape, 1, 1}};
+    kiln_tensor out[1] = {{nullptr, nullptr, 0, 0}};
+    ASSERT_EQ(kiln_rt_run(s, in, 1, out, 1), KILN_OK) << kiln_rt_error(s);
+    ASSERT_EQ(out[0].rank, 1);
+    ASSERT_EQ(out[0].shape[0], static_cast<int64_t>(want.size()));
+    const float *p = static_cast<const float *>(out[0].data);
+    for (size_t i = 0; i < want.size(); ++i)
+      EXPECT_EQ(p[i], want[i]);
+  }
+  kiln_rt_destroy(s);
+}
+
+TEST(RuntimeSession, FailedKernelCheckIsAnError) {
+  kiln_rt_model m = fake::positivesModel();
+  kiln_rt_session *s = nullptr;
+  ASSERT_EQ(kiln_rt_create(&m, &s, nullptr), KILN_OK);
+  float x[6] = {-1000, 1, 2, 3, 4, 5};
+  int64_t shape[1] = {6};
+  kiln_tensor in[1] = {{x, shape, 1, 1}};
+  kiln_tensor out[1] = {{nullptr, nullptr, 0, 0}};
+  EXPECT_EQ(kiln_rt_run(s, in, 1, out, 1), KILN_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(kiln_rt_error(s)).find("x[0] below -100"),
+            std::string::npos)
+      << kiln_rt_error(s);
+  // The session stays usable.
+  x[0] = 7;
+  ASSERT_EQ(kiln_rt_run(s, in, 1, out, 1), KILN_OK) << kiln_rt_error(s);
+  EXPECT_EQ(out[0].shape[0], 6);
+  kiln_rt_destroy(s);
+}
+
 TEST(RuntimeSession, SymbolicDimsMustAgree) {
   kiln_rt_model m = fake::dynamicModel();
   kiln_rt_session *s = nullptr;

@@ -122,3 +122,34 @@ func.func @tile_runtime(%x: tensor<2x3xf32>, %r: tensor<2xi64>) -> tensor<?x?xf3
   %0 = "onnx.Tile"(%x, %r) : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
 }
+
+// -----
+
+// Tests that Split with a run-time split input takes the piece sizes from
+// the static result types and checks the values against them and their sum
+// against the axis.
+// CHECK-LABEL: func.func @split_runtime_sizes
+// CHECK: tensor.extract %arg1
+// CHECK: cf.assert {{.*}} "onnx.Split: split 0 is negative or does not match the output shape"
+// CHECK: cf.assert {{.*}} "onnx.Split: split does not sum to the size of the axis"
+// CHECK: tensor.extract_slice %arg0[0] [2] [1]
+// CHECK: tensor.extract_slice %arg0[2] [4] [1]
+func.func @split_runtime_sizes(%x: tensor<6xf32>, %s: tensor<2xi64>) -> (tensor<2xf32>, tensor<4xf32>) {
+  %0:2 = "onnx.Split"(%x, %s) {axis = 0 : i64} : (tensor<6xf32>, tensor<2xi64>) -> (tensor<2xf32>, tensor<4xf32>)
+  return %0#0, %0#1 : tensor<2xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Tests that Slice with run-time axes and steps gathers data[first + i *
+// step] per dim, with the axes and zero steps checked at run time.
+// CHECK-LABEL: func.func @slice_runtime_steps
+// CHECK: cf.assert {{.*}} "onnx.Slice: axes out of range or repeated"
+// CHECK: cf.assert {{.*}} "onnx.Slice: a step is 0"
+// CHECK: linalg.generic
+// CHECK: linalg.index 0
+// CHECK: tensor.extract %arg0
+func.func @slice_runtime_steps(%x: tensor<20x10xf32>, %s: tensor<1xi64>, %e: tensor<1xi64>, %a: tensor<1xi64>, %st: tensor<1xi64>) -> tensor<3x10xf32> {
+  %0 = "onnx.Slice"(%x, %s, %e, %a, %st) : (tensor<20x10xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<3x10xf32>
+  return %0 : tensor<3x10xf32>
+}

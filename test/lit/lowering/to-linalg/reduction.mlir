@@ -96,3 +96,51 @@ func.func @hardmax(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
   %0 = "onnx.Hardmax"(%x) {axis = -1 : i64} : (tensor<3x4xf32>) -> tensor<3x4xf32>
   return %0 : tensor<3x4xf32>
 }
+
+// -----
+
+// Tests that ReduceSum with axes given at run time (keepdims = 0, one axis)
+// lowers every axis set the static shapes allow (dim 1 or dim 2 of 3x2x2
+// gives 3x2) and switches on the run-time bit mask of the normalized axes;
+// other masks fail a run-time check.
+// CHECK-LABEL: func.func @reduce_sum_runtime_axes
+// CHECK: scf.for
+// CHECK: tensor.extract
+// CHECK: scf.index_switch
+// CHECK: case 2 {
+// CHECK: iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK: case 4 {
+// CHECK: iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: default {
+// CHECK: cf.assert %false, "onnx.ReduceSum: axes out of range
+func.func @reduce_sum_runtime_axes(%x: tensor<3x2x2xf32>, %a: tensor<1xi64>) -> tensor<3x2xf32> {
+  %0 = "onnx.ReduceSum"(%x, %a) {keepdims = 0 : i64} : (tensor<3x2x2xf32>, tensor<1xi64>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+// Tests that with keepdims the declared output shape leaves one axis set
+// (3x2x2 -> 3x1x2: dim 1), still checked at run time.
+// CHECK-LABEL: func.func @reduce_max_runtime_axes_keepdims
+// CHECK: scf.index_switch
+// CHECK: case 2 {
+// CHECK: arith.maximumf
+// CHECK-NOT: case
+// CHECK: default {
+// CHECK: cf.assert
+func.func @reduce_max_runtime_axes_keepdims(%x: tensor<3x2x2xf32>, %a: tensor<1xi64>) -> tensor<3x1x2xf32> {
+  %0 = "onnx.ReduceMax"(%x, %a) {keepdims = 1 : i64} : (tensor<3x2x2xf32>, tensor<1xi64>) -> tensor<3x1x2xf32>
+  return %0 : tensor<3x1x2xf32>
+}
+
+// -----
+
+// Tests that an empty axes input (static length 0) reduces every axis.
+// CHECK-LABEL: func.func @reduce_sum_empty_axes
+// CHECK-NOT: scf.index_switch
+// CHECK: iterator_types = ["reduction", "reduction"]
+func.func @reduce_sum_empty_axes(%x: tensor<4x8xf32>, %a: tensor<0xi64>) -> tensor<1x1xf32> {
+  %0 = "onnx.ReduceSum"(%x, %a) : (tensor<4x8xf32>, tensor<0xi64>) -> tensor<1x1xf32>
+  return %0 : tensor<1x1xf32>
+}

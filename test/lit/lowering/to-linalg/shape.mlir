@@ -120,3 +120,33 @@ func.func @reshape_collapse_static_to_dynamic(%x: tensor<2x3x8xf32>) -> tensor<2
   %0 = "onnx.Reshape"(%x, %s) : (tensor<2x3x8xf32>, tensor<2xi64>) -> tensor<2x?xf32>
   return %0 : tensor<2x?xf32>
 }
+
+// -----
+
+// Tests that Unsqueeze with axes given at run time switches on the axes
+// mask among the unit-dim sets the shapes allow (3x4 -> 1x3x1x4 has one:
+// dims 0 and 2).
+// CHECK-LABEL: func.func @unsqueeze_runtime_axes
+// CHECK: scf.index_switch
+// CHECK: case 5 {
+// CHECK: tensor.expand_shape
+// CHECK: default {
+// CHECK: cf.assert %false, "onnx.Unsqueeze: axes out of range
+func.func @unsqueeze_runtime_axes(%x: tensor<3x4xf32>, %a: tensor<2xi64>) -> tensor<1x3x1x4xf32> {
+  %0 = "onnx.Unsqueeze"(%x, %a) : (tensor<3x4xf32>, tensor<2xi64>) -> tensor<1x3x1x4xf32>
+  return %0 : tensor<1x3x1x4xf32>
+}
+
+// -----
+
+// Tests that Squeeze with run-time axes of a dynamic dim checks at run time
+// that the dim is 1.
+// CHECK-LABEL: func.func @squeeze_runtime_axes
+// CHECK: scf.index_switch
+// CHECK: case 1 {
+// CHECK: cf.assert {{.*}} "onnx.Squeeze: squeezes a dim whose size is not 1"
+// CHECK: tensor.collapse_shape
+func.func @squeeze_runtime_axes(%x: tensor<?x4xf32>, %a: tensor<1xi64>) -> tensor<4xf32> {
+  %0 = "onnx.Squeeze"(%x, %a) : (tensor<?x4xf32>, tensor<1xi64>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

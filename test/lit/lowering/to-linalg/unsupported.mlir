@@ -10,15 +10,13 @@ func.func @unsupported(%x: tensor<3x3xf32>) -> tensor<f32> {
 
 // -----
 
-// Tests that an op whose preconditions are not met (a Slice with run-time
-// axes) is reported the same way.
-func.func @dynamic_slice_axes(%x: tensor<8xf32>, %a: tensor<1xi64>) -> tensor<?xf32> {
-  %s = "onnx.Constant"() {value = dense<0> : tensor<1xi64>} : () -> tensor<1xi64>
-  %e = "onnx.Constant"() {value = dense<8> : tensor<1xi64>} : () -> tensor<1xi64>
-  %none = onnx.NoValue
-  // expected-error @+1 {{kiln does not lower onnx.Slice to linalg yet}}
-  %0 = "onnx.Slice"(%x, %s, %e, %a, %none) : (tensor<8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, none) -> tensor<?xf32>
-  return %0 : tensor<?xf32>
+// Tests that an op whose preconditions are not met (a Reshape whose shape
+// input has a run-time length, so the rank would depend on values) is
+// reported the same way.
+func.func @reshape_unknown_rank(%x: tensor<8xf32>, %s: tensor<?xi64>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{kiln does not lower onnx.Reshape to linalg yet}}
+  %0 = "onnx.Reshape"(%x, %s) : (tensor<8xf32>, tensor<?xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
 }
 
 // -----
