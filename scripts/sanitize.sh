@@ -44,8 +44,11 @@ built=$(date +%s)
 # like ODR violations; leaks are checked (detect_leaks defaults to on).
 export ASAN_OPTIONS=detect_odr_violation=0:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export KILN_HOSTILE_MEMORY_MB=0  # ASan's shadow memory exceeds RLIMIT_AS
-(cd "$build" && ctest --output-on-failure -R '^(unit-frontend|unit-runtime|e2e\.tiny_c|e2e\.two_models|e2e\.kiln_run_tiny|e2e\.stress|e2e\.failed_create|hostile\.models|fuzz\..*)$')
+export KILN_HOSTILE_MEMORY_MB=0
+# e2e.kiln_run_tiny is left out: the runtime bitcode is instrumented too, so
+# a generated .so needs the sanitizer runtime, which `cc -shared` does not
+# link; the static-library e2e programs above run generated models instead.  # ASan's shadow memory exceeds RLIMIT_AS
+(cd "$build" && ctest --output-on-failure -R '^(unit-frontend|unit-runtime|e2e\.tiny_c|e2e\.two_models|e2e\.stress|e2e\.failed_create|hostile\.models|fuzz\..*)$')
 tested=$(date +%s)
 {
   echo "build_s $((built - start))"
