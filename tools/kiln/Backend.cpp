@@ -36,12 +36,13 @@
 using namespace mlir;
 
 namespace kiln::driver {
-namespace {
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "kiln: error: " << message << "\n";
   return 1;
 }
+
+namespace {
 
 package::WeightsBlob toBlob(const cpu::WeightsLayout &layout) {
   package::WeightsBlob blob;

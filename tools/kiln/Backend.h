@@ -19,6 +19,7 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/Twine.h"
 
 #include <optional>
 #include <string>
@@ -99,6 +100,10 @@ int compileModelFile(const std::string &modelPath, const BackendOptions &opts,
 /// diagnostic.
 mlir::FailureOr<int64_t> planWorkspace(const std::string &modelPath,
                                        std::string &error);
+
+/// Prints `kiln: error: MESSAGE` (the driver's one-line error) on stderr and
+/// returns the exit status 1.
+int fail(const llvm::Twine &message);
 
 /// `kiln run` and `kiln bench`; return the exit status.
 int runCommand(llvm::ArrayRef<std::string> args);

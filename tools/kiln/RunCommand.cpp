@@ -30,11 +30,6 @@ using namespace llvm;
 namespace kiln::driver {
 namespace {
 
-int fail(const Twine &message) {
-  errs() << "kiln: error: " << message << "\n";
-  return 1;
-}
-
 struct RunOptions {
   std::string model, dataDir, outputDir;
   std::string target = "cpu", cudaArch = "sm_80"; ///< when MODEL is .onnx

@@ -49,11 +49,7 @@ const char *kUsage =
     "       kiln bench MODEL.onnx|LIB.so [--threads N] [--iterations K] [--json]\n"
     "                  [--profile]\n";
 
-/// Prints the one-line error and returns the exit status.
-int fail(const llvm::Twine &message) {
-  llvm::errs() << "kiln: error: " << message << "\n";
-  return 1;
-}
+using kiln::driver::fail;
 
 struct CompileOptions {
   std::string model;
