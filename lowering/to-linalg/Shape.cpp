@@ -189,43 +189,87 @@ struct ReshapeLowering : OpConversionPattern<onnx::ReshapeOp> {
       rewriter.replaceOp(op, reshapeTo(rewriter, loc, data, type, sizes));
       return success();
     }
-    // Run-time shape: resolve 0 and -1 entries, then tensor.reshape.
-    Value shapeValue = adaptor.getShape();
+    return lowerRuntimeShape(op, data, adaptor.getShape(), type, allowZero,
+                             rewriter);
+  }
+
+private:
+  /// Run-time shape: resolve 0 and -1 entries, check at run time that the
+  /// shape has the result's rank, at most one -1, no other negative entry,
+  /// the result's static dims and the data's element count, then
+  /// tensor.reshape.
+  LogicalResult lowerRuntimeShape(onnx::ReshapeOp op, Value data,
+                                  Value shapeValue, RankedTensorType type,
+                                  bool allowZero,
+                                  ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    auto dataType = cast<RankedTensorType>(data.getType());
+    int64_t rank = type.getRank();
     auto shapeType = dyn_cast<RankedTensorType>(shapeValue.getType());
     if (!shapeType || shapeType.getRank() != 1 ||
-        shapeType.getDimSize(0) != rank)
-      return rewriter.notifyMatchFailure(op, "shape of unknown length");
+        (!shapeType.isDynamicDim(0) && shapeType.getDimSize(0) != rank))
+      return rewriter.notifyMatchFailure(op, "shape/result rank mismatch");
+    auto cmp = [&](arith::CmpIPredicate pred, Value a, Value b) -> Value {
+      return arith::CmpIOp::create(rewriter, loc, pred, a, b);
+    };
+    auto i1And = [&](Value a, Value b) -> Value {
+      return arith::AndIOp::create(rewriter, loc, a, b);
+    };
+    if (shapeType.isDynamicDim(0))
+      emitRuntimeCheck(
+          rewriter, op,
+          cmp(arith::CmpIPredicate::eq, getDimValue(rewriter, loc, shapeValue, 0),
+              arith::ConstantIndexOp::create(rewriter, loc, rank)),
+          "the shape input's length is not the result's rank " +
+              Twine(rank));
     Type i64 = rewriter.getI64Type();
     SmallVector<Value> entries;
     Value minusOne = createScalarConstant(rewriter, loc, i64, -1);
     Value zero = createScalarConstant(rewriter, loc, i64, 0);
     Value one = createScalarConstant(rewriter, loc, i64, 1);
-    Value known = one;
+    Value known = one, inferredCount = zero;
+    Value valid = arith::ConstantIntOp::create(rewriter, loc, 1, 1);
     for (int64_t i = 0; i < rank; ++i) {
       Value idx = arith::ConstantIndexOp::create(rewriter, loc, i);
       Value s = tensor::ExtractOp::create(rewriter, loc, shapeValue, idx);
       if (!allowZero && i < dataType.getRank()) {
         Value dim = arith::IndexCastOp::create(
             rewriter, loc, i64, getDimValue(rewriter, loc, data, i));
-        Value isZero = arith::CmpIOp::create(rewriter, loc,
-                                             arith::CmpIPredicate::eq, s, zero);
-        s = arith::SelectOp::create(rewriter, loc, isZero, dim, s);
+        s = arith::SelectOp::create(
+            rewriter, loc, cmp(arith::CmpIPredicate::eq, s, zero), dim, s);
       }
-      Value isInferred = arith::CmpIOp::create(
-          rewriter, loc, arith::CmpIPredicate::eq, s, minusOne);
+      Value isInferred = cmp(arith::CmpIPredicate::eq, s, minusOne);
+      valid = i1And(valid, cmp(arith::CmpIPredicate::sge, s, minusOne));
+      inferredCount = arith::AddIOp::create(
+          rewriter, loc, inferredCount,
+          arith::ExtUIOp::create(rewriter, loc, i64, isInferred));
       known = arith::MulIOp::create(
           rewriter, loc, known,
           arith::SelectOp::create(rewriter, loc, isInferred, one, s));
       entries.push_back(s);
     }
+    valid = i1And(valid, cmp(arith::CmpIPredicate::ule, inferredCount, one));
     Value total = arith::IndexCastOp::create(
         rewriter, loc, i64, getNumElements(rewriter, loc, data));
-    Value inferredSize = arith::DivUIOp::create(rewriter, loc, total, known);
-    for (Value &s : entries) {
-      Value isInferred = arith::CmpIOp::create(
-          rewriter, loc, arith::CmpIPredicate::eq, s, minusOne);
+    // A zero `known` only happens with a 0 entry; keep the division defined.
+    Value safeKnown = arith::SelectOp::create(
+        rewriter, loc, cmp(arith::CmpIPredicate::eq, known, zero), one, known);
+    Value inferredSize = arith::DivUIOp::create(rewriter, loc, total, safeKnown);
+    Value product = one;
+    for (int64_t i = 0; i < rank; ++i) {
+      Value &s = entries[i];
+      Value isInferred = cmp(arith::CmpIPredicate::eq, s, minusOne);
       s = arith::SelectOp::create(rewriter, loc, isInferred, inferredSize, s);
+      product = arith::MulIOp::create(rewriter, loc, product, s);
+      if (!type.isDynamicDim(i))
+        valid = i1And(valid, cmp(arith::CmpIPredicate::eq, s,
+                                 createScalarConstant(rewriter, loc, i64,
+                                                      type.getDimSize(i))));
     }
+    valid = i1And(valid, cmp(arith::CmpIPredicate::eq, product, total));
+    emitRuntimeCheck(rewriter, op, valid,
+                     "the shape input does not fit the data (element count, "
+                     "-1/0 entries or the inferred dims)");
     Value resolved = tensor::FromElementsOp::create(
         rewriter, loc, RankedTensorType::get({rank}, i64), entries);
     rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, type, data, resolved);

@@ -32,6 +32,25 @@ func.func @reshape_expand(%x: tensor<?x768xf32, #onnx.dims<["S", ""]>>) -> tenso
 
 // -----
 
+// Tests that Reshape with a run-time shape of run-time length checks the
+// length against the result rank and the resolved entries (0 = copy, -1 =
+// infer) against the element count, then becomes tensor.reshape.
+// CHECK-LABEL: func.func @reshape_runtime_shape
+// CHECK: %[[N:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<?xi64>
+// CHECK: %[[LEN_OK:.*]] = arith.cmpi eq, %[[N]], %{{.*}} : index
+// CHECK: cf.assert %[[LEN_OK]], "onnx.Reshape: the shape input's length is not the result's rank 2"
+// CHECK-COUNT-2: tensor.extract
+// CHECK: arith.divui
+// CHECK: cf.assert %{{.*}}, "onnx.Reshape: the shape input does not fit the data
+// CHECK: %[[SHAPE:.*]] = tensor.from_elements %{{.*}}, %{{.*}} : tensor<2xi64>
+// CHECK: tensor.reshape %{{.*}}(%[[SHAPE]]) : (tensor<6x4xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+func.func @reshape_runtime_shape(%x: tensor<6x4xf32>, %s: tensor<?xi64>) -> tensor<?x?xf32> {
+  %0 = "onnx.Reshape"(%x, %s) : (tensor<6x4xf32>, tensor<?xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
 // Tests that Flatten collapses around its axis.
 // CHECK-LABEL: func.func @flatten
 // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] : tensor<2x3x4x5xf32> into tensor<2x60xf32>

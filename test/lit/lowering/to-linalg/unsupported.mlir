@@ -2,21 +2,21 @@
 
 // Tests that an op without a lowering is reported by name, not as a generic
 // legalization failure.
-func.func @unsupported(%x: tensor<3x3xf32>) -> tensor<f32> {
-  // expected-error @+1 {{kiln does not lower onnx.Det to linalg yet}}
-  %0 = "onnx.Det"(%x) : (tensor<3x3xf32>) -> tensor<f32>
-  return %0 : tensor<f32>
+func.func @unsupported(%x: tensor<?xui8>) -> tensor<?x?x3xui8> {
+  // expected-error @+1 {{kiln does not lower onnx.ImageDecoder to linalg yet}}
+  %0 = "onnx.ImageDecoder"(%x) {pixel_format = "RGB"} : (tensor<?xui8>) -> tensor<?x?x3xui8>
+  return %0 : tensor<?x?x3xui8>
 }
 
 // -----
 
 // Tests that an op whose preconditions are not met (a Reshape whose shape
-// input has a run-time length, so the rank would depend on values) is
-// reported the same way.
-func.func @reshape_unknown_rank(%x: tensor<8xf32>, %s: tensor<?xi64>) -> tensor<?x?xf32> {
+// input has a run-time length and whose result rank is unknown, so the rank
+// would depend on values) is reported the same way.
+func.func @reshape_unknown_rank(%x: tensor<8xf32>, %s: tensor<?xi64>) -> tensor<*xf32> {
   // expected-error @+1 {{kiln does not lower onnx.Reshape to linalg yet}}
-  %0 = "onnx.Reshape"(%x, %s) : (tensor<8xf32>, tensor<?xi64>) -> tensor<?x?xf32>
-  return %0 : tensor<?x?xf32>
+  %0 = "onnx.Reshape"(%x, %s) : (tensor<8xf32>, tensor<?xi64>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
 }
 
 // -----
