@@ -8,7 +8,9 @@ kiln_options{threads}, <m>_run), opens an ONNX Runtime session on the same
 model (all graph optimizations, intra_op_num_threads = threads,
 inter_op_num_threads = 1, sequential execution), runs both on the same
 inputs ALTERNATELY in this one process (kiln, ORT, kiln, ORT, ...) after
-warm-up, and reports the median latency of each, the ratio kiln/ORT, the
+warm-up, each run only once the other engine's pool threads have stopped
+spinning (ORT's spin for tens of milliseconds after a run; timed over
+them, a 2-thread kiln run would share the CPUs with them), and reports the median latency of each, the ratio kiln/ORT, the
 achieved GFLOP/s (Conv/Gemm/MatMul FLOPs = 2 * MACs, counted on the ONNX
 graph after shape inference) and the machine's fp32 FMA peak measured by
 bench/fma_peak.c (cc -O3 -march=native) for the same number of threads.
@@ -312,6 +314,46 @@ def fma_peak(args, threads):
 
 
 # ------------------------------------------------------------------- runs
+def other_threads_cpu_ns():
+    """CPU time (ns) used so far by this process's threads other than the
+    calling one (/proc/self/task/*/schedstat); None where unavailable."""
+    import threading
+
+    me = str(threading.get_native_id())
+    total = 0
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    for tid in tasks:
+        if tid == me:
+            continue
+        try:
+            with open(f"/proc/self/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass  # the thread just exited
+    return total
+
+
+def quiesce(max_s=2.0, window_s=0.002, idle_fraction=0.05):
+    """Waits until the engines' pool threads are idle: both runtimes keep
+    their workers spinning for a while after a run (ONNX Runtime's for tens
+    of milliseconds), and a run timed while the other engine's workers still
+    spin shares the CPUs with them. Returns after `max_s` at the latest."""
+    deadline = time.perf_counter() + max_s
+    before = other_threads_cpu_ns()
+    if before is None:
+        time.sleep(0.1)
+        return
+    while time.perf_counter() < deadline:
+        time.sleep(window_s)
+        after = other_threads_cpu_ns()
+        if after - before <= idle_fraction * window_s * 1e9:
+            return
+        before = after
+
+
 def bench_one(args, key, threads, lib, sym, model_path, feeds, flops):
     import onnxruntime as ort
 
@@ -324,11 +366,13 @@ def bench_one(args, key, threads, lib, sym, model_path, feeds, flops):
     kiln = KilnModel(lib, sym, threads, feeds)
     try:
         def t_kiln():
+            quiesce()
             t0 = time.perf_counter()
             kiln.run()
             return time.perf_counter() - t0
 
         def t_ort():
+            quiesce()
             t0 = time.perf_counter()
             sess.run(None, feeds)
             return time.perf_counter() - t0
@@ -440,7 +484,10 @@ def write_docs(path, report):
 NOTES = [
     "- kiln and ORT alternate run by run in one process, so both see the",
     "  same machine load; on this shared 2-core machine the 2-thread figures",
-    "  are the noisiest.",
+    "  are the noisiest. Each run starts once the other engine's pool",
+    "  threads are idle (ONNX Runtime's workers spin for tens of ms after a",
+    "  run, which before this harness waited for them made kiln's 2-thread",
+    "  runs share the CPUs with them).",
     "- GEMM and convolution run in kiln's packed microkernels",
     "  (runtime/ukernels: AVX-512 12x32 / AVX2 6x16 register tiles, implicit",
     "  im2col, bias/residual/Relu/Clip epilogues, kiln-cpu-lower-to-ukernels);",

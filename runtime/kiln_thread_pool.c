@@ -4,24 +4,48 @@
  * threads-1 workers started at create (no thread is started inside run).
  * kiln_rt_parallel_for splits [0, n) into min(threads, n) contiguous chunks
  * of near-equal size; chunk 0 runs on the caller, chunk k on worker k.
+ *
+ * A model's run is a sequence of many short parallel_for calls (one per
+ * dispatch, often well under a millisecond each), so handing out a job must
+ * not wait for the scheduler to wake a sleeping thread (a futex wake-up,
+ * and on a virtual machine the wake-up of a halted vCPU, can cost as much
+ * as a small dispatch's whole work). Workers and the caller therefore spin on
+ * atomics for a while (KILN_RT_SPIN_US, or the KILN_SPIN_US environment
+ * variable at create; 0: never) before they block on a condition variable;
+ * the job is published with a release store of `generation`, completion
+ * counted down in `pending`. Sleeping is announced in `sleepers` /
+ * `caller_sleeping` (sequentially consistent, checked again under the mutex)
+ * so that the other side only takes the mutex and signals when someone
+ * actually sleeps.
  *===----------------------------------------------------------------------===*/
 
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "runtime/kiln_internal.h"
+
+/* How long a thread spins for the next job (or the caller for the last
+ * chunk) before it sleeps. */
+#define KILN_RT_SPIN_US 1000
 
 struct kiln_rt_pool {
   int32_t threads;
   int32_t started; /* workers actually running */
+  int64_t spin_ns;
   pthread_t *workers;
   pthread_mutex_t mu;
   pthread_cond_t work_cv;
   pthread_cond_t done_cv;
-  uint64_t generation;
-  int32_t stop;
-  int32_t pending;
-  /* The current job. */
+  _Atomic uint64_t generation;
+  _Atomic int32_t stop;
+  _Atomic int32_t pending;
+  _Atomic int32_t sleepers;        /* workers blocked on work_cv */
+  _Atomic int32_t caller_sleeping; /* the caller blocked on done_cv */
+  _Atomic int64_t no_spin_until;   /* monotonic ns; see spin_step */
+  /* The current job, written before `generation` is bumped. */
   int64_t n;
   int64_t chunks;
   void (*fn)(void *ctx, int64_t begin, int64_t end);
@@ -52,6 +76,95 @@ static void run_chunk(kiln_rt_pool *p, int64_t c) {
     p->fn(p->ctx, begin, end);
 }
 
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/* A bounded spin: a pause per step and, every 64 steps, a look at the
+ * clock. Spinning only pays while this thread keeps its CPU: a spinning
+ * thread that the scheduler preempted (the machine has more runnable
+ * threads than CPUs) has used up its claim to be run promptly when the
+ * thread it waits for signals, which a sleeping thread keeps. So a gap of
+ * more than KILN_RT_PREEMPTED_NS between two looks at the clock ends the
+ * spin and turns spinning off for the whole pool for KILN_RT_BACKOFF_NS. */
+#define KILN_RT_PREEMPTED_NS 200000
+#define KILN_RT_BACKOFF_NS 100000000
+typedef struct spin_state {
+  uint32_t step;
+  int64_t start, last;
+} spin_state;
+
+static int spin_begin(kiln_rt_pool *p, spin_state *s) {
+  if (p->spin_ns <= 0)
+    return 0;
+  s->step = 0;
+  s->start = s->last = now_ns();
+  return s->start >= atomic_load_explicit(&p->no_spin_until,
+                                          memory_order_relaxed);
+}
+
+static void spin_back_off(kiln_rt_pool *p, int64_t t) {
+  atomic_store_explicit(&p->no_spin_until, t + KILN_RT_BACKOFF_NS,
+                        memory_order_relaxed);
+}
+
+/* Returns 0 when the thread should stop spinning and sleep; `give_up`:
+ * whether running out of spin time counts as a sign of preemption too. */
+static int spin_step(kiln_rt_pool *p, spin_state *s, int give_up) {
+  cpu_relax();
+  if ((++s->step & 63) != 0)
+    return 1;
+  int64_t t = now_ns();
+  if (t - s->last > KILN_RT_PREEMPTED_NS) {
+    spin_back_off(p, t);
+    return 0;
+  }
+  s->last = t;
+  if (t - s->start < p->spin_ns)
+    return 1;
+  if (give_up)
+    spin_back_off(p, t);
+  return 0;
+}
+
+/* Spins until `generation` differs from `seen` or the pool stops; returns
+ * 0 if it gave up first. */
+static int spin_for_job(kiln_rt_pool *p, uint64_t seen) {
+  spin_state s;
+  if (!spin_begin(p, &s))
+    return 0;
+  for (;;) {
+    if (atomic_load_explicit(&p->generation, memory_order_acquire) != seen ||
+        atomic_load_explicit(&p->stop, memory_order_relaxed))
+      return 1;
+    if (!spin_step(p, &s, 0))
+      return 0;
+  }
+}
+
+/* Spins until every worker is done with the current job. Chunks are of
+ * equal size, so a worker still busy after the whole spin time was most
+ * likely not running: that counts as preemption. */
+static int spin_for_workers(kiln_rt_pool *p) {
+  spin_state s;
+  if (!spin_begin(p, &s))
+    return 0;
+  for (;;) {
+    if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0)
+      return 1;
+    if (!spin_step(p, &s, 1))
+      return 0;
+  }
+}
+
 static void *worker_main(void *raw) {
   kiln_rt_worker_arg *arg = (kiln_rt_worker_arg *)raw;
   kiln_rt_pool *p = arg->pool;
@@ -60,21 +173,38 @@ static void *worker_main(void *raw) {
   kiln_rt_in_parallel = 1;
   uint64_t seen = 0;
   for (;;) {
-    pthread_mutex_lock(&p->mu);
-    while (!p->stop && p->generation == seen)
-      pthread_cond_wait(&p->work_cv, &p->mu);
-    if (p->stop) {
+    if (!spin_for_job(p, seen)) {
+      pthread_mutex_lock(&p->mu);
+      atomic_fetch_add(&p->sleepers, 1);
+      while (!atomic_load(&p->stop) && atomic_load(&p->generation) == seen)
+        pthread_cond_wait(&p->work_cv, &p->mu);
+      atomic_fetch_sub(&p->sleepers, 1);
       pthread_mutex_unlock(&p->mu);
-      return NULL;
     }
-    seen = p->generation;
-    pthread_mutex_unlock(&p->mu);
+    if (atomic_load(&p->stop))
+      return NULL;
+    seen = atomic_load_explicit(&p->generation, memory_order_acquire);
     run_chunk(p, index);
-    pthread_mutex_lock(&p->mu);
-    if (--p->pending == 0)
+    /* The last one done wakes the caller if it went to sleep. */
+    if (atomic_fetch_sub(&p->pending, 1) == 1 &&
+        atomic_load(&p->caller_sleeping)) {
+      pthread_mutex_lock(&p->mu);
       pthread_cond_signal(&p->done_cv);
-    pthread_mutex_unlock(&p->mu);
+      pthread_mutex_unlock(&p->mu);
+    }
   }
+}
+
+static int64_t spin_ns_setting(void) {
+  int64_t us = KILN_RT_SPIN_US;
+  const char *env = getenv("KILN_SPIN_US");
+  if (env && *env) {
+    char *end = NULL;
+    long v = strtol(env, &end, 10);
+    if (end && *end == '\0' && v >= 0 && v <= 1000000)
+      us = v;
+  }
+  return us * 1000;
 }
 
 kiln_rt_pool *kiln_rt_pool_create(int32_t threads) {
@@ -84,6 +214,7 @@ kiln_rt_pool *kiln_rt_pool_create(int32_t threads) {
   if (!p)
     return NULL;
   p->threads = threads;
+  p->spin_ns = spin_ns_setting();
   if (pthread_mutex_init(&p->mu, NULL) != 0) {
     free(p);
     return NULL;
@@ -120,7 +251,7 @@ void kiln_rt_pool_destroy(kiln_rt_pool *p) {
   if (!p)
     return;
   pthread_mutex_lock(&p->mu);
-  p->stop = 1;
+  atomic_store(&p->stop, 1);
   pthread_cond_broadcast(&p->work_cv);
   pthread_mutex_unlock(&p->mu);
   for (int32_t i = 0; i < p->started; ++i)
@@ -149,22 +280,30 @@ void kiln_rt_parallel_for(void *runtime, int64_t n,
   int64_t chunks = p->started + 1;
   if (chunks > n)
     chunks = n;
-  pthread_mutex_lock(&p->mu);
+  /* Every worker finished the last job (pending reached 0) before this
+   * call: the job fields are free to be rewritten. */
   p->n = n;
   p->chunks = chunks;
   p->fn = fn;
   p->ctx = ctx;
-  p->pending = p->started;
-  p->generation++;
-  pthread_cond_broadcast(&p->work_cv);
-  pthread_mutex_unlock(&p->mu);
+  atomic_store(&p->pending, p->started);
+  atomic_fetch_add(&p->generation, 1);
+  if (atomic_load(&p->sleepers) > 0) {
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_broadcast(&p->work_cv);
+    pthread_mutex_unlock(&p->mu);
+  }
 
   kiln_rt_in_parallel = 1;
   run_chunk(p, 0);
   kiln_rt_in_parallel = 0;
 
-  pthread_mutex_lock(&p->mu);
-  while (p->pending > 0)
-    pthread_cond_wait(&p->done_cv, &p->mu);
-  pthread_mutex_unlock(&p->mu);
+  if (!spin_for_workers(p)) {
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->caller_sleeping, 1);
+    while (atomic_load(&p->pending) > 0)
+      pthread_cond_wait(&p->done_cv, &p->mu);
+    atomic_store(&p->caller_sleeping, 0);
+    pthread_mutex_unlock(&p->mu);
+  }
 }

@@ -9,7 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -56,6 +62,36 @@ TEST(RuntimeThreadPool, EveryIndexRunsOnce) {
     }
     kiln_rt_pool_destroy(pool);
   }
+}
+
+// Workers and the caller spin for a while, then sleep (KILN_SPIN_US, read at
+// create): jobs handed over while they spin, while they sleep and around the
+// moment one turns into the other all run every index once.
+TEST(RuntimeThreadPool, HandOffWhileSpinningAndSleeping) {
+  const char *old = std::getenv("KILN_SPIN_US");
+  std::string saved = old ? old : "";
+  for (const char *spin : {"0", "30", "1000"}) {
+    ASSERT_EQ(setenv("KILN_SPIN_US", spin, 1), 0);
+    for (int32_t threads : {2, 4}) {
+      kiln_rt_pool *pool = kiln_rt_pool_create(threads);
+      ASSERT_NE(pool, nullptr);
+      for (int rep = 0; rep < 200; ++rep) {
+        int64_t n = 1 + rep % 37;
+        Record r(n);
+        kiln_rt_parallel_for(pool, n, mark, &r);
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(r.hits[i].load(), 1)
+              << "spin " << spin << " threads " << threads << " rep " << rep;
+        if (rep % 7 == 0)
+          std::this_thread::sleep_for(std::chrono::microseconds(20 * (rep % 5)));
+      }
+      kiln_rt_pool_destroy(pool);
+    }
+  }
+  if (old)
+    setenv("KILN_SPIN_US", saved.c_str(), 1);
+  else
+    unsetenv("KILN_SPIN_US");
 }
 
 struct Nested {
