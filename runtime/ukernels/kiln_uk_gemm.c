@@ -30,9 +30,18 @@
  * group of scalar copies into a gather. */
 #define UK_OPAQUE(v) __asm__("" : "+x"(v))
 
+#ifndef UK_A_IN_PLACE
+#define UK_A_IN_PLACE 1
+#endif
+#ifndef UK_KC
 #define UK_KC 256
+#endif
+#ifndef UK_MC
 #define UK_MC 96
+#endif
+#ifndef UK_NC
 #define UK_NC 256
+#endif
 
 typedef struct uk_job {
   /* Problem p is (p / inner, p % inner); operand offsets p1*s1 + p2*s2. */
@@ -92,6 +101,19 @@ static void uk_plan(uk_job *J, int64_t threads, int64_t mr, int64_t nr) {
         J->mt = mtu * mr, J->nt = ntu * nr;
       }
     }
+  }
+}
+
+/* d[j] = s[j * step] for j < n (step 1 or 2): a run of one row of an
+ * image while packing B. */
+static inline __attribute__((always_inline)) void
+uk_copy_run(float *d, const float *s, int64_t n, int64_t step) {
+  if (step == 1) {
+    for (int64_t j = 0; j < n; ++j)
+      d[j] = s[j];
+  } else {
+    for (int64_t j = 0; j < n; ++j)
+      d[j] = s[2 * j];
   }
 }
 
@@ -239,67 +261,133 @@ static UK_TARGET_AVX2 void uk_kernel_avx2(int64_t kc, const float *ap,
 #define UK_TARGET_AVX512                                                       \
   __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 
-#define UK_DECL512(i) __m512 c##i##a, c##i##b;
-#define UK_INIT512(i)                                                          \
-  if (init == 1) {                                                             \
-    c##i##a = _mm512_loadu_ps(c + i * ldc);                                    \
-    c##i##b = _mm512_loadu_ps(c + i * ldc + 16);                               \
-  } else {                                                                     \
-    c##i##a = init == 2 ? _mm512_set1_ps(bias[i]) : _mm512_setzero_ps();       \
-    c##i##b = c##i##a;                                                         \
-  }
-#define UK_RES512(i)                                                           \
-  c##i##a = _mm512_add_ps(c##i##a, _mm512_loadu_ps(res + i * ldr));            \
-  c##i##b = _mm512_add_ps(c##i##b, _mm512_loadu_ps(res + i * ldr + 16));
-#define UK_FMA512(i)                                                           \
-  {                                                                            \
-    __m512 av = _mm512_set1_ps(ap[i]);                                         \
-    c##i##a = _mm512_fmadd_ps(av, b0, c##i##a);                                \
-    c##i##b = _mm512_fmadd_ps(av, b1, c##i##b);                                \
-  }
-#define UK_CLAMP512(i)                                                         \
-  c##i##a = _mm512_min_ps(h, _mm512_max_ps(l, c##i##a));                       \
-  c##i##b = _mm512_min_ps(h, _mm512_max_ps(l, c##i##b));
-#define UK_STORE512(i)                                                         \
-  _mm512_storeu_ps(c + i * ldc, c##i##a);                                      \
-  _mm512_storeu_ps(c + i * ldc + 16, c##i##b);
+/* One kernel body for every tile of up to 12 x 32: R rows (1..12) and NV
+ * 16-lane column vectors (1, 2), the last one stored under `mask` (edge
+ * columns), so that edge tiles neither go through a buffer nor compute
+ * padding rows. R and NV are constants after inlining into the dispatch
+ * below; the loops over them unroll fully and the accumulators stay in
+ * registers. A read in place (lda != 0) is addressed from three row
+ * pointers (rows 0, 4, 8) plus 0, 1, 2, 3 times the row stride, which x86
+ * addressing modes cover without a chain of additions per k. */
+#define UK_UNROLL _Pragma("clang loop unroll(full)")
 
-#define UK_FMA512U(i)                                                          \
-  {                                                                            \
-    __m512 av = _mm512_set1_ps(a##i[k]);                                       \
-    c##i##a = _mm512_fmadd_ps(av, b0, c##i##a);                                \
-    c##i##b = _mm512_fmadd_ps(av, b1, c##i##b);                                \
-  }
-
-static UK_TARGET_AVX512 void uk_kernel_avx512(int64_t kc, const float *ap,
-                                              int64_t lda, const float *bp,
-                                              float *c,
-                                              int64_t ldc, int init,
-                                              const float *bias,
-                                              const float *res, int64_t ldr,
-                                              int clamp, float lo, float hi) {
-  UK_ROWS12(UK_DECL512)
-  UK_ROWS12(UK_INIT512)
+static inline __attribute__((always_inline)) UK_TARGET_AVX512 void
+uk_tile_avx512(const int R, const int NV, int64_t kc, const float *ap,
+               int64_t lda, const float *bp, float *c, int64_t ldc, int init,
+               const float *bias, const float *res, int64_t ldr, int clamp,
+               float lo, float hi, __mmask16 mask) {
+  __m512 acc[12][2];
+  UK_UNROLL
+  for (int i = 0; i < R; ++i)
+    UK_UNROLL
+    for (int v = 0; v < NV; ++v) {
+      __mmask16 m = v == NV - 1 ? mask : (__mmask16)0xFFFF;
+      acc[i][v] = init == 1   ? _mm512_maskz_loadu_ps(m, c + i * ldc + 16 * v)
+                  : init == 2 ? _mm512_set1_ps(bias[i])
+                              : _mm512_setzero_ps();
+    }
   if (lda) {
-    UK_ROWS12(UK_ROWPTR)
-    for (int64_t k = 0; k < kc; ++k, bp += 32) {
-      __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
-      UK_ROWS12(UK_FMA512U)
+    const char *p0 = (const char *)ap;
+    const char *p4 = (const char *)(ap + 4 * lda);
+    const char *p8 = (const char *)(ap + (R > 8 ? 8 : 0) * lda);
+    int64_t l1 = lda * 4, l2 = 2 * l1, l3 = 3 * l1;
+    for (int64_t k = 0; k < kc; ++k, bp += 32, p0 += 4, p4 += 4, p8 += 4) {
+      __m512 b[2];
+      UK_UNROLL
+      for (int v = 0; v < NV; ++v)
+        b[v] = _mm512_load_ps(bp + 16 * v);
+      UK_UNROLL
+      for (int i = 0; i < R; ++i) {
+        const char *base = i < 4 ? p0 : i < 8 ? p4 : p8;
+        int64_t o = i % 4 == 0 ? 0 : i % 4 == 1 ? l1 : i % 4 == 2 ? l2 : l3;
+        __m512 av = _mm512_set1_ps(*(const float *)(base + o));
+        UK_UNROLL
+        for (int v = 0; v < NV; ++v)
+          acc[i][v] = _mm512_fmadd_ps(av, b[v], acc[i][v]);
+      }
     }
   } else {
     for (int64_t k = 0; k < kc; ++k, ap += 12, bp += 32) {
-      __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
-      UK_ROWS12(UK_FMA512)
+      __m512 b[2];
+      UK_UNROLL
+      for (int v = 0; v < NV; ++v)
+        b[v] = _mm512_load_ps(bp + 16 * v);
+      UK_UNROLL
+      for (int i = 0; i < R; ++i) {
+        __m512 av = _mm512_set1_ps(ap[i]);
+        UK_UNROLL
+        for (int v = 0; v < NV; ++v)
+          acc[i][v] = _mm512_fmadd_ps(av, b[v], acc[i][v]);
+      }
     }
   }
-  if (res) {
-    UK_ROWS12(UK_RES512)
+  __m512 l = _mm512_set1_ps(lo), h = _mm512_set1_ps(hi);
+  UK_UNROLL
+  for (int i = 0; i < R; ++i)
+    UK_UNROLL
+    for (int v = 0; v < NV; ++v) {
+      __mmask16 m = v == NV - 1 ? mask : (__mmask16)0xFFFF;
+      __m512 x = acc[i][v];
+      if (res)
+        x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, res + i * ldr + 16 * v));
+      if (clamp)
+        x = _mm512_min_ps(h, _mm512_max_ps(l, x));
+      _mm512_mask_storeu_ps(c + i * ldc + 16 * v, m, x);
+    }
+}
+
+/* uk_copy_run with masked 16-lane loads and stores (no scalar remainder;
+ * masked-off lanes are never read), stride 2 through a two-register
+ * permute. */
+static inline __attribute__((always_inline)) UK_TARGET_AVX512 void
+uk_copy_run_avx512(float *d, const float *s, int64_t n, int64_t step) {
+  if (step == 1) {
+    for (; n >= 16; n -= 16, d += 16, s += 16)
+      _mm512_storeu_ps(d, _mm512_loadu_ps(s));
+    if (n > 0) {
+      __mmask16 m = (__mmask16)((1u << n) - 1);
+      _mm512_mask_storeu_ps(d, m, _mm512_maskz_loadu_ps(m, s));
+    }
+    return;
   }
-  if (clamp) {
-    __m512 l = _mm512_set1_ps(lo), h = _mm512_set1_ps(hi);
-    UK_ROWS12(UK_CLAMP512)
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                         20, 22, 24, 26, 28, 30);
+  for (; n > 0; n -= 16, d += 16, s += 32) {
+    int64_t c = n < 16 ? n : 16, need = 2 * c - 1; /* s[0 .. 2c-2] */
+    __mmask16 m0 = (__mmask16)(need >= 16 ? 0xFFFFu : (1u << need) - 1);
+    __mmask16 m1 = (__mmask16)(need > 16 ? (1u << (need - 16)) - 1 : 0u);
+    __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, s), even,
+                                      _mm512_maskz_loadu_ps(m1, s + 16));
+    _mm512_mask_storeu_ps(d, (__mmask16)((1u << c) - 1), v);
   }
-  UK_ROWS12(UK_STORE512)
+}
+
+/* The kernel of kiln_uk_impl.inc (UK_EDGE_KERNEL: any mr <= 12, nr <= 32;
+ * a packed A panel is 12 rows wide, a packed B panel 32 columns). */
+static UK_TARGET_AVX512 void
+uk_kernel_avx512(int64_t kc, const float *ap, int64_t lda, const float *bp,
+                 float *c, int64_t ldc, int init, const float *bias,
+                 const float *res, int64_t ldr, int clamp, float lo, float hi,
+                 int64_t mr, int64_t nr) {
+  int nv = nr > 16 ? 2 : 1;
+  __mmask16 mask = (__mmask16)((1u << (nr - 16 * (nv - 1))) - 1);
+#define UK_TILE512(r)                                                          \
+  case r:                                                                      \
+    if (nv == 2)                                                               \
+      uk_tile_avx512(r, 2, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,      \
+                     clamp, lo, hi, mask);                                     \
+    else                                                                       \
+      uk_tile_avx512(r, 1, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,      \
+                     clamp, lo, hi, mask);                                     \
+    return;
+  switch (mr) {
+    UK_TILE512(1) UK_TILE512(2) UK_TILE512(3) UK_TILE512(4)
+    UK_TILE512(5) UK_TILE512(6) UK_TILE512(7) UK_TILE512(8)
+    UK_TILE512(9) UK_TILE512(10) UK_TILE512(11) UK_TILE512(12)
+  default:
+    return;
+  }
+#undef UK_TILE512
 }
 
 #define UK_SUFFIX avx512
@@ -307,7 +395,10 @@ static UK_TARGET_AVX512 void uk_kernel_avx512(int64_t kc, const float *ap,
 #define UK_MR 12
 #define UK_NR 32
 #define UK_KERNEL uk_kernel_avx512
+#define UK_EDGE_KERNEL 1
+#define UK_COPY_RUN uk_copy_run_avx512
 #include "runtime/ukernels/kiln_uk_impl.inc"
+#undef UK_EDGE_KERNEL
 #undef UK_SUFFIX
 #undef UK_TARGET
 #undef UK_MR

@@ -152,6 +152,12 @@ TEST(UKernel, Conv2dMatchesNaive) {
        false},
       {1, 1, 33, 7, 7, 70, 1, 1, 1, 1, 1, 1, KILN_UK_CLAMP, true, true},
       {1, 1, 300, 9, 9, 30, 1, 1, 1, 1, 1, 1, KILN_UK_CLAMP, true, true},
+      // Image rows longer than a 16-lane vector, packed as runs in steps
+      // of 2 (stride 2) and 1 (stride 1); 7x7 outputs (N = 49).
+      {1, 1, 20, 70, 70, 24, 1, 1, 2, 2, 1, 1, KILN_UK_CLAMP, true, true},
+      {1, 1, 9, 71, 69, 14, 3, 3, 2, 2, 1, 1, 0, true, false},
+      {1, 1, 8, 40, 40, 20, 3, 3, 1, 1, 1, 1, KILN_UK_CLAMP, true, false},
+      {1, 1, 40, 9, 9, 36, 3, 3, 1, 1, 1, 1, 0, false, true},
   };
   for (const Variant &v : variants()) {
     for (const ConvCase &q : cases) {
