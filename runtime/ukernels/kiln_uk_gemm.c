@@ -30,9 +30,6 @@
  * group of scalar copies into a gather. */
 #define UK_OPAQUE(v) __asm__("" : "+x"(v))
 
-#ifndef UK_A_IN_PLACE
-#define UK_A_IN_PLACE 1
-#endif
 #ifndef UK_KC
 #define UK_KC 256
 #endif
@@ -362,6 +359,108 @@ uk_copy_run_avx512(float *d, const float *s, int64_t n, int64_t step) {
   }
 }
 
+/* R rows x ND columns of UK_DOT_KERNEL (kiln_uk_impl.inc): each result is
+ * a 16-lane dot product along k (A's row in place, B's column packed
+ * k-contiguous), summed across lanes, then started from C or the bias and
+ * given the epilogue. */
+static inline __attribute__((always_inline)) UK_TARGET_AVX512 void
+uk_dot_rows_avx512(const int R, const int ND, int64_t kc, const float *a,
+                   int64_t lda, const float *bt, float *c, int64_t ldc,
+                   int init, const float *bias, const float *res, int64_t ldr,
+                   int clamp, float lo, float hi) {
+  __m512 acc[8][4];
+  UK_UNROLL
+  for (int i = 0; i < R; ++i)
+    UK_UNROLL
+    for (int j = 0; j < ND; ++j)
+      acc[i][j] = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 <= kc; k += 16) {
+    __m512 bv[4];
+    UK_UNROLL
+    for (int j = 0; j < ND; ++j)
+      bv[j] = _mm512_loadu_ps(bt + j * kc + k);
+    UK_UNROLL
+    for (int i = 0; i < R; ++i) {
+      __m512 av = _mm512_loadu_ps(a + i * lda + k);
+      UK_UNROLL
+      for (int j = 0; j < ND; ++j)
+        acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
+    }
+  }
+  if (k < kc) {
+    __mmask16 m = (__mmask16)((1u << (kc - k)) - 1);
+    __m512 bv[4];
+    UK_UNROLL
+    for (int j = 0; j < ND; ++j)
+      bv[j] = _mm512_maskz_loadu_ps(m, bt + j * kc + k);
+    UK_UNROLL
+    for (int i = 0; i < R; ++i) {
+      __m512 av = _mm512_maskz_loadu_ps(m, a + i * lda + k);
+      UK_UNROLL
+      for (int j = 0; j < ND; ++j)
+        acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
+    }
+  }
+  UK_UNROLL
+  for (int i = 0; i < R; ++i)
+    UK_UNROLL
+    for (int j = 0; j < ND; ++j) {
+      float v = init == 1   ? c[i * ldc + j]
+                : init == 2 ? bias[i]
+                            : 0.0f;
+      v += _mm512_reduce_add_ps(acc[i][j]);
+      if (res)
+        v += res[i * ldr + j];
+      if (clamp) {
+        v = v < lo ? lo : v;
+        v = v > hi ? hi : v;
+      }
+      c[i * ldc + j] = v;
+    }
+}
+
+static UK_TARGET_AVX512 void
+uk_dot_avx512(int64_t kc, const float *a, int64_t lda, int64_t rows,
+              const float *bt, int64_t nd, float *c, int64_t ldc, int init,
+              const float *bias, const float *res, int64_t ldr, int clamp,
+              float lo, float hi) {
+#define UK_DOT_ROWS(R, ND)                                                     \
+  uk_dot_rows_avx512(R, ND, kc, a + i * lda, lda, bt, c + i * ldc, ldc, init, \
+                     bias ? bias + i : NULL, res ? res + i * ldr : NULL, ldr,  \
+                     clamp, lo, hi)
+  int64_t i = 0;
+  switch (nd) {
+  case 1:
+    for (; i + 8 <= rows; i += 8)
+      UK_DOT_ROWS(8, 1);
+    for (; i < rows; ++i)
+      UK_DOT_ROWS(1, 1);
+    return;
+  case 2:
+    for (; i + 8 <= rows; i += 8)
+      UK_DOT_ROWS(8, 2);
+    for (; i < rows; ++i)
+      UK_DOT_ROWS(1, 2);
+    return;
+  case 3:
+    for (; i + 4 <= rows; i += 4)
+      UK_DOT_ROWS(4, 3);
+    for (; i < rows; ++i)
+      UK_DOT_ROWS(1, 3);
+    return;
+  case 4:
+    for (; i + 4 <= rows; i += 4)
+      UK_DOT_ROWS(4, 4);
+    for (; i < rows; ++i)
+      UK_DOT_ROWS(1, 4);
+    return;
+  default:
+    return;
+  }
+#undef UK_DOT_ROWS
+}
+
 /* The kernel of kiln_uk_impl.inc (UK_EDGE_KERNEL: any mr <= 12, nr <= 32;
  * a packed A panel is 12 rows wide, a packed B panel 32 columns). */
 static UK_TARGET_AVX512 void
@@ -397,8 +496,11 @@ uk_kernel_avx512(int64_t kc, const float *ap, int64_t lda, const float *bp,
 #define UK_KERNEL uk_kernel_avx512
 #define UK_EDGE_KERNEL 1
 #define UK_COPY_RUN uk_copy_run_avx512
+#define UK_DOT_COLS 4
+#define UK_DOT_KERNEL uk_dot_avx512
 #include "runtime/ukernels/kiln_uk_impl.inc"
 #undef UK_EDGE_KERNEL
+#undef UK_DOT_KERNEL
 #undef UK_SUFFIX
 #undef UK_TARGET
 #undef UK_MR
