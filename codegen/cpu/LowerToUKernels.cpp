@@ -213,8 +213,22 @@ LogicalResult LowerToUKernels::lowerContraction(ModuleOp module,
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
   if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
-      dims->k.size() != 1 || dims->batch.size() > 1)
+      dims->k.size() != 1)
     return failure();
+  // One batch loop at most; further ones must be static and of size 1 (the
+  // leading batch of a 1 x heads x S x S attention contraction), which the
+  // call then ignores: they always index 0.
+  std::optional<unsigned> batch;
+  SmallVector<int64_t> loopSizes = op.getStaticLoopRanges();
+  for (unsigned d : dims->batch) {
+    if (loopSizes[d] == 1)
+      continue;
+    if (batch)
+      return failure();
+    batch = d;
+  }
+  if (!batch && !dims->batch.empty())
+    batch = dims->batch[0];
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   for (AffineMap map : maps)
     if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
@@ -242,9 +256,6 @@ LogicalResult LowerToUKernels::lowerContraction(ModuleOp module,
   auto size = [&](unsigned d) {
     return getValueOrCreateConstantIndexOp(b, loc, ranges[d].size);
   };
-  std::optional<unsigned> batch;
-  if (!dims->batch.empty())
-    batch = dims->batch[0];
 
   SmallVector<Value> operands = {cb.i64(batch ? size(*batch) : cb.index(1)),
                                  cb.i64(size(dims->m[0])),

@@ -1,7 +1,11 @@
 //===- Attention.cpp - onnx Attention -> linalg ---------------------------===//
 //
-// Attention (opset 23/24) on static shapes. 3-D Q/K/V [B, S, heads * H] are
-// split into heads and transposed to [B, heads, S, H]; past key/value are
+// Attention (opset 23/24) on static shapes. 3-D Q/K/V [B, S, heads * H]
+// without past or present key/value are read in place as [B, S, heads, H]
+// views by strided contractions, and Y is written in that order (no
+// transposes; the CPU backend turns both contractions into GEMM microkernel
+// calls). Otherwise they are split into heads and transposed to
+// [B, heads, S, H]; past key/value are
 // concatenated along the sequence. Q·Kᵀ is one contraction generic that reads
 // the K head of a query head with `h floordiv (q_heads / kv_heads)` (grouped
 // query attention without materialized repeats). Scale and softcap, then the
@@ -67,6 +71,28 @@ Value concatSequence(OpBuilder &b, Location loc, Value past, Value cur) {
   return insert(cur, out, pt.getDimSize(2));
 }
 
+/// out[outMap] += lhs[lhsMap] * rhs[rhsMap] over the loops (b, h, i, j, r),
+/// r the reduction, into a zero-filled tensor of `outShape`.
+Value contract(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
+               Value rhs, AffineMap rhsMap, ArrayRef<int64_t> outShape,
+               AffineMap outMap) {
+  Type et = cast<RankedTensorType>(lhs.getType()).getElementType();
+  auto outType = RankedTensorType::get(outShape, et);
+  Value init = createFilled(b, loc, outType, {},
+                            createScalarConstant(b, loc, et, 0));
+  SmallVector<utils::IteratorType> iterators = parallelIterators(4);
+  iterators.push_back(utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{outType}, ValueRange{lhs, rhs}, ValueRange{init},
+             ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value p = arith::MulFOp::create(nb, l, args[0], args[1]);
+               linalg::YieldOp::create(
+                   nb, l, ValueRange{arith::AddFOp::create(nb, l, args[2], p)});
+             })
+      .getResult(0);
+}
+
 /// out[b, h, i, j] = sum_d lhs[b, h, i, d] * rhs[b, h / group, <rhsMap>]:
 /// with `transposedRhs` rhs is read as [.., j, d] (Q·Kᵀ), else lhs is the
 /// probabilities [.., i, j] and rhs V [.., j, e].
@@ -85,22 +111,19 @@ Value contractHeads(OpBuilder &b, Location loc, Value lhs, Value rhs,
                     : AffineMap::get(5, 0, {bb, kvHead, r, j}, ctx);
   AffineMap outMap = AffineMap::get(5, 0, {bb, h, i, j}, ctx);
   int64_t cols = transposedRhs ? rt.getDimSize(2) : rt.getDimSize(3);
-  Type et = lt.getElementType();
-  auto outType = RankedTensorType::get(
-      {lt.getDimSize(0), lt.getDimSize(1), lt.getDimSize(2), cols}, et);
-  Value init = createFilled(b, loc, outType, {},
-                            createScalarConstant(b, loc, et, 0));
-  SmallVector<utils::IteratorType> iterators = parallelIterators(4);
-  iterators.push_back(utils::IteratorType::reduction);
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{outType}, ValueRange{lhs, rhs}, ValueRange{init},
-             ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               Value p = arith::MulFOp::create(nb, l, args[0], args[1]);
-               linalg::YieldOp::create(
-                   nb, l, ValueRange{arith::AddFOp::create(nb, l, args[2], p)});
-             })
-      .getResult(0);
+  return contract(b, loc, lhs, lhsMap, rhs, rhsMap,
+                  {lt.getDimSize(0), lt.getDimSize(1), lt.getDimSize(2), cols},
+                  outMap);
+}
+
+/// [B, S, heads * H] -> [B, S, heads, H] (a view, no copy).
+Value expandHeads(OpBuilder &b, Location loc, Value v, int64_t heads) {
+  auto type = cast<RankedTensorType>(v.getType());
+  ArrayRef<int64_t> s = type.getShape();
+  auto expanded = RankedTensorType::get({s[0], s[1], heads, s[2] / heads},
+                                        type.getElementType());
+  return tensor::ExpandShapeOp::create(
+      b, loc, expanded, v, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
 }
 
 /// Softmax over the last dim of a 4-D tensor.
@@ -177,31 +200,62 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
       return rewriter.notifyMatchFailure(op, "q heads not a multiple of kv");
     int64_t group = qHeads / kvHeads;
 
-    q = splitHeads(rewriter, loc, q, qHeads);
-    k = splitHeads(rewriter, loc, k, kvHeads);
-    v = splitHeads(rewriter, loc, v, kvHeads);
-    auto pastOf = [&](Value p) -> FailureOr<Value> {
-      if (isa<NoneType>(p.getType()))
-        return Value();
-      auto t = dyn_cast<RankedTensorType>(p.getType());
-      if (!t || t.getRank() != 4 || !t.hasStaticShape() ||
-          t.getElementType() != et)
-        return failure();
-      return p;
-    };
-    FailureOr<Value> pastK = pastOf(adaptor.getPastKey());
-    FailureOr<Value> pastV = pastOf(adaptor.getPastValue());
-    if (failed(pastK) || failed(pastV))
-      return rewriter.notifyMatchFailure(op, "past key/value must be static");
-    int64_t pastLen =
-        *pastK ? cast<RankedTensorType>((*pastK).getType()).getDimSize(2) : 0;
-    Value presentK = concatSequence(rewriter, loc, *pastK, k);
-    Value presentV = concatSequence(rewriter, loc, *pastV, v);
-    Value scores = contractHeads(rewriter, loc, q, presentK, group, true);
+    // 3-D inputs without past or present key/value: the heads are read in
+    // place ([B, S, heads, H] views, strided contractions that become GEMM
+    // microkernel calls) and Y is written in [B, S, heads, H] order, so no
+    // transpose is materialized.
+    bool headsInPlace = rank == 3 &&
+                        isa<NoneType>(adaptor.getPastKey().getType()) &&
+                        isa<NoneType>(adaptor.getPastValue().getType()) &&
+                        isa<NoneType>(op->getResult(1).getType()) &&
+                        isa<NoneType>(op->getResult(2).getType());
+    AffineExpr db = getAffineDimExpr(0, ctx), dh = getAffineDimExpr(1, ctx),
+               di = getAffineDimExpr(2, ctx), dj = getAffineDimExpr(3, ctx),
+               dr = getAffineDimExpr(4, ctx);
+    AffineExpr kvHead = dh.floorDiv(group);
+    Value scores, presentK, presentV, vHeads;
+    int64_t pastLen = 0;
+    double headSize;
+    if (headsInPlace) {
+      Value qE = expandHeads(rewriter, loc, q, qHeads);
+      Value kE = expandHeads(rewriter, loc, k, kvHeads);
+      vHeads = expandHeads(rewriter, loc, v, kvHeads);
+      scores = contract(
+          rewriter, loc, qE, AffineMap::get(5, 0, {db, di, dh, dr}, ctx), kE,
+          AffineMap::get(5, 0, {db, dj, kvHead, dr}, ctx),
+          {qType.getDimSize(0), qHeads, qType.getDimSize(1),
+           kType.getDimSize(1)},
+          AffineMap::get(5, 0, {db, dh, di, dj}, ctx));
+      headSize = qType.getDimSize(2) / qHeads;
+    } else {
+      q = splitHeads(rewriter, loc, q, qHeads);
+      k = splitHeads(rewriter, loc, k, kvHeads);
+      v = splitHeads(rewriter, loc, v, kvHeads);
+      auto pastOf = [&](Value p) -> FailureOr<Value> {
+        if (isa<NoneType>(p.getType()))
+          return Value();
+        auto t = dyn_cast<RankedTensorType>(p.getType());
+        if (!t || t.getRank() != 4 || !t.hasStaticShape() ||
+            t.getElementType() != et)
+          return failure();
+        return p;
+      };
+      FailureOr<Value> pastK = pastOf(adaptor.getPastKey());
+      FailureOr<Value> pastV = pastOf(adaptor.getPastValue());
+      if (failed(pastK) || failed(pastV))
+        return rewriter.notifyMatchFailure(op,
+                                           "past key/value must be static");
+      pastLen =
+          *pastK ? cast<RankedTensorType>((*pastK).getType()).getDimSize(2)
+                 : 0;
+      presentK = concatSequence(rewriter, loc, *pastK, k);
+      presentV = concatSequence(rewriter, loc, *pastV, v);
+      scores = contractHeads(rewriter, loc, q, presentK, group, true);
+      headSize = cast<RankedTensorType>(q.getType()).getDimSize(3);
+    }
     auto qk = cast<RankedTensorType>(scores.getType());
     int64_t total = qk.getDimSize(3);
 
-    double headSize = cast<RankedTensorType>(q.getType()).getDimSize(3);
     double scale = op.getScale() ? op.getScale()->convertToDouble()
                                  : 1.0 / std::sqrt(headSize);
     double softcap = op.getSoftcap().convertToDouble();
@@ -304,19 +358,35 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
               .getResult(0);
     }
     Value probs = softmaxLastDim(rewriter, loc, biased);
-    Value y = contractHeads(rewriter, loc, probs, presentV, group, false);
-    if (rank == 3) {
-      auto yt = cast<RankedTensorType>(y.getType());
-      ArrayRef<int64_t> s = yt.getShape();
-      Value init = tensor::EmptyOp::create(
-          rewriter, loc, SmallVector<int64_t>{s[0], s[2], s[1], s[3]}, et);
-      Value t = linalg::TransposeOp::create(rewriter, loc, y, init,
-                                            ArrayRef<int64_t>{0, 2, 1, 3})
-                    ->getResult(0);
+    Value y;
+    if (headsInPlace) {
+      // Y[b, i, h, e] = sum_j P[b, h, i, j] * V[b, j, h / group, e].
+      auto vt = cast<RankedTensorType>(vHeads.getType());
+      int64_t b0 = qk.getDimSize(0), s0 = qk.getDimSize(2),
+              hv = vt.getDimSize(3);
+      y = contract(rewriter, loc, probs,
+                   AffineMap::get(5, 0, {db, dh, di, dr}, ctx), vHeads,
+                   AffineMap::get(5, 0, {db, dr, kvHead, dj}, ctx),
+                   {b0, s0, qHeads, hv},
+                   AffineMap::get(5, 0, {db, di, dh, dj}, ctx));
       y = tensor::CollapseShapeOp::create(
-          rewriter, loc,
-          RankedTensorType::get({s[0], s[2], s[1] * s[3]}, et), t,
+          rewriter, loc, RankedTensorType::get({b0, s0, qHeads * hv}, et), y,
           SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    } else {
+      y = contractHeads(rewriter, loc, probs, presentV, group, false);
+      if (rank == 3) {
+        auto yt = cast<RankedTensorType>(y.getType());
+        ArrayRef<int64_t> s = yt.getShape();
+        Value init = tensor::EmptyOp::create(
+            rewriter, loc, SmallVector<int64_t>{s[0], s[2], s[1], s[3]}, et);
+        Value t = linalg::TransposeOp::create(rewriter, loc, y, init,
+                                              ArrayRef<int64_t>{0, 2, 1, 3})
+                      ->getResult(0);
+        y = tensor::CollapseShapeOp::create(
+            rewriter, loc,
+            RankedTensorType::get({s[0], s[2], s[1] * s[3]}, et), t,
+            SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+      }
     }
 
     int64_t mode = op.getQkMatmulOutputMode();

@@ -4,6 +4,10 @@
 // composition is the identity; a Transpose with the identity perm is its
 // input. Reshape(Reshape(x)) is one Reshape of x; a Reshape (or Flatten,
 // Squeeze, Unsqueeze) to the static type its input already has is its input.
+// A 4-D Attention whose Q, K and V are the heads of [B, S, heads, H] tensors
+// transposed to [B, heads, S, H] becomes the 3-D form on [B, S, heads * H]
+// (q_num_heads/kv_num_heads), Y transposed back: the lowering then reads the
+// heads in place and the Transposes on both sides cancel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -147,6 +151,81 @@ struct SinkReshapeThroughUnary : OpRewritePattern<OpTy> {
   }
 };
 
+/// Attention(Transpose(Xq), Transpose(Xk), Transpose(Xv)) with perms
+/// [0, 2, 1, 3], no past or present key/value and no qk output: the 3-D
+/// Attention of the Xs reshaped to [B, S, heads * H], with Y =
+/// Transpose(Reshape(Y3, [B, S, heads, Hv]), [0, 2, 1, 3]).
+struct AttentionHeadsInPlace : OpRewritePattern<onnx::AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(onnx::AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    for (unsigned r = 1; r < 4; ++r)
+      if (!isa<NoneType>(op->getResult(r).getType()))
+        return rewriter.notifyMatchFailure(op, "present or qk outputs");
+    if (!isa<NoneType>(op.getPastKey().getType()) ||
+        !isa<NoneType>(op.getPastValue().getType()) ||
+        !isa<NoneType>(op.getNonpadKvSeqlen().getType()))
+      return rewriter.notifyMatchFailure(op, "past key/value");
+    auto yType = dyn_cast<RankedTensorType>(op.getY().getType());
+    if (!yType || yType.getRank() != 4 || !yType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "not a static 4-D Y");
+    // Each of Q/K/V: the [B, S, heads, H] source of a [0, 2, 1, 3] Transpose.
+    SmallVector<Value> sources;
+    SmallVector<int64_t> heads;
+    for (Value v : {op.getQ(), op.getK(), op.getV()}) {
+      auto t = v.getDefiningOp<onnx::TransposeOp>();
+      std::optional<SmallVector<int64_t>> perm;
+      if (t)
+        perm = getPerm(t);
+      if (!perm || *perm != ArrayRef<int64_t>{0, 2, 1, 3})
+        return rewriter.notifyMatchFailure(op, "Q/K/V not transposed heads");
+      auto src = dyn_cast<RankedTensorType>(t.getData().getType());
+      if (!src || !src.hasStaticShape() || src.getRank() != 4 ||
+          llvm::is_contained(src.getShape(), 0))
+        return rewriter.notifyMatchFailure(op, "heads not static");
+      sources.push_back(t.getData());
+      heads.push_back(src.getDimSize(2));
+    }
+    if (heads[1] != heads[2] || heads[0] % heads[1])
+      return rewriter.notifyMatchFailure(op, "K and V heads differ");
+    SmallVector<Value> flat;
+    for (Value src : sources) {
+      ArrayRef<int64_t> s = cast<RankedTensorType>(src.getType()).getShape();
+      SmallVector<int64_t> shape3 = {s[0], s[1], s[2] * s[3]};
+      flat.push_back(onnx::ReshapeOp::create(
+          rewriter, op.getLoc(),
+          RankedTensorType::get(
+              shape3, cast<RankedTensorType>(src.getType()).getElementType()),
+          src, graph::makeI64Constant(rewriter, op.getLoc(), shape3)));
+    }
+    ArrayRef<int64_t> y = yType.getShape(); // [B, heads, S, Hv]
+    auto y3Type = RankedTensorType::get({y[0], y[2], y[1] * y[3]},
+                                        yType.getElementType());
+    Type none = rewriter.getNoneType();
+    auto attention = onnx::AttentionOp::create(
+        rewriter, op.getLoc(), y3Type, none, none, none, flat[0], flat[1],
+        flat[2], op.getAttnMask(), op.getPastKey(), op.getPastValue(),
+        op.getNonpadKvSeqlen(), op.getIsCausalAttr(),
+        rewriter.getI64IntegerAttr(heads[1]),
+        rewriter.getI64IntegerAttr(heads[0]), op.getQkMatmulOutputModeAttr(),
+        op.getScaleAttr(), op.getSoftcapAttr(), op.getSoftmaxPrecisionAttr());
+    Value shape = graph::makeI64Constant(rewriter, op.getLoc(),
+                                         {y[0], y[2], y[1], y[3]});
+    Value y4 = onnx::ReshapeOp::create(
+        rewriter, op.getLoc(),
+        RankedTensorType::get({y[0], y[2], y[1], y[3]}, yType.getElementType()),
+        attention.getY(), shape);
+    Value back = onnx::TransposeOp::create(rewriter, op.getLoc(), yType, y4,
+                                           rewriter.getI64ArrayAttr({0, 2, 1, 3}));
+    SmallVector<Value> results = {back};
+    for (unsigned r = 1; r < 4; ++r)
+      results.push_back(attention->getResult(r));
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateSimplifyLayoutPatterns(RewritePatternSet &patterns) {
@@ -155,7 +234,7 @@ void populateSimplifyLayoutPatterns(RewritePatternSet &patterns) {
       .add<FoldTransposes, FoldReshapes, DropIdentityReshape<onnx::ReshapeOp>,
            DropIdentityReshape<onnx::FlattenOp>,
            DropIdentityReshape<onnx::SqueezeOp>,
-           DropIdentityReshape<onnx::UnsqueezeOp>>(ctx);
+           DropIdentityReshape<onnx::UnsqueezeOp>, AttentionHeadsInPlace>(ctx);
   patterns.add<SinkReshapeThroughUnary<onnx::GeluOp>,
                SinkReshapeThroughUnary<onnx::ReluOp>,
                SinkReshapeThroughUnary<onnx::SigmoidOp>,

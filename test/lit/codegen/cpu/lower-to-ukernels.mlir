@@ -45,6 +45,64 @@ func.func @batch_matmul(%a: memref<12x128x64xf32>, %b: memref<12x64x128xf32>,
 
 // -----
 
+// Tests that an attention Q·Kᵀ contraction reading the heads in place
+// ([B, S, heads, H] with B = 1) is one call over the 12 heads: the unit
+// batch loop is dropped, the heads loop is the call's batch.
+
+// CHECK-LABEL: func.func @attention_scores_unit_batch
+// CHECK: %[[C12:.*]] = arith.constant 12 : index
+// CHECK: %[[BATCH:.*]] = arith.index_cast %[[C12]] : index to i64
+// CHECK: call @kiln_uk_sgemm_avx512(%{{[^,]+}}, %[[BATCH]],
+// CHECK-NOT: linalg
+func.func @attention_scores_unit_batch(%q: memref<1x128x12x64xf32>,
+                                       %k: memref<1x128x12x64xf32>,
+                                       %s: memref<1x12x128x128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%s : memref<1x12x128x128xf32>)
+  linalg.generic {
+      indexing_maps = [affine_map<(b, h, i, j, r) -> (b, i, h, r)>,
+                       affine_map<(b, h, i, j, r) -> (b, j, h, r)>,
+                       affine_map<(b, h, i, j, r) -> (b, h, i, j)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel",
+                        "reduction"]}
+      ins(%q, %k : memref<1x128x12x64xf32>, memref<1x128x12x64xf32>)
+      outs(%s : memref<1x12x128x128xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %t = arith.addf %acc, %p : f32
+    linalg.yield %t : f32
+  }
+  return
+}
+
+// -----
+
+// Tests that two batch loops of size > 1 stay on the loop path (the call
+// has one batch stride).
+
+// CHECK-LABEL: func.func @two_batch_loops
+// CHECK-NOT: call
+// CHECK: linalg.generic
+func.func @two_batch_loops(%q: memref<2x8x3x4xf32>, %k: memref<2x8x3x4xf32>,
+                           %s: memref<2x3x8x8xf32>) {
+  linalg.generic {
+      indexing_maps = [affine_map<(b, h, i, j, r) -> (b, i, h, r)>,
+                       affine_map<(b, h, i, j, r) -> (b, j, h, r)>,
+                       affine_map<(b, h, i, j, r) -> (b, h, i, j)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel",
+                        "reduction"]}
+      ins(%q, %k : memref<2x8x3x4xf32>, memref<2x8x3x4xf32>)
+      outs(%s : memref<2x3x8x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %t = arith.addf %acc, %p : f32
+    linalg.yield %t : f32
+  }
+  return
+}
+
+// -----
+
 // Tests that Gemm's transB form reads B through its strides (no copy).
 
 // CHECK-LABEL: func.func @matmul_transpose_b

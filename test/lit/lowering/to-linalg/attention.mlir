@@ -18,17 +18,47 @@ func.func @attention_gqa(%q: tensor<1x4x3x8xf32>, %k: tensor<1x2x5x8xf32>, %v: t
 
 // -----
 
-// Tests that 3-D causal Attention with a boolean mask splits the heads,
-// masks with a select and the causal triangle, and merges the heads back.
+// Tests that 3-D causal Attention with a boolean mask reads the heads in
+// place ([B, S, heads, H] views, no transposes), masks with a select and the
+// causal triangle, and writes Y in [B, S, heads, H] order.
+// CHECK-DAG: #[[$QMAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d4)>
+// CHECK-DAG: #[[$KMAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
+// CHECK-DAG: #[[$VMAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d4, d1, d3)>
+// CHECK-DAG: #[[$YMAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d3)>
 // CHECK-LABEL: func.func @attention_3d_causal_mask
-// CHECK: tensor.expand_shape
-// CHECK: linalg.transpose
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[Q:.*]] = tensor.expand_shape %arg0 {{\[\[}}0], [1], [2, 3]] output_shape [2, 3, 2, 8]
+// CHECK: %[[K:.*]] = tensor.expand_shape %arg1
+// CHECK: linalg.generic {indexing_maps = [#[[$QMAP]], #[[$KMAP]], {{.*}}]
+// CHECK-SAME: ins(%[[Q]], %[[K]] : tensor<2x3x2x8xf32>, tensor<2x3x2x8xf32>)
+// CHECK-SAME: outs(%{{.*}} : tensor<2x2x3x3xf32>)
 // CHECK: linalg.index 3
 // CHECK: arith.cmpi sgt
+// CHECK: linalg.generic {indexing_maps = [{{.*}}, #[[$VMAP]], #[[$YMAP]]]
+// CHECK-SAME: outs(%{{.*}} : tensor<2x3x2x8xf32>)
+// CHECK-NOT: linalg.transpose
 // CHECK: tensor.collapse_shape
 // CHECK-SAME: into tensor<2x3x16xf32>
 func.func @attention_3d_causal_mask(%q: tensor<2x3x16xf32>, %k: tensor<2x3x16xf32>, %v: tensor<2x3x16xf32>, %m: tensor<3x3xi1>) -> tensor<2x3x16xf32> {
   %n = onnx.NoValue
   %y, %pk, %pv, %qk = "onnx.Attention"(%q, %k, %v, %m, %n, %n, %n) {is_causal = 1 : i64, q_num_heads = 2 : i64, kv_num_heads = 2 : i64} : (tensor<2x3x16xf32>, tensor<2x3x16xf32>, tensor<2x3x16xf32>, tensor<3x3xi1>, none, none, none) -> (tensor<2x3x16xf32>, none, none, none)
   return %y : tensor<2x3x16xf32>
+}
+
+// -----
+
+// Tests that 3-D Attention returning present key/value splits the heads
+// into [B, heads, S, H] (materialized transposes) and merges Y back.
+// CHECK-LABEL: func.func @attention_3d_present
+// CHECK: linalg.transpose
+// CHECK-SAME: permutation = [0, 2, 1, 3]
+// CHECK: math.exp
+// CHECK: linalg.transpose
+// CHECK-SAME: permutation = [0, 2, 1, 3]
+// CHECK: tensor.collapse_shape
+// CHECK-SAME: into tensor<1x3x16xf32>
+func.func @attention_3d_present(%q: tensor<1x3x16xf32>, %k: tensor<1x3x16xf32>, %v: tensor<1x3x16xf32>) -> (tensor<1x3x16xf32>, tensor<1x2x3x8xf32>) {
+  %n = onnx.NoValue
+  %y, %pk, %pv, %qk = "onnx.Attention"(%q, %k, %v, %n, %n, %n, %n) {q_num_heads = 2 : i64, kv_num_heads = 2 : i64} : (tensor<1x3x16xf32>, tensor<1x3x16xf32>, tensor<1x3x16xf32>, none, none, none, none) -> (tensor<1x3x16xf32>, tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, none)
+  return %y, %pk : tensor<1x3x16xf32>, tensor<1x2x3x8xf32>
 }
