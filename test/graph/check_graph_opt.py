@@ -128,8 +128,9 @@ def build_models(np, onnx, h, T, nh):
                   h.make_node("Transpose", [p + "o"], [p + "ot"], perm=[0, 2, 1, 3]),
                   h.make_node("Reshape", [p + "ot", "merged"], [out])]
         x = out
+    # The per-head Transposes fold into the 3-D Attention's head split.
     models.append(("attention", nodes, inits, (1, s, hid),
-                   ["onnx.Softmax", "onnx.Div"]))
+                   ["onnx.Softmax", "onnx.Div", "onnx.Transpose"]))
     return rng, models
 
 
