@@ -55,6 +55,8 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxScatterToLinalgPatterns(converter, patterns);
   populateOnnxEinsumToLinalgPatterns(converter, patterns);
   populateOnnxWindowToLinalgPatterns(converter, patterns);
+  populateOnnxSpectralToLinalgPatterns(converter, patterns);
+  populateOnnxTextToLinalgPatterns(converter, patterns);
   populateOnnxTriangularToLinalgPatterns(converter, patterns);
   populateOnnxScanToLinalgPatterns(converter, patterns);
   populateOnnxDepthSpaceToLinalgPatterns(converter, patterns);

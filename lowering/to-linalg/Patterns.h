@@ -82,6 +82,13 @@ void populateOnnxEinsumToLinalgPatterns(mlir::TypeConverter &converter,
 /// HannWindow, HammingWindow, BlackmanWindow (compile-time constants).
 void populateOnnxWindowToLinalgPatterns(mlir::TypeConverter &converter,
                                         mlir::RewritePatternSet &patterns);
+/// DFT (forward/inverse, rfft/irfft, run-time axis), STFT and
+/// MelWeightMatrix (direct sums over run-time lengths).
+void populateOnnxSpectralToLinalgPatterns(mlir::TypeConverter &converter,
+                                          mlir::RewritePatternSet &patterns);
+/// TfIdfVectorizer over integer tokens (n-gram counts, skips).
+void populateOnnxTextToLinalgPatterns(mlir::TypeConverter &converter,
+                                      mlir::RewritePatternSet &patterns);
 /// Trilu and EyeLike (selection by the diagonal of the last two dims).
 void populateOnnxTriangularToLinalgPatterns(mlir::TypeConverter &converter,
                                             mlir::RewritePatternSet &patterns);

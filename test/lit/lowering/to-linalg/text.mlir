@@ -1,0 +1,28 @@
+// RUN: kiln-opt %s -convert-onnx-to-linalg -split-input-file | FileCheck %s
+
+// Tests that TfIdfVectorizer turns its pool into per-output tables (the
+// n-gram's tokens, its length, its weight) and counts each output's n-gram
+// over the row's start positions and skip distances.
+// CHECK-LABEL: func.func @tfidf_bigrams
+// CHECK-DAG: arith.constant dense<{{\[\[}}5, 6], [7, 8], [6, 7]]> : tensor<3x2xi64>
+// CHECK-DAG: arith.constant dense<2> : tensor<3xi64>
+// CHECK: linalg.generic
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: arith.cmpi eq
+func.func @tfidf_bigrams(%x: tensor<12xi32>) -> tensor<3xf32> {
+  %0 = "onnx.TfIdfVectorizer"(%x) {max_gram_length = 2 : i64, max_skip_count = 0 : i64, min_gram_length = 2 : i64, mode = "TF", ngram_counts = [0 : i64, 0 : i64], ngram_indexes = [0 : i64, 1 : i64, 2 : i64], pool_int64s = [5 : i64, 6 : i64, 7 : i64, 8 : i64, 6 : i64, 7 : i64]} : (tensor<12xi32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// Tests that TFIDF multiplies each count by the n-gram's weight.
+// CHECK-LABEL: func.func @tfidf_weighted
+// CHECK: arith.constant dense<[2.000000e+00, 3.000000e+00]> : tensor<2xf32>
+// CHECK: linalg.generic
+// CHECK: arith.mulf
+func.func @tfidf_weighted(%x: tensor<2x6xi64>) -> tensor<2x2xf32> {
+  %0 = "onnx.TfIdfVectorizer"(%x) {max_gram_length = 1 : i64, max_skip_count = 0 : i64, min_gram_length = 1 : i64, mode = "TFIDF", ngram_counts = [0 : i64], ngram_indexes = [0 : i64, 1 : i64], pool_int64s = [3 : i64, 4 : i64], weights = [2.0 : f32, 3.0 : f32]} : (tensor<2x6xi64>) -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
