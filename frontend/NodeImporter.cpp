@@ -9,6 +9,7 @@
 
 #include "frontend/Diagnostics.h"
 #include "frontend/ImporterImpl.h"
+#include "frontend/MlDomain.h"
 
 #include "dialect/OnnxDialect.h"
 
@@ -122,30 +123,42 @@ LogicalResult ModelImporter::importNode(const pb::NodeProto &node,
     state.emitError() << "node has no op_type";
     return failure();
   }
-  if (!isDefaultDomain(node.domain())) {
+  // ai.onnx.ml nodes kiln knows become default-domain ops (MlDomain.cpp).
+  VersionConverter mlDecomposition = nullptr;
+  if (node.domain() == kMlDomain) {
+    mlDecomposition = findMlDecomposition(state.opType);
+    if (!mlDecomposition) {
+      state.emitError() << "operator '" << state.opType << "' of domain '"
+                        << node.domain() << "' is not supported";
+      return failure();
+    }
+    auto it = header.otherDomains.find(node.domain());
+    state.version = it == header.otherDomains.end() ? 1 : it->second;
+  } else if (!isDefaultDomain(node.domain())) {
     state.emitError() << "operator domain '" << node.domain()
                       << "' is not supported (only the default ONNX domain)";
     return failure();
+  } else {
+    if (header.opsetVersion == 0) {
+      state.emitError() << "the model does not import the default ONNX domain";
+      return failure();
+    }
+    const onnx::OpSchemaInfo *schema = onnx::lookupOpSchema(state.opType);
+    if (!schema) {
+      state.emitError() << "unknown operator '" << state.opType << "'";
+      return failure();
+    }
+    std::optional<int64_t> version =
+        schema->resolveVersion(header.opsetVersion);
+    if (!version) {
+      state.emitError() << "operator '" << state.opType
+                        << "' does not exist in opset " << header.opsetVersion
+                        << " (introduced in opset "
+                        << schema->sinceVersions.front() << ")";
+      return failure();
+    }
+    state.version = *version;
   }
-  if (header.opsetVersion == 0) {
-    state.emitError() << "the model does not import the default ONNX domain";
-    return failure();
-  }
-  const onnx::OpSchemaInfo *schema = onnx::lookupOpSchema(state.opType);
-  if (!schema) {
-    state.emitError() << "unknown operator '" << state.opType << "'";
-    return failure();
-  }
-  std::optional<int64_t> version =
-      schema->resolveVersion(header.opsetVersion);
-  if (!version) {
-    state.emitError() << "operator '" << state.opType
-                      << "' does not exist in opset " << header.opsetVersion
-                      << " (introduced in opset "
-                      << schema->sinceVersions.front() << ")";
-    return failure();
-  }
-  state.version = *version;
 
   for (const std::string &input : node.input()) {
     if (input.empty()) {
@@ -173,8 +186,10 @@ LogicalResult ModelImporter::importNode(const pb::NodeProto &node,
     return importConstantNode(node, state);
 
   FailureOr<SmallVector<Value>> results;
-  if (VersionConverter convert =
-          findVersionConverter(state.opType, state.version))
+  if (mlDecomposition)
+    results = mlDecomposition(*this, state);
+  else if (VersionConverter convert =
+               findVersionConverter(state.opType, state.version))
     results = convert(*this, state);
   else
     results = buildFromNode(state);
