@@ -349,8 +349,12 @@ uk_copy_run_avx512(float *d, const float *s, int64_t n, int64_t step) {
   }
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
                                          20, 22, 24, 26, 28, 30);
-  for (; n > 0; n -= 16, d += 16, s += 32) {
-    int64_t c = n < 16 ? n : 16, need = 2 * c - 1; /* s[0 .. 2c-2] */
+  for (; n >= 16; n -= 16, d += 16, s += 32) /* s[0 .. 30] */
+    _mm512_storeu_ps(d, _mm512_permutex2var_ps(
+                            _mm512_loadu_ps(s), even,
+                            _mm512_maskz_loadu_ps((__mmask16)0x7FFF, s + 16)));
+  if (n > 0) {
+    int64_t c = n, need = 2 * c - 1; /* s[0 .. 2c-2] */
     __mmask16 m0 = (__mmask16)(need >= 16 ? 0xFFFFu : (1u << need) - 1);
     __mmask16 m1 = (__mmask16)(need > 16 ? (1u << (need - 16)) - 1 : 0u);
     __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, s), even,
