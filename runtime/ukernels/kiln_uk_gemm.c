@@ -259,8 +259,8 @@ static UK_TARGET_AVX2 void uk_kernel_avx2(int64_t kc, const float *ap,
   __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 
 /* One kernel body for every tile of up to 12 x 32: R rows (1..12) and NV
- * 16-lane column vectors (1, 2), the last one stored under `mask` (edge
- * columns), so that edge tiles neither go through a buffer nor compute
+ * 16-lane column vectors (1, 2), the last one loaded and stored under
+ * `mask` (edge columns) when MASKED, so that edge tiles neither go through a buffer nor compute
  * padding rows. R and NV are constants after inlining into the dispatch
  * below; the loops over them unroll fully and the accumulators stay in
  * registers. A read in place (lda != 0) is addressed from three row
@@ -269,17 +269,19 @@ static UK_TARGET_AVX2 void uk_kernel_avx2(int64_t kc, const float *ap,
 #define UK_UNROLL _Pragma("clang loop unroll(full)")
 
 static inline __attribute__((always_inline)) UK_TARGET_AVX512 void
-uk_tile_avx512(const int R, const int NV, int64_t kc, const float *ap,
-               int64_t lda, const float *bp, float *c, int64_t ldc, int init,
-               const float *bias, const float *res, int64_t ldr, int clamp,
-               float lo, float hi, __mmask16 mask) {
+uk_tile_avx512(const int R, const int NV, const int MASKED, int64_t kc,
+               const float *ap, int64_t lda, const float *bp, float *c,
+               int64_t ldc, int init, const float *bias, const float *res,
+               int64_t ldr, int clamp, float lo, float hi, __mmask16 mask) {
   __m512 acc[12][2];
   UK_UNROLL
   for (int i = 0; i < R; ++i)
     UK_UNROLL
     for (int v = 0; v < NV; ++v) {
       __mmask16 m = v == NV - 1 ? mask : (__mmask16)0xFFFF;
-      acc[i][v] = init == 1   ? _mm512_maskz_loadu_ps(m, c + i * ldc + 16 * v)
+      acc[i][v] = init == 1 ? (MASKED ? _mm512_maskz_loadu_ps(
+                                            m, c + i * ldc + 16 * v)
+                                      : _mm512_loadu_ps(c + i * ldc + 16 * v))
                   : init == 2 ? _mm512_set1_ps(bias[i])
                               : _mm512_setzero_ps();
     }
@@ -326,41 +328,40 @@ uk_tile_avx512(const int R, const int NV, int64_t kc, const float *ap,
       __mmask16 m = v == NV - 1 ? mask : (__mmask16)0xFFFF;
       __m512 x = acc[i][v];
       if (res)
-        x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, res + i * ldr + 16 * v));
+        x = _mm512_add_ps(
+            x, MASKED ? _mm512_maskz_loadu_ps(m, res + i * ldr + 16 * v)
+                      : _mm512_loadu_ps(res + i * ldr + 16 * v));
       if (clamp)
         x = _mm512_min_ps(h, _mm512_max_ps(l, x));
-      _mm512_mask_storeu_ps(c + i * ldc + 16 * v, m, x);
+      if (MASKED)
+        _mm512_mask_storeu_ps(c + i * ldc + 16 * v, m, x);
+      else
+        _mm512_storeu_ps(c + i * ldc + 16 * v, x);
     }
 }
 
-/* uk_copy_run with masked 16-lane loads and stores (no scalar remainder;
- * masked-off lanes are never read), stride 2 through a two-register
- * permute. */
+/* uk_copy_run with 16-lane loads and stores, stride 2 through a
+ * two-register permute; the remainder of a run is copied by scalars:
+ * masked loads and stores of partial vectors were much slower than that
+ * here (AMD Zen 5, bench/uk_bench.c). */
 static inline __attribute__((always_inline)) UK_TARGET_AVX512 void
 uk_copy_run_avx512(float *d, const float *s, int64_t n, int64_t step) {
   if (step == 1) {
     for (; n >= 16; n -= 16, d += 16, s += 16)
       _mm512_storeu_ps(d, _mm512_loadu_ps(s));
-    if (n > 0) {
-      __mmask16 m = (__mmask16)((1u << n) - 1);
-      _mm512_mask_storeu_ps(d, m, _mm512_maskz_loadu_ps(m, s));
-    }
-    return;
+  } else {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                           20, 22, 24, 26, 28, 30);
+    /* s[0 .. 30]: the second load leaves out s[31] (past the run) */
+    for (; n >= 16; n -= 16, d += 16, s += 32)
+      _mm512_storeu_ps(d, _mm512_permutex2var_ps(
+                              _mm512_loadu_ps(s), even,
+                              _mm512_maskz_loadu_ps((__mmask16)0x7FFF,
+                                                    s + 16)));
   }
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
-                                         20, 22, 24, 26, 28, 30);
-  for (; n >= 16; n -= 16, d += 16, s += 32) /* s[0 .. 30] */
-    _mm512_storeu_ps(d, _mm512_permutex2var_ps(
-                            _mm512_loadu_ps(s), even,
-                            _mm512_maskz_loadu_ps((__mmask16)0x7FFF, s + 16)));
-  if (n > 0) {
-    int64_t c = n, need = 2 * c - 1; /* s[0 .. 2c-2] */
-    __mmask16 m0 = (__mmask16)(need >= 16 ? 0xFFFFu : (1u << need) - 1);
-    __mmask16 m1 = (__mmask16)(need > 16 ? (1u << (need - 16)) - 1 : 0u);
-    __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, s), even,
-                                      _mm512_maskz_loadu_ps(m1, s + 16));
-    _mm512_mask_storeu_ps(d, (__mmask16)((1u << c) - 1), v);
-  }
+  UK_NO_VECTORIZE
+  for (int64_t j = 0; j < n; ++j)
+    d[j] = s[j * step];
 }
 
 /* R rows x ND columns of UK_DOT_KERNEL (kiln_uk_impl.inc): each result is
@@ -474,13 +475,19 @@ uk_kernel_avx512(int64_t kc, const float *ap, int64_t lda, const float *bp,
                  int64_t mr, int64_t nr) {
   int nv = nr > 16 ? 2 : 1;
   __mmask16 mask = (__mmask16)((1u << (nr - 16 * (nv - 1))) - 1);
+  /* Whole tiles without masks (masked stores cost more on some cores). */
+  if (mr == 12 && nr == 32) {
+    uk_tile_avx512(12, 2, 0, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,
+                   clamp, lo, hi, mask);
+    return;
+  }
 #define UK_TILE512(r)                                                          \
   case r:                                                                      \
     if (nv == 2)                                                               \
-      uk_tile_avx512(r, 2, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,      \
+      uk_tile_avx512(r, 2, 1, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,   \
                      clamp, lo, hi, mask);                                     \
     else                                                                       \
-      uk_tile_avx512(r, 1, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,      \
+      uk_tile_avx512(r, 1, 1, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,   \
                      clamp, lo, hi, mask);                                     \
     return;
   switch (mr) {
