@@ -341,17 +341,20 @@ uk_tile_avx512(const int R, const int NV, const int MASKED, int64_t kc,
 }
 
 /* uk_copy_run with 16-lane loads and stores, stride 2 through a
- * two-register permute; the remainder of a run is copied by scalars:
- * masked loads and stores of partial vectors were much slower than that
- * here (AMD Zen 5, bench/uk_bench.c). */
+ * two-register permute. A run's last partial vector is loaded under a mask
+ * (no reads past the run) but stored whole: the lanes past the run land on
+ * columns that later runs of the same k, the zero padding of the panel or
+ * the next k's row overwrite, or on the slack after the last panel
+ * (UK_PACK_SLACK). Masked stores were much slower here (AMD Zen 5,
+ * bench/uk_bench.c). */
 static inline __attribute__((always_inline)) UK_TARGET_AVX512 void
 uk_copy_run_avx512(float *d, const float *s, int64_t n, int64_t step) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                         20, 22, 24, 26, 28, 30);
   if (step == 1) {
     for (; n >= 16; n -= 16, d += 16, s += 16)
       _mm512_storeu_ps(d, _mm512_loadu_ps(s));
   } else {
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
-                                           20, 22, 24, 26, 28, 30);
     /* s[0 .. 30]: the second load leaves out s[31] (past the run) */
     for (; n >= 16; n -= 16, d += 16, s += 32)
       _mm512_storeu_ps(d, _mm512_permutex2var_ps(
@@ -359,9 +362,19 @@ uk_copy_run_avx512(float *d, const float *s, int64_t n, int64_t step) {
                               _mm512_maskz_loadu_ps((__mmask16)0x7FFF,
                                                     s + 16)));
   }
-  UK_NO_VECTORIZE
-  for (int64_t j = 0; j < n; ++j)
-    d[j] = s[j * step];
+  if (n > 0) {
+    if (step == 1) {
+      _mm512_storeu_ps(d,
+                       _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), s));
+    } else {
+      int64_t need = 2 * n - 1; /* s[0 .. 2n-2] */
+      __mmask16 m0 = (__mmask16)(need >= 16 ? 0xFFFFu : (1u << need) - 1);
+      __mmask16 m1 = (__mmask16)(need > 16 ? (1u << (need - 16)) - 1 : 0u);
+      _mm512_storeu_ps(d, _mm512_permutex2var_ps(
+                              _mm512_maskz_loadu_ps(m0, s), even,
+                              _mm512_maskz_loadu_ps(m1, s + 16)));
+    }
+  }
 }
 
 /* R rows x ND columns of UK_DOT_KERNEL (kiln_uk_impl.inc): each result is
@@ -475,15 +488,17 @@ uk_kernel_avx512(int64_t kc, const float *ap, int64_t lda, const float *bp,
                  int64_t mr, int64_t nr) {
   int nv = nr > 16 ? 2 : 1;
   __mmask16 mask = (__mmask16)((1u << (nr - 16 * (nv - 1))) - 1);
-  /* Whole tiles without masks (masked stores cost more on some cores). */
-  if (mr == 12 && nr == 32) {
-    uk_tile_avx512(12, 2, 0, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,
-                   clamp, lo, hi, mask);
-    return;
-  }
+  /* Masks only where the columns do not fill whole vectors (masked
+   * stores cost more than plain ones here). */
 #define UK_TILE512(r)                                                          \
   case r:                                                                      \
-    if (nv == 2)                                                               \
+    if (nr == 32)                                                              \
+      uk_tile_avx512(r, 2, 0, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,   \
+                     clamp, lo, hi, mask);                                     \
+    else if (nr == 16)                                                         \
+      uk_tile_avx512(r, 1, 0, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,   \
+                     clamp, lo, hi, mask);                                     \
+    else if (nv == 2)                                                          \
       uk_tile_avx512(r, 2, 1, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,   \
                      clamp, lo, hi, mask);                                     \
     else                                                                       \
@@ -507,6 +522,7 @@ uk_kernel_avx512(int64_t kc, const float *ap, int64_t lda, const float *bp,
 #define UK_KERNEL uk_kernel_avx512
 #define UK_EDGE_KERNEL 1
 #define UK_COPY_RUN uk_copy_run_avx512
+#define UK_PACK_SLACK 16
 #define UK_DOT_COLS 4
 #define UK_DOT_KERNEL uk_dot_avx512
 #include "runtime/ukernels/kiln_uk_impl.inc"
