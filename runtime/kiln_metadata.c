@@ -33,6 +33,8 @@ size_t kiln_rt_dtype_size(int32_t dtype) {
   case 6:  /* int32 */
   case 12: /* uint32 */
     return 4;
+  case 8:  /* string: a const char * per element */
+    return sizeof(const char *);
   case 7:  /* int64 */
   case 11: /* double */
   case 13: /* uint64 */

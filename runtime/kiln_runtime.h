@@ -150,7 +150,12 @@ int64_t kiln_rt_tensor_dim(const kiln_rt_model *m, int outputs, size_t i,
 size_t kiln_rt_workspace_bytes(const kiln_rt_model *m);
 
 /// Size in bytes of one element of ONNX dtype `dtype`; 0 when unsupported.
+/// A string element (dtype 8) is a `const char *` to NUL-terminated UTF-8.
 size_t kiln_rt_dtype_size(int32_t dtype);
+
+/// 1 when the string elements `a` and `b` (pointers as i64, NULL = "") are
+/// equal, else 0: Equal on string tensors calls it per element.
+int32_t kiln_rt_str_equal(int64_t a, int64_t b);
 
 /// Runs fn(ctx, begin, end) over [0, n) split into at most `threads`
 /// contiguous chunks of near-equal size (static partitioning: which indices

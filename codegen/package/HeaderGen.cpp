@@ -68,7 +68,9 @@ const char *kCommonTypes = R"(#ifndef KILN_TENSOR_TYPES_DEFINED
  * float8 (17-20, 24) take one byte per element; the 4- and 2-bit types
  * (21 uint4, 22 int4, 23 float4e2m1, 25 uint2, 26 int2) are NOT packed as
  * in ONNX files: one element per byte, the value in the low bits (inputs
- * are read from the low bits; the high bits of outputs are unspecified). */
+ * are read from the low bits; the high bits of outputs are unspecified).
+ * A string tensor (8) is an array of const char *, one NUL-terminated UTF-8
+ * string per element (NULL reads as ""); inputs are only read. */
 typedef struct {
   void *data;
   const int64_t *shape;

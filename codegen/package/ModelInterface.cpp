@@ -82,7 +82,14 @@ static LogicalResult readTensor(Operation *where, Type type, StringAttr name,
     return where->emitError() << kind << " '" << t.name
                               << "' needs a ranked tensor type, got " << type;
   t.dtype = onnx::getDataTypeForElementType(ranked.getElementType());
-  if (t.dtype == 0 || t.dtype == 8)
+  // String tensors cross the C API as `const char *` arrays; the strings of
+  // a string output would have to be session-owned, which kiln does not
+  // produce yet.
+  if (t.dtype == 8 && kind == "output")
+    return where->emitError()
+           << kind << " '" << t.name
+           << "' is a string tensor; string outputs are not supported yet";
+  if (t.dtype == 0)
     return where->emitError()
            << kind << " '" << t.name << "' has element type "
            << ranked.getElementType() << ", which the C API cannot carry";

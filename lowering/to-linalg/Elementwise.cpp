@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialect/OnnxDialect.h"
 #include "lowering/to-linalg/ElementwiseTable.h"
 #include "lowering/to-linalg/Patterns.h"
 
@@ -21,6 +22,13 @@ bool isComputableElement(Type type, bool narrowFloats) {
   return isa<IntegerType>(type);
 }
 
+/// Whether `type` is a tensor of onnx strings (i64 pointers once converted,
+/// which only element-moving ops may treat as plain integers).
+bool hasStringElements(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  return shaped && isa<onnx::StringType>(shaped.getElementType());
+}
+
 /// Lowers one elementwise op (named by its table row) to a linalg.generic.
 class ElementwiseOpLowering : public ConversionPattern {
 public:
@@ -34,6 +42,12 @@ public:
                   ConversionPatternRewriter &rewriter) const override {
     if (op->getNumResults() != 1)
       return rewriter.notifyMatchFailure(op, "expects one result");
+    // String elements are pointers: only selecting them is meaningful here
+    // (Equal on strings has its own pattern in Text.cpp).
+    if (!isa<onnx::WhereOp, onnx::IdentityOp>(op) &&
+        (llvm::any_of(op->getOperandTypes(), hasStringElements) ||
+         llvm::any_of(op->getResultTypes(), hasStringElements)))
+      return rewriter.notifyMatchFailure(op, "string elements");
     RankedTensorType resultType =
         getConvertedResultType(*getTypeConverter(), op);
     if (!resultType || !isComputableElement(resultType.getElementType(),

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialect/OnnxDialect.h"
 #include "lowering/to-linalg/Patterns.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -19,6 +20,11 @@ OnnxToLinalgTypeConverter::OnnxToLinalgTypeConverter() {
     if (type.isSignless())
       return type;
     return IntegerType::get(type.getContext(), type.getWidth());
+  });
+  // A string element is a `const char *` in the C API: an i64 here, which
+  // the string ops pass to the runtime's helpers (runtime/kiln_strings.c).
+  addConversion([](onnx::StringType type) -> Type {
+    return IntegerType::get(type.getContext(), 64);
   });
   addConversion([this](RankedTensorType type) -> Type {
     Type element = convertType(type.getElementType());

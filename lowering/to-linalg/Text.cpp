@@ -13,6 +13,7 @@
 #include "lowering/to-linalg/Patterns.h"
 #include "lowering/to-linalg/Utils.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
@@ -219,11 +220,61 @@ struct TfIdfVectorizerLowering
   }
 };
 
+/// The private declaration of runtime helper `name`, created on first use.
+func::FuncOp getRuntimeHelper(RewriterBase &rewriter, Operation *from,
+                              StringRef name, FunctionType type) {
+  auto module = from->getParentOfType<ModuleOp>();
+  if (auto f = module.lookupSymbol<func::FuncOp>(name))
+    return f;
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(module.getBody());
+  auto f = func::FuncOp::create(rewriter, from->getLoc(), name, type);
+  f.setPrivate();
+  return f;
+}
+
+/// Equal on string tensors: kiln_rt_str_equal per broadcast element pair.
+/// Outranks the elementwise table's Equal, which compares numbers.
+struct StringEqualLowering : OpConversionPattern<onnx::EqualOp> {
+  StringEqualLowering(const TypeConverter &converter, MLIRContext *ctx)
+      : OpConversionPattern(converter, ctx, /*benefit=*/2) {}
+
+  LogicalResult
+  matchAndRewrite(onnx::EqualOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto aType = dyn_cast<ShapedType>(op.getA().getType());
+    if (!aType || !isa<onnx::StringType>(aType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "not a string comparison");
+    RankedTensorType resultType =
+        getConvertedResultType(*getTypeConverter(), op);
+    if (!resultType ||
+        !isa<RankedTensorType>(adaptor.getA().getType()) ||
+        !isa<RankedTensorType>(adaptor.getB().getType()))
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    Type i64 = rewriter.getI64Type(), i32 = rewriter.getI32Type();
+    func::FuncOp helper = getRuntimeHelper(
+        rewriter, op, "kiln_rt_str_equal",
+        rewriter.getFunctionType({i64, i64}, {i32}));
+    Value result = buildBroadcastGeneric(
+        rewriter, op.getLoc(), {adaptor.getA(), adaptor.getB()},
+        {op.getA().getType(), op.getB().getType()}, resultType, op.getType(),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value eq = func::CallOp::create(b, l, helper, args).getResult(0);
+          return arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::ne, eq,
+              arith::ConstantIntOp::create(b, l, 0, 32));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateOnnxTextToLinalgPatterns(TypeConverter &converter,
                                       RewritePatternSet &patterns) {
-  patterns.add<TfIdfVectorizerLowering>(converter, patterns.getContext());
+  patterns.add<TfIdfVectorizerLowering, StringEqualLowering>(
+      converter, patterns.getContext());
 }
 
 } // namespace kiln

@@ -326,7 +326,15 @@ Expected<HostTensor> fromProto(const std::string &path, StringRef bytes) {
     return createStringError("'" + path + "' has unsupported data type " +
                              Twine(t.dtype));
   size_t bytesNeeded = static_cast<size_t>(t.numElements()) * elem;
-  if (proto.has_raw_data()) {
+  if (t.dtype == 8) {
+    t.strings = std::make_shared<std::vector<std::string>>(
+        proto.string_data().begin(), proto.string_data().end());
+    for (const std::string &str : *t.strings) {
+      const char *p = str.c_str();
+      const char *c = reinterpret_cast<const char *>(&p);
+      t.bytes.insert(t.bytes.end(), c, c + sizeof(p));
+    }
+  } else if (proto.has_raw_data()) {
     t.bytes.assign(proto.raw_data().begin(), proto.raw_data().end());
   } else {
     auto append = [&](const void *p, size_t n) {

@@ -33,6 +33,9 @@ struct HostTensor {
   int32_t dtype = 0;
   std::vector<int64_t> shape;
   std::vector<char> bytes;
+  /// A string tensor's (dtype 8) elements; `bytes` then holds one
+  /// `const char *` into them per element, as the C API takes them.
+  std::shared_ptr<std::vector<std::string>> strings;
 
   int64_t numElements() const;
   kiln_tensor view();

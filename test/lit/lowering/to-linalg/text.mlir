@@ -26,3 +26,19 @@ func.func @tfidf_weighted(%x: tensor<2x6xi64>) -> tensor<2x2xf32> {
   %0 = "onnx.TfIdfVectorizer"(%x) {max_gram_length = 1 : i64, max_skip_count = 0 : i64, min_gram_length = 1 : i64, mode = "TFIDF", ngram_counts = [0 : i64], ngram_indexes = [0 : i64, 1 : i64], pool_int64s = [3 : i64, 4 : i64], weights = [2.0 : f32, 3.0 : f32]} : (tensor<2x6xi64>) -> tensor<2x2xf32>
   return %0 : tensor<2x2xf32>
 }
+
+// -----
+
+// Tests that Equal on strings compares the element pointers' strings with
+// the runtime helper (declared once), with broadcasting, instead of
+// comparing the pointers.
+// CHECK-LABEL: func.func private @kiln_rt_str_equal(i64, i64) -> i32
+// CHECK-LABEL: func.func @equal_string
+// CHECK: linalg.generic
+// CHECK: %[[EQ:.*]] = func.call @kiln_rt_str_equal(%{{.*}}, %{{.*}}) : (i64, i64) -> i32
+// CHECK: arith.cmpi ne, %[[EQ]]
+// CHECK-NOT: arith.cmpi eq
+func.func @equal_string(%a: tensor<2x3x!onnx.string>, %b: tensor<3x!onnx.string>) -> tensor<2x3xi1> {
+  %0 = "onnx.Equal"(%a, %b) : (tensor<2x3x!onnx.string>, tensor<3x!onnx.string>) -> tensor<2x3xi1>
+  return %0 : tensor<2x3xi1>
+}
