@@ -259,20 +259,28 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
     double scale = op.getScale() ? op.getScale()->convertToDouble()
                                  : 1.0 / std::sqrt(headSize);
     double softcap = op.getSoftcap().convertToDouble();
-    Value capped = buildInternalBroadcast(
-        rewriter, loc, {scores}, scores, et,
-        [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-          Value s = arith::MulFOp::create(
-              nb, l, args[0], createScalarConstant(nb, l, et, scale));
-          if (softcap > 0) {
-            Value c = createScalarConstant(nb, l, et, softcap);
-            s = arith::MulFOp::create(
-                nb, l, math::TanhOp::create(nb, l,
-                                            arith::DivFOp::create(nb, l, s, c)),
-                c);
-          }
-          return s;
-        });
+    auto scaleBody = [&](OpBuilder &nb, Location l, Value s) -> Value {
+      s = arith::MulFOp::create(nb, l, s,
+                                createScalarConstant(nb, l, et, scale));
+      if (softcap > 0) {
+        Value c = createScalarConstant(nb, l, et, softcap);
+        s = arith::MulFOp::create(
+            nb, l, math::TanhOp::create(nb, l, arith::DivFOp::create(nb, l, s, c)),
+            c);
+      }
+      return s;
+    };
+    // With no qk_matmul_output, the scaled and biased scores are never
+    // materialized (see the fused softmax below).
+    bool fusedSoftmax =
+        headsInPlace && isa<NoneType>(op->getResult(3).getType());
+    Value capped = scores;
+    if (!fusedSoftmax)
+      capped = buildInternalBroadcast(
+          rewriter, loc, {scores}, scores, et,
+          [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+            return scaleBody(nb, l, args[0]);
+          });
 
     // Bias: the mask (padded to the total length) and the causal triangle.
     Value mask = adaptor.getAttnMask();
@@ -323,41 +331,100 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
       maps.push_back(AffineMap::get(4, 0, exprs, ctx));
     }
     bool causal = op.getIsCausal() != 0;
-    Value biased = capped;
-    if (inputs.size() > 1 || causal) {
-      Value init = tensor::EmptyOp::create(rewriter, loc, qk.getShape(), et);
-      maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
-      bool hasMask = inputs.size() > 1;
-      biased =
+    bool hasMask = inputs.size() > 1;
+    // The mask (element `m`, null without one) and the causal triangle
+    // applied to score `s` at loop indices (.., i = 2, j = 3).
+    auto biasBody = [&](OpBuilder &nb, Location l, Value s, Value m) -> Value {
+      Value negInf = createScalarConstant(
+          nb, l, et, -std::numeric_limits<double>::infinity());
+      if (m)
+        s = boolMask
+                ? arith::SelectOp::create(nb, l, m, s, negInf).getResult()
+                : arith::AddFOp::create(nb, l, s, m).getResult();
+      if (causal) {
+        Value i = linalg::IndexOp::create(nb, l, 2);
+        Value j = linalg::IndexOp::create(nb, l, 3);
+        Value limit = arith::AddIOp::create(
+            nb, l, i, arith::ConstantIndexOp::create(nb, l, pastLen));
+        Value masked =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, j, limit);
+        s = arith::SelectOp::create(nb, l, masked,
+                                    arith::AddFOp::create(nb, l, s, negInf), s);
+      }
+      return s;
+    };
+    Value biased = capped, probs, rowSums;
+    if (fusedSoftmax) {
+      // Softmax in three passes over the raw scores, the scale and bias
+      // recomputed on the fly: the row max of the biased scores, then
+      // e = exp(biased - max) in place, then the row sums; Y is divided by
+      // them after the product with V (fewer elements than P when H < T).
+      auto score = [&](OpBuilder &nb, Location l, ValueRange args) {
+        return biasBody(nb, l, scaleBody(nb, l, args[0]),
+                        hasMask ? args[1] : Value());
+      };
+      auto rowType = RankedTensorType::get(
+          {qk.getDimSize(0), qk.getDimSize(1), qk.getDimSize(2)}, et);
+      AffineMap rowMap = AffineMap::get(
+          4, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                 getAffineDimExpr(2, ctx)},
+          ctx);
+      SmallVector<utils::IteratorType> rowIterators = parallelIterators(3);
+      rowIterators.push_back(utils::IteratorType::reduction);
+      Value maxInit = createFilled(rewriter, loc, rowType, {},
+                                   createLowestValue(rewriter, loc, et, false));
+      SmallVector<AffineMap> maxMaps(maps);
+      maxMaps.push_back(rowMap);
+      Value maxes =
           linalg::GenericOp::create(
-              rewriter, loc, TypeRange{qk}, inputs, ValueRange{init}, maps,
-              parallelIterators(4),
+              rewriter, loc, TypeRange{rowType}, inputs, ValueRange{maxInit},
+              maxMaps, rowIterators,
               [&](OpBuilder &nb, Location l, ValueRange args) {
-                Value s = args[0];
-                Value negInf = createScalarConstant(
-                    nb, l, et, -std::numeric_limits<double>::infinity());
-                if (hasMask)
-                  s = boolMask
-                          ? arith::SelectOp::create(nb, l, args[1], s, negInf)
-                                .getResult()
-                          : arith::AddFOp::create(nb, l, s, args[1])
-                                .getResult();
-                if (causal) {
-                  Value i = linalg::IndexOp::create(nb, l, 2);
-                  Value j = linalg::IndexOp::create(nb, l, 3);
-                  Value limit = arith::AddIOp::create(
-                      nb, l, i, arith::ConstantIndexOp::create(nb, l, pastLen));
-                  Value masked = arith::CmpIOp::create(
-                      nb, l, arith::CmpIPredicate::sgt, j, limit);
-                  s = arith::SelectOp::create(
-                      nb, l, masked,
-                      arith::AddFOp::create(nb, l, s, negInf), s);
-                }
-                linalg::YieldOp::create(nb, l, ValueRange{s});
+                Value v = score(nb, l, args);
+                linalg::YieldOp::create(
+                    nb, l,
+                    ValueRange{arith::MaximumFOp::create(nb, l, v, args.back())});
               })
               .getResult(0);
+      SmallVector<Value> expInputs(inputs);
+      expInputs.push_back(maxes);
+      SmallVector<AffineMap> expMaps(maps);
+      expMaps.push_back(rowMap);
+      expMaps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+      Value expInit = tensor::EmptyOp::create(rewriter, loc, qk.getShape(), et);
+      probs = linalg::GenericOp::create(
+                  rewriter, loc, TypeRange{qk}, expInputs, ValueRange{expInit},
+                  expMaps, parallelIterators(4),
+                  [&](OpBuilder &nb, Location l, ValueRange args) {
+                    Value v = score(nb, l, args);
+                    Value e = math::ExpOp::create(
+                        nb, l,
+                        arith::SubFOp::create(nb, l, v, args[args.size() - 2]));
+                    linalg::YieldOp::create(nb, l, ValueRange{e});
+                  })
+                  .getResult(0);
+      SmallVector<int64_t> axes = {3};
+      rowSums = buildReduction(
+          rewriter, loc, probs, axes, createScalarConstant(rewriter, loc, et, 0),
+          [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+            return arith::AddFOp::create(nb, l, args[0], args[1]);
+          });
+    } else {
+      if (hasMask || causal) {
+        Value init = tensor::EmptyOp::create(rewriter, loc, qk.getShape(), et);
+        maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+        biased = linalg::GenericOp::create(
+                     rewriter, loc, TypeRange{qk}, inputs, ValueRange{init},
+                     maps, parallelIterators(4),
+                     [&](OpBuilder &nb, Location l, ValueRange args) {
+                       Value s = biasBody(nb, l, args[0],
+                                          hasMask ? args[1] : Value());
+                       linalg::YieldOp::create(nb, l, ValueRange{s});
+                     })
+                     .getResult(0);
+      }
+      probs = softmaxLastDim(rewriter, loc, biased);
     }
-    Value probs = softmaxLastDim(rewriter, loc, biased);
     Value y;
     if (headsInPlace) {
       // Y[b, i, h, e] = sum_j P[b, h, i, j] * V[b, j, h / group, e].
@@ -369,6 +436,24 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
                    AffineMap::get(5, 0, {db, dr, kvHead, dj}, ctx),
                    {b0, s0, qHeads, hv},
                    AffineMap::get(5, 0, {db, di, dh, dj}, ctx));
+      if (rowSums) {
+        // Y[b, i, h, e] /= sum[b, h, i].
+        AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+        AffineMap sumMap = AffineMap::get(
+            4, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(2, ctx),
+                   getAffineDimExpr(1, ctx)},
+            ctx);
+        y = linalg::GenericOp::create(
+                rewriter, loc, TypeRange{y.getType()}, ValueRange{rowSums},
+                ValueRange{y}, ArrayRef<AffineMap>{sumMap, id},
+                parallelIterators(4),
+                [](OpBuilder &nb, Location l, ValueRange args) {
+                  linalg::YieldOp::create(
+                      nb, l,
+                      ValueRange{arith::DivFOp::create(nb, l, args[1], args[0])});
+                })
+                .getResult(0);
+      }
       y = tensor::CollapseShapeOp::create(
           rewriter, loc, RankedTensorType::get({b0, s0, qHeads * hv}, et), y,
           SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});

@@ -19,8 +19,10 @@ func.func @attention_gqa(%q: tensor<1x4x3x8xf32>, %k: tensor<1x2x5x8xf32>, %v: t
 // -----
 
 // Tests that 3-D causal Attention with a boolean mask reads the heads in
-// place ([B, S, heads, H] views, no transposes), masks with a select and the
-// causal triangle, and writes Y in [B, S, heads, H] order.
+// place ([B, S, heads, H] views, no transposes), and that the softmax takes
+// the row max of the scaled, masked (select, causal triangle) scores without
+// materializing them, exponentiates, sums, and divides Y (written in
+// [B, S, heads, H] order) by the row sums after the product with V.
 // CHECK-DAG: #[[$QMAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d4)>
 // CHECK-DAG: #[[$KMAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d1, d4)>
 // CHECK-DAG: #[[$VMAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d4, d1, d3)>
@@ -32,10 +34,24 @@ func.func @attention_gqa(%q: tensor<1x4x3x8xf32>, %k: tensor<1x2x5x8xf32>, %v: t
 // CHECK: linalg.generic {indexing_maps = [#[[$QMAP]], #[[$KMAP]], {{.*}}]
 // CHECK-SAME: ins(%[[Q]], %[[K]] : tensor<2x3x2x8xf32>, tensor<2x3x2x8xf32>)
 // CHECK-SAME: outs(%{{.*}} : tensor<2x2x3x3xf32>)
+// CHECK: %[[MAX:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[S:[^,]*]], %arg3 : tensor<2x2x3x3xf32>, tensor<3x3xi1>) outs(%{{.*}} : tensor<2x2x3xf32>)
+// CHECK: arith.select
 // CHECK: linalg.index 3
 // CHECK: arith.cmpi sgt
-// CHECK: linalg.generic {indexing_maps = [{{.*}}, #[[$VMAP]], #[[$YMAP]]]
+// CHECK: arith.maximumf
+// CHECK: %[[E:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[S]], %arg3, %[[MAX]] :
+// CHECK: math.exp
+// CHECK: %[[SUM:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[E]] : tensor<2x2x3x3xf32>) outs(%{{.*}} : tensor<2x2x3xf32>)
+// CHECK: arith.addf
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [{{.*}}, #[[$VMAP]], #[[$YMAP]]]
+// CHECK-SAME: ins(%[[E]], %{{.*}} : tensor<2x2x3x3xf32>, tensor<2x3x2x8xf32>)
 // CHECK-SAME: outs(%{{.*}} : tensor<2x3x2x8xf32>)
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[SUM]] : tensor<2x2x3xf32>) outs(%[[Y]] : tensor<2x3x2x8xf32>)
+// CHECK: arith.divf
 // CHECK-NOT: linalg.transpose
 // CHECK: tensor.collapse_shape
 // CHECK-SAME: into tensor<2x3x16xf32>
