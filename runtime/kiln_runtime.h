@@ -157,6 +157,20 @@ size_t kiln_rt_dtype_size(int32_t dtype);
 /// equal, else 0: Equal on string tensors calls it per element.
 int32_t kiln_rt_str_equal(int64_t a, int64_t b);
 
+/// RegexFullMatch (runtime/kiln_regex.c). kiln_rt_regex_check returns NULL
+/// when `pattern` is in the supported RE2 subset, else why not (the
+/// compiler calls it). kiln_rt_regex_full_match gives 1 when the whole
+/// string element `text` matches the pattern passed as the NUL-padded
+/// little-endian bytes of KILN_RT_REGEX_WORDS words.
+#define KILN_RT_REGEX_WORDS 16
+const char *kiln_rt_regex_check(const char *pattern);
+int32_t kiln_rt_regex_full_match(int64_t text, int64_t w0, int64_t w1,
+                                 int64_t w2, int64_t w3, int64_t w4,
+                                 int64_t w5, int64_t w6, int64_t w7,
+                                 int64_t w8, int64_t w9, int64_t w10,
+                                 int64_t w11, int64_t w12, int64_t w13,
+                                 int64_t w14, int64_t w15);
+
 /// Runs fn(ctx, begin, end) over [0, n) split into at most `threads`
 /// contiguous chunks of near-equal size (static partitioning: which indices
 /// run together never depends on timing). `runtime` is frame->runtime; NULL,

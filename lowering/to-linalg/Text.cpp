@@ -13,6 +13,8 @@
 #include "lowering/to-linalg/Patterns.h"
 #include "lowering/to-linalg/Utils.h"
 
+#include "runtime/kiln_runtime.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -269,11 +271,62 @@ struct StringEqualLowering : OpConversionPattern<onnx::EqualOp> {
   }
 };
 
+/// RegexFullMatch: kiln_rt_regex_full_match per element, the pattern passed
+/// by value as words (checked here against the runtime's supported RE2
+/// subset, so an unsupported pattern is a compile-time error).
+struct RegexFullMatchLowering : OpConversionPattern<onnx::RegexFullMatchOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::RegexFullMatchOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType resultType =
+        getConvertedResultType(*getTypeConverter(), op);
+    auto xType = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    if (!resultType || !xType)
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    if (!op.getPattern())
+      return op.emitOpError("needs a pattern");
+    std::string pattern = op.getPattern()->str();
+    constexpr size_t kBytes = 8 * KILN_RT_REGEX_WORDS;
+    if (pattern.size() >= kBytes || pattern.find('\0') != std::string::npos)
+      return op.emitOpError() << "patterns of " << kBytes
+                              << " bytes or more are not supported";
+    if (const char *why = kiln_rt_regex_check(pattern.c_str()))
+      return op.emitOpError() << "pattern '" << pattern
+                              << "' is not supported: " << why;
+    Location loc = op.getLoc();
+    Type i64 = rewriter.getI64Type(), i32 = rewriter.getI32Type();
+    SmallVector<Type> argTypes(KILN_RT_REGEX_WORDS + 1, i64);
+    func::FuncOp helper = getRuntimeHelper(
+        rewriter, op, "kiln_rt_regex_full_match",
+        rewriter.getFunctionType(argTypes, {i32}));
+    SmallVector<int64_t> words(KILN_RT_REGEX_WORDS, 0);
+    for (size_t i = 0; i < pattern.size(); ++i)
+      words[i / 8] |= int64_t(uint8_t(pattern[i])) << (8 * (i % 8));
+    Value result = buildInternalBroadcast(
+        rewriter, loc, {adaptor.getX()}, adaptor.getX(),
+        resultType.getElementType(),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          SmallVector<Value> callArgs{args[0]};
+          for (int64_t w : words)
+            callArgs.push_back(arith::ConstantIntOp::create(b, l, w, 64));
+          Value m = func::CallOp::create(b, l, helper, callArgs).getResult(0);
+          return arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::ne, m,
+              arith::ConstantIntOp::create(b, l, 0, 32));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateOnnxTextToLinalgPatterns(TypeConverter &converter,
                                       RewritePatternSet &patterns) {
-  patterns.add<TfIdfVectorizerLowering, StringEqualLowering>(
+  patterns.add<TfIdfVectorizerLowering, StringEqualLowering,
+               RegexFullMatchLowering>(
       converter, patterns.getContext());
 }
 

@@ -42,3 +42,20 @@ func.func @equal_string(%a: tensor<2x3x!onnx.string>, %b: tensor<3x!onnx.string>
   %0 = "onnx.Equal"(%a, %b) : (tensor<2x3x!onnx.string>, tensor<3x!onnx.string>) -> tensor<2x3xi1>
   return %0 : tensor<2x3xi1>
 }
+
+// -----
+
+// Tests that RegexFullMatch calls the runtime matcher per element with the
+// pattern passed by value: "a+" is the little-endian word 0x2b61, the other
+// words are zero.
+// CHECK-LABEL: func.func private @kiln_rt_regex_full_match(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> i32
+// CHECK-LABEL: func.func @regex
+// CHECK: linalg.generic
+// CHECK-DAG: %[[W0:.*]] = arith.constant 11105 : i64
+// CHECK-DAG: %[[Z:.*]] = arith.constant 0 : i64
+// CHECK: %[[M:.*]] = func.call @kiln_rt_regex_full_match(%{{.*}}, %[[W0]], %[[Z]],
+// CHECK: arith.cmpi ne, %[[M]]
+func.func @regex(%x: tensor<2x!onnx.string>) -> tensor<2xi1> {
+  %0 = "onnx.RegexFullMatch"(%x) {pattern = "a+"} : (tensor<2x!onnx.string>) -> tensor<2xi1>
+  return %0 : tensor<2xi1>
+}
