@@ -6,6 +6,8 @@
 // grouped, 1-D, 3-D and channel-multiplier depthwise convs use one
 // grouped-convolution linalg.generic. ConvTranspose is the same generic over
 // the stride-dilated, padded input with the kernel read reversed.
+// DeformConv is a generic whose taps interpolate the input at offset
+// positions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -311,12 +313,180 @@ struct ConvTransposeLowering : OpConversionPattern<onnx::ConvTransposeOp> {
   }
 };
 
+/// 2-D DeformConv: a grouped convolution whose taps read the input at the
+/// kernel position moved by the per-output offsets (bilinear, zero outside
+/// the image, as GridSample with align_corners and zeros padding), scaled
+/// by the optional mask. One generic over (N, M, OH, OW) with reduction
+/// dims over the group's input channels and the kernel; the offsets, the
+/// mask and the input are read with tensor.extract.
+struct DeformConvLowering : OpConversionPattern<onnx::DeformConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::DeformConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX(), w = adaptor.getW();
+    Value offset = adaptor.getOffset(), mask = adaptor.getMask();
+    auto xType = dyn_cast<RankedTensorType>(x.getType());
+    auto wType = dyn_cast<RankedTensorType>(w.getType());
+    auto offType = dyn_cast<RankedTensorType>(offset.getType());
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    if (!xType || !wType || !offType || !type || xType.getRank() != 4 ||
+        wType.getRank() != 4 || offType.getRank() != 4 ||
+        !isa<FloatType>(xType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "expects 2-D NCHW floats");
+    bool hasMask = !isa<NoneType>(mask.getType());
+    if (hasMask && !isa<RankedTensorType>(mask.getType()))
+      return rewriter.notifyMatchFailure(op, "unranked mask");
+    int64_t groups = op.getGroup(), offsetGroups = op.getOffsetGroup();
+    int64_t channels = xType.getDimSize(1), outChannels = wType.getDimSize(0);
+    int64_t groupChannels = wType.getDimSize(1);
+    SmallVector<int64_t> kernel = intsOr(op.getKernelShape(), 2, 0);
+    if (!op.getKernelShape())
+      kernel = {wType.getDimSize(2), wType.getDimSize(3)};
+    SmallVector<int64_t> strides = intsOr(op.getStrides(), 2, 1);
+    SmallVector<int64_t> dilations = intsOr(op.getDilations(), 2, 1);
+    SmallVector<int64_t> pads = intsOr(op.getPads(), 4, 0);
+    if (ShapedType::isDynamic(channels) || ShapedType::isDynamic(outChannels) ||
+        ShapedType::isDynamic(groupChannels) || groups < 1 ||
+        offsetGroups < 1 || channels != groupChannels * groups ||
+        outChannels % groups || channels % offsetGroups || kernel.size() != 2 ||
+        strides.size() != 2 || dilations.size() != 2 || pads.size() != 4 ||
+        kernel[0] != wType.getDimSize(2) || kernel[1] != wType.getDimSize(3) ||
+        offType.getDimSize(1) != offsetGroups * kernel[0] * kernel[1] * 2 ||
+        (hasMask && cast<RankedTensorType>(mask.getType()).getDimSize(1) !=
+                        offsetGroups * kernel[0] * kernel[1]))
+      return rewriter.notifyMatchFailure(op, "inconsistent shapes/attributes");
+    int64_t outPerGroup = outChannels / groups;
+    int64_t perOffsetGroup = channels / offsetGroups;
+    Type elementType = xType.getElementType();
+    MLIRContext *ctx = rewriter.getContext();
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    // Dims: n, m, oh, ow | cg, kh, kw.
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, ctx),
+        AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+    SmallVector<utils::IteratorType> iterators = parallelIterators(4);
+    iterators.append(3, utils::IteratorType::reduction);
+    SmallVector<OpFoldResult> sizes = {getDimValue(rewriter, loc, x, 0),
+                                       rewriter.getIndexAttr(outChannels),
+                                       getDimValue(rewriter, loc, offset, 2),
+                                       getDimValue(rewriter, loc, offset, 3)};
+    Value init = createConvInit(rewriter, loc, adaptor.getB(), type, sizes);
+    Value height = getDimValue(rewriter, loc, x, 2);
+    Value width = getDimValue(rewriter, loc, x, 3);
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{type}, ValueRange{w}, ValueRange{init},
+            maps, iterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              auto index = [&](int64_t i) -> Value {
+                return linalg::IndexOp::create(b, l, i);
+              };
+              auto cIdx = [&](int64_t v) -> Value {
+                return arith::ConstantIndexOp::create(b, l, v);
+              };
+              auto add = [&](Value p, Value q) -> Value {
+                return arith::AddIOp::create(b, l, p, q);
+              };
+              auto mul = [&](Value p, int64_t q) -> Value {
+                return arith::MulIOp::create(b, l, p, cIdx(q));
+              };
+              auto fAdd = [&](Value p, Value q) -> Value {
+                return arith::AddFOp::create(b, l, p, q);
+              };
+              auto fMul = [&](Value p, Value q) -> Value {
+                return arith::MulFOp::create(b, l, p, q);
+              };
+              auto fConst = [&](double v) {
+                return createScalarConstant(b, l, elementType, v);
+              };
+              auto toFloat = [&](Value i) -> Value {
+                return arith::SIToFPOp::create(
+                    b, l, elementType,
+                    arith::IndexCastOp::create(b, l, b.getI64Type(), i));
+              };
+              Value n = index(0), m = index(1), oh = index(2), ow = index(3);
+              Value cg = index(4), kh = index(5), kw = index(6);
+              Value group = arith::DivUIOp::create(b, l, m, cIdx(outPerGroup));
+              Value ic = add(mul(group, groupChannels), cg);
+              Value og = arith::DivUIOp::create(b, l, ic, cIdx(perOffsetGroup));
+              Value tapIndex =
+                  add(mul(add(mul(og, kernel[0]), kh), kernel[1]), kw);
+              Value offY = tensor::ExtractOp::create(
+                  b, l, offset, ValueRange{n, mul(tapIndex, 2), oh, ow});
+              Value offX = tensor::ExtractOp::create(
+                  b, l, offset,
+                  ValueRange{n, add(mul(tapIndex, 2), cIdx(1)), oh, ow});
+              // Sampling position: the kernel tap plus its offset.
+              Value py = fAdd(
+                  toFloat(arith::SubIOp::create(
+                      b, l, add(mul(oh, strides[0]), mul(kh, dilations[0])),
+                      cIdx(pads[0]))),
+                  offY);
+              Value px = fAdd(
+                  toFloat(arith::SubIOp::create(
+                      b, l, add(mul(ow, strides[1]), mul(kw, dilations[1])),
+                      cIdx(pads[1]))),
+                  offX);
+              Value y0f = math::FloorOp::create(b, l, py);
+              Value x0f = math::FloorOp::create(b, l, px);
+              Value ly = arith::SubFOp::create(b, l, py, y0f);
+              Value lx = arith::SubFOp::create(b, l, px, x0f);
+              Value y0 = arith::FPToSIOp::create(b, l, b.getI64Type(), y0f);
+              Value x0 = arith::FPToSIOp::create(b, l, b.getI64Type(), x0f);
+              auto tap = [&](Value base, int64_t delta, Value size,
+                             Value &inBounds) -> Value {
+                Value i = arith::IndexCastOp::create(
+                    b, l, b.getIndexType(),
+                    arith::AddIOp::create(
+                        b, l, base,
+                        createScalarConstant(b, l, b.getI64Type(), delta)));
+                inBounds = arith::AndIOp::create(
+                    b, l,
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, i,
+                                          cIdx(0)),
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i,
+                                          size));
+                return arith::SelectOp::create(b, l, inBounds, i, cIdx(0));
+              };
+              Value sample = fConst(0);
+              for (int64_t dy = 0; dy < 2; ++dy) {
+                Value yOk;
+                Value yi = tap(y0, dy, height, yOk);
+                Value wy = dy ? ly : arith::SubFOp::create(b, l, fConst(1), ly);
+                for (int64_t dx = 0; dx < 2; ++dx) {
+                  Value xOk;
+                  Value xi = tap(x0, dx, width, xOk);
+                  Value wx =
+                      dx ? lx : arith::SubFOp::create(b, l, fConst(1), lx);
+                  Value v = tensor::ExtractOp::create(
+                      b, l, x, ValueRange{n, ic, yi, xi});
+                  Value ok = arith::AndIOp::create(b, l, yOk, xOk);
+                  v = arith::SelectOp::create(b, l, ok, v, fConst(0));
+                  sample = fAdd(sample, fMul(fMul(wy, wx), v));
+                }
+              }
+              Value term = fMul(sample, args[0]);
+              if (hasMask)
+                term = fMul(term,
+                            tensor::ExtractOp::create(
+                                b, l, mask, ValueRange{n, tapIndex, oh, ow}));
+              linalg::YieldOp::create(b, l, fAdd(args[1], term));
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateOnnxConvToLinalgPatterns(TypeConverter &converter,
                                       RewritePatternSet &patterns) {
-  patterns.add<ConvLowering, ConvTransposeLowering>(converter,
-                                                    patterns.getContext());
+  patterns.add<ConvLowering, ConvTransposeLowering, DeformConvLowering>(
+      converter, patterns.getContext());
 }
 
 } // namespace kiln

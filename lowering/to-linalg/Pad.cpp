@@ -5,7 +5,8 @@
 // output index back into the input and reads it with tensor.extract.
 // Pads (and axes) known only at run time take that generic in every mode,
 // reading the pads once before it; constant mode then selects the pad value
-// where the mapped index falls outside the input.
+// where the mapped index falls outside the input. CenterCropPad is a slice
+// then a tensor.pad.
 //
 //===----------------------------------------------------------------------===//
 
@@ -327,12 +328,120 @@ struct PadLowering : OpConversionPattern<onnx::PadOp> {
   }
 };
 
+/// CenterCropPad: along each listed axis the input is cropped (start
+/// floor((dim - size) / 2)) or zero-padded (floor((size - dim) / 2) in
+/// front) to the wanted size, which the result type must know statically; a
+/// run-time `shape` input is checked against it.
+struct CenterCropPadLowering : OpConversionPattern<onnx::CenterCropPadOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::CenterCropPadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInputData();
+    auto inType = dyn_cast<RankedTensorType>(input.getType());
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    if (!inType || !type || inType.getRank() != type.getRank() ||
+        !isa<IntegerType, FloatType>(inType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "expects ranked numeric tensors");
+    int64_t rank = inType.getRank();
+    SmallVector<int64_t> axes;
+    if (std::optional<ArrayAttr> attr = op.getAxes()) {
+      for (Attribute a : *attr) {
+        FailureOr<int64_t> axis =
+            normalizeAxis(cast<IntegerAttr>(a).getInt(), rank);
+        if (failed(axis) || llvm::is_contained(axes, *axis))
+          return rewriter.notifyMatchFailure(op, "axes out of range");
+        axes.push_back(*axis);
+      }
+    } else {
+      for (int64_t i = 0; i < rank; ++i)
+        axes.push_back(i);
+    }
+    Value shape = adaptor.getShape();
+    auto shapeType = dyn_cast<RankedTensorType>(shape.getType());
+    if (!shapeType || shapeType.getRank() != 1 ||
+        (!shapeType.isDynamicDim(0) &&
+         shapeType.getDimSize(0) != (int64_t)axes.size()))
+      return rewriter.notifyMatchFailure(op, "shape does not match the axes");
+    for (int64_t i = 0; i < rank; ++i) {
+      bool listed = llvm::is_contained(axes, i);
+      if ((listed && (type.isDynamicDim(i) || inType.isDynamicDim(i))) ||
+          (!listed && type.getDimSize(i) != inType.getDimSize(i)))
+        return rewriter.notifyMatchFailure(op,
+                                           "needs static sizes along the axes");
+    }
+    FailureOr<SmallVector<int64_t>> constShape = getConstantInts(shape);
+    if (succeeded(constShape)) {
+      for (auto [k, axis] : llvm::enumerate(axes))
+        if ((*constShape)[k] != type.getDimSize(axis))
+          return rewriter.notifyMatchFailure(op, "shape/result mismatch");
+    } else {
+      if (shapeType.isDynamicDim(0))
+        emitRuntimeCheck(
+            rewriter, op,
+            arith::CmpIOp::create(
+                rewriter, loc, arith::CmpIPredicate::eq,
+                getDimValue(rewriter, loc, shape, 0),
+                arith::ConstantIndexOp::create(rewriter, loc, axes.size())),
+            "the shape input's length is not the axes' count");
+      Value ok = arith::ConstantIntOp::create(rewriter, loc, 1, 1);
+      for (auto [k, axis] : llvm::enumerate(axes)) {
+        Value want = arith::ConstantIndexOp::create(rewriter, loc,
+                                                    type.getDimSize(axis));
+        ok = arith::AndIOp::create(
+            rewriter, loc, ok,
+            arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                  extractIndex(rewriter, loc, shape, k), want));
+      }
+      emitRuntimeCheck(rewriter, op, ok,
+                       "the shape input differs from the result's sizes");
+    }
+    // Crop first, then pad.
+    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, input);
+    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+    SmallVector<OpFoldResult> low(rank, rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> high(rank, rewriter.getIndexAttr(0));
+    SmallVector<int64_t> croppedShape(inType.getShape());
+    bool crops = false, pads = false;
+    for (int64_t axis : axes) {
+      int64_t dim = inType.getDimSize(axis), want = type.getDimSize(axis);
+      if (want < dim) {
+        offsets[axis] = rewriter.getIndexAttr((dim - want) / 2);
+        sizes[axis] = rewriter.getIndexAttr(want);
+        croppedShape[axis] = want;
+        crops = true;
+      } else if (want > dim) {
+        low[axis] = rewriter.getIndexAttr((want - dim) / 2);
+        high[axis] = rewriter.getIndexAttr(want - dim - (want - dim) / 2);
+        pads = true;
+      }
+    }
+    Value result = input;
+    if (crops)
+      result = tensor::ExtractSliceOp::create(
+          rewriter, loc,
+          RankedTensorType::get(croppedShape, inType.getElementType()), input,
+          offsets, sizes, strides);
+    if (pads)
+      result = tensor::PadOp::create(
+          rewriter, loc, type, result, low, high,
+          createScalarConstant(rewriter, loc, type.getElementType(), 0));
+    if (result.getType() != type)
+      result = tensor::CastOp::create(rewriter, loc, type, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateOnnxPadToLinalgPatterns(TypeConverter &converter,
                                      RewritePatternSet &patterns) {
-  patterns.add<PadLowering, RuntimePadLowering>(converter,
-                                                patterns.getContext());
+  patterns.add<PadLowering, RuntimePadLowering, CenterCropPadLowering>(
+      converter, patterns.getContext());
 }
 
 } // namespace kiln

@@ -12,6 +12,9 @@
 // AffineGrid is a generic over the grid (N, S1..Sr, r): component k is row k
 // of theta times the homogeneous base coordinate (x, y[, z], 1) of the point.
 //
+// RoiAlign is a generic over the output (R, C, PH, PW) with reduction dims
+// over each bin's sampling points, interpolating bilinearly like GridSample.
+//
 //===----------------------------------------------------------------------===//
 
 #include "dialect/OnnxDialect.h"
@@ -364,12 +367,195 @@ struct AffineGridLowering : OpConversionPattern<onnx::AffineGridOp> {
   }
 };
 
+/// RoiAlign with a fixed sampling_ratio s: a generic over the output
+/// (R, C, PH, PW) with reduction dims over the s x s sampling points of
+/// each bin. Every point reads the ROI box, places itself in its bin, and
+/// interpolates the four pixels around it, as onnx's reference (itself
+/// ONNX Runtime's kernel) does: points more than a pixel outside the image
+/// read 0, coordinates are clamped into it, and max mode takes the largest
+/// weighted tap. The adaptive ratio (0: ceil(roi size / bins) points, a
+/// per-ROI count) is not lowered.
+struct RoiAlignLowering : OpConversionPattern<onnx::RoiAlignOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::RoiAlignOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    Value rois = adaptor.getRois();
+    Value batchIndices = adaptor.getBatchIndices();
+    auto xType = dyn_cast<RankedTensorType>(x.getType());
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    if (!xType || !type || xType.getRank() != 4 || type.getRank() != 4 ||
+        !isa<FloatType>(xType.getElementType()) ||
+        !isa<RankedTensorType>(rois.getType()) ||
+        !isa<RankedTensorType>(batchIndices.getType()))
+      return rewriter.notifyMatchFailure(op, "expects NCHW float input");
+    int64_t ratio = op.getSamplingRatio();
+    if (ratio <= 0)
+      return rewriter.notifyMatchFailure(op, "adaptive sampling_ratio");
+    StringRef ctm = op.getCoordinateTransformationMode();
+    if (ctm != "half_pixel" && ctm != "output_half_pixel")
+      return rewriter.notifyMatchFailure(op, "coordinate transformation mode");
+    bool halfPixel = ctm == "half_pixel";
+    bool isMax = op.getMode() == "max";
+    if (!isMax && op.getMode() != "avg")
+      return rewriter.notifyMatchFailure(op, "mode");
+    int64_t pooledH = op.getOutputHeight(), pooledW = op.getOutputWidth();
+    if (type.getDimSize(2) != pooledH || type.getDimSize(3) != pooledW)
+      return rewriter.notifyMatchFailure(op, "output size/result mismatch");
+    Type elementType = xType.getElementType();
+    Type i64 = rewriter.getI64Type();
+    // Every batch index must name an image of X.
+    Value batch = arith::IndexCastOp::create(rewriter, loc, i64,
+                                             getDimValue(rewriter, loc, x, 0));
+    Value indicesOk = buildReduction(
+        rewriter, loc, batchIndices, {0},
+        arith::ConstantIntOp::create(rewriter, loc, 1, 1),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value inRange = arith::AndIOp::create(
+              b, l,
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, args[0],
+                                    createScalarConstant(b, l, i64, 0)),
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, args[0],
+                                    batch));
+          return arith::AndIOp::create(b, l, inRange, args[1]);
+        });
+    emitRuntimeCheck(
+        rewriter, op,
+        tensor::ExtractOp::create(rewriter, loc, indicesOk, ValueRange{}),
+        "a batch index is outside the input batch");
+
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> outExprs;
+    for (int64_t i = 0; i < 4; ++i)
+      outExprs.push_back(getAffineDimExpr(i, ctx));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(
+            6, 0, {getAffineDimExpr(4, ctx), getAffineDimExpr(5, ctx)}, ctx),
+        AffineMap::get(6, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators = parallelIterators(4);
+    iterators.append(2, utils::IteratorType::reduction);
+    Value points = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{ratio, ratio}, elementType);
+    SmallVector<OpFoldResult> outSizes = {
+        getDimValue(rewriter, loc, rois, 0), getDimValue(rewriter, loc, x, 1),
+        rewriter.getIndexAttr(pooledH), rewriter.getIndexAttr(pooledW)};
+    Value init = createFilled(
+        rewriter, loc, type, outSizes,
+        isMax ? createLowestValue(rewriter, loc, elementType, false)
+              : createScalarConstant(rewriter, loc, elementType, 0));
+    Value height = getDimValue(rewriter, loc, x, 2);
+    Value width = getDimValue(rewriter, loc, x, 3);
+    double scale = op.getSpatialScale().convertToDouble();
+    Value sum =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{type}, ValueRange{points},
+            ValueRange{init}, maps, iterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              FloatBuilder f{b, l, elementType};
+              auto index = [&](int64_t d) -> Value {
+                return linalg::IndexOp::create(b, l, d);
+              };
+              auto cIdx = [&](int64_t v) -> Value {
+                return arith::ConstantIndexOp::create(b, l, v);
+              };
+              Value r = index(0), c = index(1);
+              auto roi = [&](int64_t k) {
+                Value v = tensor::ExtractOp::create(b, l, rois,
+                                                    ValueRange{r, cIdx(k)});
+                return f.sub(f.mul(v, f.c(scale)), f.c(halfPixel ? 0.5 : 0));
+              };
+              Value startW = roi(0), startH = roi(1);
+              Value roiW = f.sub(roi(2), startW), roiH = f.sub(roi(3), startH);
+              if (!halfPixel) {
+                roiW = arith::MaximumFOp::create(b, l, roiW, f.c(1));
+                roiH = arith::MaximumFOp::create(b, l, roiH, f.c(1));
+              }
+              Value binH = f.div(roiH, f.c(pooledH));
+              Value binW = f.div(roiW, f.c(pooledW));
+              // Sample point (iy + 0.5) / s into bin (ph, pw).
+              auto coord = [&](Value start, Value bin, int64_t binDim,
+                               int64_t pointDim) {
+                Value at =
+                    f.add(f.toFloat(index(binDim)),
+                          f.div(f.add(f.toFloat(index(pointDim)), f.c(0.5)),
+                                f.c(ratio)));
+                return f.add(start, f.mul(at, bin));
+              };
+              Value y = coord(startH, binH, 2, 4);
+              Value xx = coord(startW, binW, 3, 5);
+              Value sizeH = f.toFloat(height), sizeW = f.toFloat(width);
+              Value outside = arith::OrIOp::create(
+                  b, l,
+                  arith::OrIOp::create(b, l, f.lt(y, f.c(-1)), f.lt(sizeH, y)),
+                  arith::OrIOp::create(b, l, f.lt(xx, f.c(-1)),
+                                       f.lt(sizeW, xx)));
+              // Clamp into the image; the low/high pixels and the fraction.
+              auto axis = [&](Value v, Value size) {
+                v = arith::MaximumFOp::create(b, l, v, f.c(0));
+                Value lowF = math::FloorOp::create(b, l, v);
+                Value last = f.sub(size, f.c(1));
+                Value atEnd = f.lt(last, lowF);
+                atEnd = arith::OrIOp::create(
+                    b, l, atEnd,
+                    arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, lowF,
+                                          last));
+                lowF = f.select(atEnd, last, lowF);
+                v = f.select(atEnd, lowF, v);
+                Value low = f.toIndex(lowF);
+                Value high = arith::SelectOp::create(
+                    b, l, atEnd, low,
+                    arith::AddIOp::create(b, l, low, cIdx(1)));
+                return std::make_tuple(low, high, f.sub(v, lowF));
+              };
+              auto [yLow, yHigh, ly] = axis(y, sizeH);
+              auto [xLow, xHigh, lx] = axis(xx, sizeW);
+              Value hy = f.sub(f.c(1), ly), hx = f.sub(f.c(1), lx);
+              Value bi = arith::IndexCastOp::create(
+                  b, l, b.getIndexType(),
+                  tensor::ExtractOp::create(b, l, batchIndices, ValueRange{r}));
+              auto tap = [&](Value w, Value yi, Value xi) {
+                Value v = tensor::ExtractOp::create(b, l, x,
+                                                    ValueRange{bi, c, yi, xi});
+                return f.select(outside, f.c(0), f.mul(w, v));
+              };
+              Value t1 = tap(f.mul(hy, hx), yLow, xLow);
+              Value t2 = tap(f.mul(hy, lx), yLow, xHigh);
+              Value t3 = tap(f.mul(ly, hx), yHigh, xLow);
+              Value t4 = tap(f.mul(ly, lx), yHigh, xHigh);
+              Value result;
+              if (isMax) {
+                Value m = arith::MaximumFOp::create(
+                    b, l, arith::MaximumFOp::create(b, l, t1, t2),
+                    arith::MaximumFOp::create(b, l, t3, t4));
+                result = arith::MaximumFOp::create(b, l, args[1], m);
+              } else {
+                result = f.add(args[1], f.add(f.add(t1, t2), f.add(t3, t4)));
+              }
+              linalg::YieldOp::create(b, l, result);
+            })
+            .getResult(0);
+    if (!isMax)
+      sum = buildInternalBroadcast(
+          rewriter, loc, {sum}, sum, elementType,
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            return arith::DivFOp::create(
+                b, l, args[0],
+                createScalarConstant(b, l, elementType, ratio * ratio));
+          });
+    rewriter.replaceOp(op, sum);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateOnnxSamplingToLinalgPatterns(TypeConverter &converter,
                                           RewritePatternSet &patterns) {
-  patterns.add<GridSampleLowering, AffineGridLowering>(converter,
-                                                       patterns.getContext());
+  patterns.add<GridSampleLowering, AffineGridLowering, RoiAlignLowering>(
+      converter, patterns.getContext());
 }
 
 } // namespace kiln

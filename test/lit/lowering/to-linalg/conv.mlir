@@ -59,3 +59,21 @@ func.func @conv_transpose(%x: tensor<1x1x3x3xf32>, %w: tensor<1x2x3x3xf32>) -> t
   %0 = "onnx.ConvTranspose"(%x, %w, %none) {strides = [2, 2]} : (tensor<1x1x3x3xf32>, tensor<1x2x3x3xf32>, none) -> tensor<1x2x7x7xf32>
   return %0 : tensor<1x2x7x7xf32>
 }
+
+// -----
+
+// Tests that DeformConv is one generic over (N, M, OH, OW) reducing over the
+// group's channels and the kernel, reading offsets, mask and four
+// interpolation taps of the input, into the broadcast bias.
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
+// CHECK-LABEL: func.func @deform_conv
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[W]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%{{.*}} : tensor<1x1x2x2xf32>) outs(%[[INIT]] : tensor<1x1x2x2xf32>)
+// CHECK-COUNT-2: tensor.extract %{{.*}} : tensor<1x8x2x2xf32>
+// CHECK: math.floor
+// CHECK-COUNT-4: tensor.extract %{{.*}} : tensor<1x1x3x3xf32>
+// CHECK: tensor.extract %{{.*}} : tensor<1x4x2x2xf32>
+func.func @deform_conv(%x: tensor<1x1x3x3xf32>, %w: tensor<1x1x2x2xf32>, %o: tensor<1x8x2x2xf32>, %b: tensor<1xf32>, %m: tensor<1x4x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %0 = "onnx.DeformConv"(%x, %w, %o, %b, %m) {kernel_shape = [2, 2]} : (tensor<1x1x3x3xf32>, tensor<1x1x2x2xf32>, tensor<1x8x2x2xf32>, tensor<1xf32>, tensor<1x4x2x2xf32>) -> tensor<1x1x2x2xf32>
+  return %0 : tensor<1x1x2x2xf32>
+}

@@ -49,3 +49,16 @@ func.func @constant_runtime_axes(%x: tensor<2x3xf32>, %pads: tensor<2xi64>, %v: 
   %0 = "onnx.Pad"(%x, %pads, %v, %axes) {mode = "constant"} : (tensor<2x3xf32>, tensor<2xi64>, tensor<f32>, tensor<1xi64>) -> tensor<2x6xf32>
   return %0 : tensor<2x6xf32>
 }
+
+// -----
+
+// Tests that CenterCropPad with a run-time shape checks it against the
+// result's sizes, then crops the centre (extract_slice) and pads around it.
+// CHECK-LABEL: func.func @center_crop_pad
+// CHECK: cf.assert %{{.*}}, "onnx.CenterCropPad: the shape input differs from the result's sizes"
+// CHECK: %[[C:.*]] = tensor.extract_slice %{{.*}}[5, 0, 0] [10, 8, 3] [1, 1, 1] : tensor<20x8x3xf32> to tensor<10x8x3xf32>
+// CHECK: tensor.pad %[[C]] low[0, 1, 0] high[0, 1, 0]
+func.func @center_crop_pad(%x: tensor<20x8x3xf32>, %s: tensor<3xi64>) -> tensor<10x10x3xf32> {
+  %0 = "onnx.CenterCropPad"(%x, %s) : (tensor<20x8x3xf32>, tensor<3xi64>) -> tensor<10x10x3xf32>
+  return %0 : tensor<10x10x3xf32>
+}

@@ -89,3 +89,36 @@ func.func @lppool_p2(%x: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> {
   %0 = "onnx.LpPool"(%x) {kernel_shape = [3, 3], pads = [1, 1, 1, 1], p = 2 : i64} : (tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
   return %0 : tensor<1x3x4x4xf32>
 }
+
+// -----
+
+// Tests that Col2Im with run-time image and block shapes checks them against
+// the input's sizes and sums, per image element, the columns of the blocks
+// covering it (reduction dims over the block shape).
+// CHECK-LABEL: func.func @col2im
+// CHECK: cf.assert %{{.*}}, "onnx.Col2Im: image_shape/block_shape do not fit the input's sizes"
+// CHECK: %[[K:.*]] = tensor.empty(%{{.*}}, %{{.*}}) : tensor<?x?xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[K]] : tensor<?x?xf32>) outs(%{{.*}} : tensor<1x1x5x5xf32>)
+// CHECK: arith.remui
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : tensor<1x5x5xf32>
+// CHECK: arith.addf
+func.func @col2im(%x: tensor<1x5x5xf32>, %i: tensor<2xi64>, %bs: tensor<2xi64>) -> tensor<1x1x5x5xf32> {
+  %0 = "onnx.Col2Im"(%x, %i, %bs) : (tensor<1x5x5xf32>, tensor<2xi64>, tensor<2xi64>) -> tensor<1x1x5x5xf32>
+  return %0 : tensor<1x1x5x5xf32>
+}
+
+// -----
+
+// Tests that MaxUnpool checks its indices, scatters X in element order into
+// a zero image of the unpooled shape, and zero-pads it to output_shape.
+// CHECK-LABEL: func.func @maxunpool
+// CHECK: cf.assert %{{.*}}, "onnx.MaxUnpool: an index is outside the unpooled output"
+// CHECK: scf.for {{.*}} -> (tensor<16xf32>)
+// CHECK: tensor.insert %{{.*}} into %{{.*}}[%{{.*}}] : tensor<16xf32>
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1, 2, 3]] output_shape [1, 1, 4, 4] : tensor<16xf32> into tensor<1x1x4x4xf32>
+// CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 0, 1, 1]
+func.func @maxunpool(%x: tensor<1x1x2x2xf32>, %i: tensor<1x1x2x2xi64>) -> tensor<1x1x5x5xf32> {
+  %s = "onnx.Constant"() {value = dense<[1, 1, 5, 5]> : tensor<4xi64>} : () -> tensor<4xi64>
+  %0 = "onnx.MaxUnpool"(%x, %i, %s) {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>, tensor<4xi64>) -> tensor<1x1x5x5xf32>
+  return %0 : tensor<1x1x5x5xf32>
+}

@@ -57,3 +57,19 @@ func.func @affine_grid_2d(%theta: tensor<2x2x3xf32>, %size: tensor<4xi64>) -> te
   %0 = "onnx.AffineGrid"(%theta, %size) {align_corners = 0 : i64} : (tensor<2x2x3xf32>, tensor<4xi64>) -> tensor<2x5x6x2xf32>
   return %0 : tensor<2x5x6x2xf32>
 }
+
+// -----
+
+// Tests that RoiAlign (max mode, sampling_ratio 2) checks the batch indices
+// and takes the largest weighted tap over a 2x2 grid of reduction dims.
+// CHECK-LABEL: func.func @roialign
+// CHECK: cf.assert %{{.*}}, "onnx.RoiAlign: a batch index is outside the input batch"
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}} : tensor<2x2xf32>) outs(%{{.*}} : tensor<3x1x5x5xf32>)
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<3x4xf32>
+// CHECK: math.floor
+// CHECK-COUNT-4: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : tensor<1x1x10x10xf32>
+// CHECK: arith.maximumf
+func.func @roialign(%x: tensor<1x1x10x10xf32>, %r: tensor<3x4xf32>, %b: tensor<3xi64>) -> tensor<3x1x5x5xf32> {
+  %0 = "onnx.RoiAlign"(%x, %r, %b) {output_height = 5 : i64, output_width = 5 : i64, sampling_ratio = 2 : i64, mode = "max"} : (tensor<1x1x10x10xf32>, tensor<3x4xf32>, tensor<3xi64>) -> tensor<3x1x5x5xf32>
+  return %0 : tensor<3x1x5x5xf32>
+}

@@ -169,3 +169,20 @@ func.func @squeeze_runtime_axes(%x: tensor<?x4xf32>, %a: tensor<1xi64>) -> tenso
   %0 = "onnx.Squeeze"(%x, %a) : (tensor<?x4xf32>, tensor<1xi64>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// Tests that Dropout with a run-time training_mode and ratio forwards its
+// input and checks at run time that it would drop nothing.
+// CHECK-LABEL: func.func @dropout_runtime
+// CHECK: %[[T:.*]] = tensor.extract %{{.*}}[] : tensor<i1>
+// CHECK: %[[R:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
+// CHECK: %[[NZ:.*]] = arith.cmpf une, %[[R]]
+// CHECK: %[[DROPS:.*]] = arith.andi %[[T]], %[[NZ]]
+// CHECK: %[[KEEPS:.*]] = arith.xori %[[DROPS]]
+// CHECK: cf.assert %[[KEEPS]], "onnx.Dropout: training mode with a non-zero ratio needs random numbers, which kiln does not generate"
+// CHECK: return %{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<3x4xi1>
+func.func @dropout_runtime(%x: tensor<3x4xf32>, %r: tensor<f32>, %t: tensor<i1>) -> (tensor<3x4xf32>, tensor<3x4xi1>) {
+  %0, %1 = "onnx.Dropout"(%x, %r, %t) : (tensor<3x4xf32>, tensor<f32>, tensor<i1>) -> (tensor<3x4xf32>, tensor<3x4xi1>)
+  return %0, %1 : tensor<3x4xf32>, tensor<3x4xi1>
+}

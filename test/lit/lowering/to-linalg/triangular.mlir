@@ -42,3 +42,19 @@ func.func @eye_like(%x: tensor<3x4xi32>) -> tensor<3x4xf64> {
   %0 = "onnx.EyeLike"(%x) {dtype = 11 : i64, k = 1 : i64} : (tensor<3x4xi32>) -> tensor<3x4xf64>
   return %0 : tensor<3x4xf64>
 }
+
+// -----
+
+// Tests that Det runs Gaussian elimination with partial pivoting per matrix
+// in scf.for loops over a working copy, collecting one value per matrix.
+// CHECK-LABEL: func.func @det
+// CHECK: scf.for {{.*}} -> (tensor<3x2x2xf32>, tensor<3xf32>)
+// CHECK: scf.for {{.*}} -> (tensor<3x2x2xf32>, f32)
+// CHECK: math.absf
+// CHECK: arith.negf
+// CHECK: arith.divf
+// CHECK: tensor.insert %{{.*}} into %{{.*}}[%{{.*}}] : tensor<3xf32>
+func.func @det(%x: tensor<3x2x2xf32>) -> tensor<3xf32> {
+  %0 = "onnx.Det"(%x) : (tensor<3x2x2xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
