@@ -12,6 +12,7 @@
 #include "frontend/ImporterImpl.h"
 
 #include "dialect/OnnxDialect.h"
+#include "dialect/OnnxSchema.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -142,6 +143,84 @@ void collectFreeNames(const pb::GraphProto &graph, llvm::StringSet<> &out) {
 }
 } // namespace
 
+namespace {
+/// A sequence element as a graph input: its tensor type without the dim
+/// symbols (elements of one sequence may differ in size).
+Type elementInputType(Type element) {
+  if (auto ranked = dyn_cast<RankedTensorType>(element))
+    return RankedTensorType::get(ranked.getShape(), ranked.getElementType());
+  return element;
+}
+
+/// The tensor inputs a sequence/optional input of `structure` stands for.
+LogicalResult
+planStructuredInput(StringRef name, Type type,
+                    const std::optional<ImportOptions::InputStructure> &structure,
+                    Location loc, SmallVectorImpl<Type> &argTypes,
+                    SmallVectorImpl<std::string> &argNames) {
+  if (!structure) {
+    argTypes.push_back(type);
+    argNames.push_back(name.str());
+    return success();
+  }
+  Type inner = type;
+  if (auto opt = dyn_cast<onnx::OptType>(type)) {
+    if (!structure->present)
+      return success();
+    inner = opt.getElementType();
+  }
+  auto seq = dyn_cast<onnx::SeqType>(inner);
+  if (!seq) {
+    argTypes.push_back(inner);
+    argNames.push_back(name.str());
+    return success();
+  }
+  if (structure->length < 0)
+    return emitError(loc) << "sequence input '" << name
+                          << "' needs its length fixed (--seq-len " << name
+                          << "=K)";
+  for (int64_t i = 0; i < structure->length; ++i) {
+    argTypes.push_back(elementInputType(seq.getElementType()));
+    argNames.push_back((name + "[" + Twine(i) + "]").str());
+  }
+  return success();
+}
+
+/// Rebuilds the sequence/optional value of `type` from its tensor inputs.
+Value buildStructuredInput(OpBuilder &b, Type type, bool present,
+                           ValueRange args, Location loc) {
+  auto buildSeq = [&](onnx::SeqType seq) -> Value {
+    if (!args.empty())
+      return onnx::SequenceConstructOp::create(b, loc, TypeRange{seq}, args,
+                                               ArrayRef<NamedAttribute>{})
+          ->getResult(0);
+    auto element = cast<TensorType>(seq.getElementType());
+    return onnx::SequenceEmptyOp::create(
+               b, loc, TypeRange{seq}, ValueRange{},
+               ArrayRef<NamedAttribute>{b.getNamedAttr(
+                   "dtype", b.getI64IntegerAttr(onnx::getDataTypeForElementType(
+                                element.getElementType())))})
+        ->getResult(0);
+  };
+  if (auto seq = dyn_cast<onnx::SeqType>(type))
+    return buildSeq(seq);
+  auto opt = cast<onnx::OptType>(type);
+  Type inner = opt.getElementType();
+  if (!present)
+    return onnx::OptionalOp::create(
+               b, loc, TypeRange{opt},
+               ValueRange{onnx::NoValueOp::create(b, loc)},
+               ArrayRef<NamedAttribute>{
+                   b.getNamedAttr("type", TypeAttr::get(inner))})
+        ->getResult(0);
+  Value value = isa<onnx::SeqType>(inner) ? buildSeq(cast<onnx::SeqType>(inner))
+                                          : args[0];
+  return onnx::OptionalOp::create(b, loc, TypeRange{opt}, ValueRange{value},
+                                  ArrayRef<NamedAttribute>{})
+      ->getResult(0);
+}
+} // namespace
+
 LogicalResult ModelImporter::importGraphNodes(const pb::GraphProto &graph) {
   int numNodes = graph.node_size();
   // Which node produces each value.
@@ -233,9 +312,20 @@ LogicalResult ModelImporter::importMainGraph(const pb::GraphProto &graph,
 
   // Inputs that are also initializers are imported as constants holding
   // the initializer (their default); see the frontend's README notes.
+  // Sequence and optional inputs of a known structure become the tensor
+  // inputs they hold (InputStructure), rebuilt into the sequence/optional
+  // value at the top of the function.
+  struct InputPlan {
+    std::string name;
+    Type type;
+    std::optional<ImportOptions::InputStructure> structure;
+    unsigned firstArg = 0, numArgs = 1;
+  };
+  SmallVector<InputPlan> plans;
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
   llvm::StringSet<> inputNames;
+  unsigned position = 0;
   for (const pb::ValueInfoProto &input : graph.input()) {
     Location loc = getValueDiagLoc(ctx, options.modelPath, input.name(),
                                    "graph input");
@@ -258,20 +348,48 @@ LogicalResult ModelImporter::importMainGraph(const pb::GraphProto &graph,
                      << "' has no (complete) type";
       return failure();
     }
-    argTypes.push_back(*type);
-    argNames.push_back(input.name());
+    InputPlan plan{input.name(), *type, std::nullopt, 0, 1};
+    bool structured = isa<onnx::SeqType, onnx::OptType>(*type);
+    auto given = options.inputStructures.find(input.name());
+    if (structured && given != options.inputStructures.end())
+      plan.structure = given->second;
+    std::optional<ImportOptions::InputStructure> described;
+    if (options.describeInput)
+      described = options.describeInput(position, input.name(), *type);
+    if (structured && !plan.structure)
+      plan.structure = described;
+    // An optional tensor is present unless said otherwise.
+    if (auto opt = dyn_cast<onnx::OptType>(*type);
+        opt && !plan.structure && isa<TensorType>(opt.getElementType()))
+      plan.structure = ImportOptions::InputStructure();
+    ++position;
+    plan.firstArg = argTypes.size();
+    if (failed(planStructuredInput(plan.name, *type, plan.structure, loc,
+                                   argTypes, argNames)))
+      return failure();
+    plan.numArgs = argTypes.size() - plan.firstArg;
+    plans.push_back(std::move(plan));
   }
 
   builder.setInsertionPointToEnd(module.getBody());
   auto func = func::FuncOp::create(builder, fileLoc, "main_graph",
                                    builder.getFunctionType(argTypes, {}));
   Block *entry = func.addEntryBlock();
-  for (auto [i, name] : llvm::enumerate(argNames)) {
+  for (auto [i, name] : llvm::enumerate(argNames))
     func.setArgAttr(i, "onnx.name", builder.getStringAttr(name));
-    if (failed(defineValue(name, entry->getArgument(i), fileLoc)))
+  builder.setInsertionPointToStart(entry);
+  for (const InputPlan &plan : plans) {
+    ValueRange args =
+        entry->getArguments().slice(plan.firstArg, plan.numArgs);
+    Value value = plan.structure
+                      ? buildStructuredInput(builder, plan.type,
+                                             plan.structure->present, args,
+                                             fileLoc)
+                      : args[0];
+    if (failed(defineValue(plan.name, value, fileLoc)))
       return failure();
   }
-  builder.setInsertionPointToStart(entry);
+  builder.setInsertionPointToEnd(entry);
   if (failed(importInitializers(graph, "the main graph")) ||
       failed(importGraphNodes(graph)))
     return failure();

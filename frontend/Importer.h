@@ -17,7 +17,9 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace kiln {
@@ -27,6 +29,27 @@ struct ImportOptions {
   std::string modelPath;
   /// Symbolic dimensions to make static (`--dim N=1`).
   llvm::StringMap<int64_t> dimOverrides;
+  /// The structure of sequence and optional graph inputs, fixed at compile
+  /// time (the C API carries tensors only): a sequence of `length` tensors
+  /// becomes `length` tensor inputs `name[0]`..., an optional input a tensor
+  /// input `name` (or the inputs of the sequence it holds) when `present`,
+  /// no input when not.
+  struct InputStructure {
+    bool present = true;
+    /// The number of tensors of a sequence input (or of the sequence an
+    /// optional input holds); -1 when unknown.
+    int64_t length = -1;
+  };
+  /// By input name (`--seq-len NAME=K`, `--absent NAME`); an optional tensor
+  /// input without an entry is present.
+  llvm::StringMap<InputStructure> inputStructures;
+  /// Called for every graph input (not initializers) with its position
+  /// among them, its name and its type; for a sequence/optional input not
+  /// in `inputStructures` what it returns is the structure (kiln run reads
+  /// it from the test data).
+  std::function<std::optional<InputStructure>(
+      unsigned position, llvm::StringRef name, mlir::Type type)>
+      describeInput;
   /// Tensors with more elements than this become resource blobs
   /// (dense_resource); smaller ones stay inline dense attributes.
   int64_t denseElementLimit = 64;

@@ -499,6 +499,85 @@ Results convertCoerced2D(ModelImporter &imp, NodeState &node) {
   return SmallVector<Value>{*reshaped};
 }
 
+/// Scan-8 has a leading batch axis on every state, scan input and output
+/// (the body sees one batch entry) and an optional `sequence_lens`. Without
+/// sequence_lens and with a static batch size B it is B newest-form Scans,
+/// one per batch entry (Gather of entry b; the body imported once each),
+/// whose outputs get the batch axis back (Unsqueeze, then Concat).
+Results convertScan8(ModelImporter &imp, NodeState &node) {
+  if (node.inputs.empty() || node.inputs[0]) {
+    node.emitError() << "Scan-8 with sequence_lens is not supported; "
+                        "re-export the model with a newer opset";
+    return failure();
+  }
+  if (const pb::AttributeProto *attr = node.takeAttr("directions")) {
+    if (failed(expectKind(node, attr, onnx::AttrKind::Ints)))
+      return failure();
+    pb::AttributeProto &renamed = node.setAttr("scan_input_directions");
+    renamed = *attr;
+    renamed.set_name("scan_input_directions");
+  }
+  SmallVector<Value> operands(node.inputs.begin() + 1, node.inputs.end());
+  std::optional<int64_t> batch;
+  for (Value v : operands) {
+    auto type = v ? dyn_cast<RankedTensorType>(v.getType()) : nullptr;
+    if (!type || type.getRank() < 1 || type.isDynamicDim(0) ||
+        (batch && *batch != type.getDimSize(0))) {
+      node.emitError() << "Scan-8 needs inputs with one static batch size; "
+                          "re-export the model with a newer opset";
+      return failure();
+    }
+    batch = type.getDimSize(0);
+  }
+  if (!batch) {
+    node.emitError() << "Scan-8 without inputs";
+    return failure();
+  }
+  SmallVector<Type> hints = node.outputHints;
+  node.outputHints.assign(hints.size(), Type());
+  SmallVector<SmallVector<Value>> pieces(node.outputNames.size());
+  for (int64_t b = 0; b < *batch; ++b) {
+    Value index = imp.constI64(node.loc, {b}, /*scalar=*/true);
+    node.inputs.clear();
+    for (Value v : operands) {
+      FailureOr<Value> entry = imp.createOp1(node, "Gather", {v, index},
+                                             {namedI64(imp, "axis", 0)});
+      if (failed(entry))
+        return failure();
+      node.inputs.push_back(*entry);
+    }
+    Results results = imp.buildFromNode(node);
+    if (failed(results))
+      return failure();
+    for (auto [k, value] : llvm::enumerate(*results)) {
+      if (!value)
+        continue;
+      FailureOr<Value> expanded = imp.createOp1(
+          node, "Unsqueeze", {value, imp.constI64(node.loc, {0})});
+      if (failed(expanded))
+        return failure();
+      pieces[k].push_back(*expanded);
+    }
+  }
+  SmallVector<Value> outputs;
+  for (auto [k, values] : llvm::enumerate(pieces)) {
+    if (values.empty()) {
+      outputs.push_back(Value());
+      continue;
+    }
+    Type hint = k < hints.size() ? hints[k] : Type();
+    FailureOr<Value> joined =
+        values.size() == 1 && !hint
+            ? FailureOr<Value>(values[0])
+            : imp.createOp1(node, "Concat", values,
+                            {namedI64(imp, "axis", 0)}, hint);
+    if (failed(joined))
+      return failure();
+    outputs.push_back(*joined);
+  }
+  return outputs;
+}
+
 /// Versions kiln cannot express in the newest form.
 Results rejectVersion(ModelImporter &imp, NodeState &node) {
   node.emitError() << node.opType << "-" << node.version
@@ -605,9 +684,9 @@ const Entry kConverters[] = {
     {"LogSoftmax", 11, convertCoerced2D},
     {"Hardmax", 1, convertCoerced2D},
     {"Hardmax", 11, convertCoerced2D},
+    {"Scan", 8, convertScan8},
     // Not expressible in the newest form.
     {"Upsample", 1, rejectVersion},
-    {"Scan", 8, rejectVersion},
     {"Tile", 1, rejectVersion},
     {"GroupNormalization", 18, rejectVersion},
 };

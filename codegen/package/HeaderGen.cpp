@@ -116,6 +116,10 @@ std::string generateCHeader(const ModelInterface &iface,
  *   from input values): its size is known only once run has computed it,
  *   and run reports it in out[i].shape like any other dim.
  * - on success run sets every out[i].shape (session-owned), rank, dtype.
+ * - sequences and optionals are tensors here: a sequence input compiled
+ *   with --seq-len x=K is the inputs x[0]..x[K-1]; an optional input is
+ *   the input x when present (none with --absent x); a sequence output of
+ *   known length is the outputs name[0], name[1], ...
  * Return values: 0 (KILN_OK) or a KILN_ERR_* code; )" << m << R"(_error(s) gives
  * the message. A failed create leaves *out NULL; )" << m << R"(_error(NULL)
  * then gives this thread's last create error. One session runs on one

@@ -2,8 +2,9 @@
 //
 // Ops whose result shape comes from the *value* of an input or attribute:
 // Reshape (0 and -1, allowzero, symbols cancelled through -1), Flatten,
-// Expand, Tile, ConstantOfShape, Range, Shape, Size, Constant, NonZero and
-// the shape-attribute generators. Values of shape tensors come from
+// Expand, Tile, ConstantOfShape, Range, Shape, Size, Constant, the
+// shape-attribute generators, and the ops whose result size depends on
+// values (NonZero, NonMaxSuppression, Unique). Values of shape tensors come from
 // getShapeValue(), so torch's `Shape -> Gather -> Concat -> Reshape` chains
 // keep their symbols.
 //
@@ -293,12 +294,54 @@ LogicalResult inferNonZero(NonZeroOp op, InferredResults &results) {
   return success();
 }
 
+LogicalResult inferNonMaxSuppression(NonMaxSuppressionOp op,
+                                     InferredResults &results) {
+  Type i64 = IntegerType::get(op.getContext(), 64);
+  results.setShape(0, {Dim(), Dim::get(3)}, i64);
+  return success();
+}
+
+/// Unique: Y has the input's shape with the axis dim unknown (1-D unknown
+/// without an axis); indices and counts are 1-D of that unknown size;
+/// inverse_indices has one entry per element (or per slice along the axis).
+LogicalResult inferUnique(UniqueOp op, InferredResults &results) {
+  Type i64 = IntegerType::get(op.getContext(), 64);
+  std::optional<DimList> input = getDims(op.getX());
+  // Omitted optional outputs are `none` results and keep that type.
+  auto set = [&](unsigned index, ArrayRef<Dim> dims, Type elementType) {
+    if (!isa<NoneType>(op->getResult(index).getType()))
+      results.setShape(index, dims, elementType);
+  };
+  set(1, {Dim()}, i64);
+  set(3, {Dim()}, i64);
+  if (!input) {
+    set(2, {Dim()}, i64);
+    return success();
+  }
+  if (std::optional<int64_t> axisAttr = op.getAxis()) {
+    int64_t rank = input->size();
+    std::optional<int64_t> axis = normalizeAxis(*axisAttr, rank);
+    if (!axis)
+      return op.emitOpError() << "expects 'axis' in [" << -rank << ", "
+                              << rank - 1 << "], got " << *axisAttr;
+    DimList y = *input;
+    y[*axis] = Dim();
+    set(0, y, {});
+    set(2, {(*input)[*axis]}, i64);
+    return success();
+  }
+  set(0, {Dim()}, {});
+  set(2, {multiplyDims(*input)}, i64);
+  return success();
+}
+
 const InferenceRule kShapeRules[] = {
     typedRule<ConstantOp, inferConstant>(25),
     typedRule<ConstantOfShapeOp, inferConstantOfShape>(25),
     typedRule<ExpandOp, inferExpand>(13),
     typedRule<FlattenOp, inferFlatten>(25),
     typedRule<NonZeroOp, inferNonZero>(13),
+    typedRule<NonMaxSuppressionOp, inferNonMaxSuppression>(11),
     genericRule<RandomNormalOp>(22, inferRandom),
     genericRule<RandomUniformOp>(22, inferRandom),
     typedRule<RangeOp, inferRange>(27),
@@ -306,6 +349,7 @@ const InferenceRule kShapeRules[] = {
     typedRule<ShapeOp, inferShape>(25),
     typedRule<SizeOp, inferSize>(25),
     typedRule<TileOp, inferTile>(13),
+    typedRule<UniqueOp, inferUnique>(11),
 };
 
 } // namespace

@@ -11,11 +11,15 @@
 //   lists; SequenceAt (constant position) becomes the element,
 //   SequenceLength a constant, ConcatFromSequence a Concat (after
 //   Unsqueezes for new_axis), SequenceMap one copy of its body per element.
-//   Optional / OptionalHasElement / OptionalGetElement fold the same way.
+//   Optional / OptionalHasElement / OptionalGetElement fold the same way;
+//   Identity passes a list on; a Loop carrying a sequence for a constant
+//   number of iterations is unrolled.
 //
 // A sequence graph output of known length becomes one output per element,
-// named `name[i]`. What cannot be resolved (a run-time position, a sequence
-// graph input) is left alone and reported as unsupported.
+// named `name[i]`. Sequence and optional graph inputs arrive built by the
+// importer from tensor inputs (SequenceConstruct/Optional), their structure
+// fixed at compile time (--seq-len, --absent). What cannot be resolved (a
+// run-time position) is left alone and reported as unsupported.
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,6 +59,12 @@ Value createI64Constant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                                   DenseIntElementsAttr::get(type, values));
 }
 
+/// A true i1 scalar tensor.
+Value createI1True(OpBuilder &b, Location loc) {
+  auto type = RankedTensorType::get({}, b.getI1Type());
+  return onnx::ConstantOp::create(b, loc, DenseElementsAttr::get(type, true));
+}
+
 class SequenceResolver {
 public:
   /// Rewrites what it can of `block` (ops in order, nested regions first).
@@ -87,6 +97,8 @@ private:
   using List = SmallVector<Value>;
   /// The tensors each resolved sequence holds; optionals map to zero or one.
   DenseMap<Value, List> lists;
+  /// Results of resolved ops and what replaced them.
+  DenseMap<Value, Value> replacedBy;
   SmallVector<Operation *> resolved;
 
   const List *lookup(Value seq) {
@@ -110,6 +122,7 @@ private:
   }
   void replace(Operation *op, Value with) {
     op->getResult(0).replaceAllUsesWith(with);
+    replacedBy[op->getResult(0)] = with;
     resolved.push_back(op);
   }
 
@@ -198,8 +211,16 @@ private:
     }
     if (auto map = dyn_cast<onnx::SequenceMapOp>(op))
       return visitMap(b, map);
+    if (auto identity = dyn_cast<onnx::IdentityOp>(op)) {
+      // Identity of a sequence or optional: the same list.
+      if (const List *list = lookup(identity.getInput()))
+        define(op, identity.getOutput(), List(*list));
+      return;
+    }
     if (auto ifOp = dyn_cast<onnx::IfOp>(op))
       return visitIf(b, ifOp);
+    if (auto loop = dyn_cast<onnx::LoopOp>(op))
+      return visitLoop(b, loop);
     if (auto optional = dyn_cast<onnx::OptionalOp>(op)) {
       Value input = optional.getInput();
       if (isa<NoneType>(input.getType()))
@@ -377,6 +398,98 @@ private:
     resolved.push_back(op);
   }
 
+  /// Copies `inner` out of a body with `mapping` and visits the copy (its
+  /// regions first, like run()); a copy resolved into another value maps
+  /// to that value for the ops copied after it.
+  Operation *cloneAndVisit(OpBuilder &b, Operation &inner,
+                           IRMapping &mapping) {
+    Operation *copy = b.clone(inner, mapping);
+    for (Region &region : copy->getRegions())
+      for (Block &nested : region)
+        run(nested);
+    OpBuilder at(copy);
+    visit(at, copy);
+    for (auto [original, result] :
+         llvm::zip_equal(inner.getResults(), copy->getResults())) {
+      auto it = replacedBy.find(result);
+      if (it != replacedBy.end())
+        mapping.map(original, it->second);
+    }
+    return copy;
+  }
+
+  /// A Loop carrying a sequence that runs a constant number of times (a
+  /// constant trip count, a true condition the body passes on unchanged,
+  /// no scan outputs) is unrolled: one copy of the body per iteration, with
+  /// the iteration number a constant, so positions in it become constants
+  /// (the expanded form of SequenceMap).
+  void visitLoop(OpBuilder &b, onnx::LoopOp op) {
+    constexpr int64_t kMaxUnroll = 256;
+    std::optional<int64_t> trip = getConstantScalar(op.getM());
+    if (!trip || *trip < 0 || *trip > kMaxUnroll)
+      return;
+    Value cond = op.getCond();
+    if (!isa<NoneType>(cond.getType())) {
+      std::optional<int64_t> c = getConstantScalar(cond);
+      if (!c || *c == 0)
+        return;
+    }
+    ValueRange initial = op.getVInitial();
+    if (op->getNumResults() != initial.size() ||
+        llvm::none_of(initial.getTypes(),
+                      [](Type t) { return isa<onnx::SeqType>(t); }))
+      return;
+    Block &body = op.getBody().front();
+    Operation *terminator = body.getTerminator();
+    if (body.getNumArguments() != 2 + initial.size() ||
+        terminator->getNumOperands() != 1 + initial.size())
+      return;
+    // The condition stays true: passed on, or a true constant.
+    Value condOut = terminator->getOperand(0);
+    if (auto identity = condOut.getDefiningOp<onnx::IdentityOp>())
+      condOut = identity.getInput();
+    std::optional<int64_t> constantCond = getConstantScalar(condOut);
+    if (condOut != body.getArgument(1) && (!constantCond || *constantCond == 0))
+      return;
+    for (Value v : initial)
+      if (isa<onnx::SeqType>(v.getType()) && !lookup(v))
+        return;
+    Location loc = op.getLoc();
+    Value trueCond = createI1True(b, loc);
+    SmallVector<Value> carried(initial);
+    SmallVector<Operation *> clones;
+    for (int64_t i = 0; i < *trip; ++i) {
+      IRMapping mapping;
+      mapping.map(body.getArgument(0), createI64Constant(b, loc, {}, {i}));
+      mapping.map(body.getArgument(1), trueCond);
+      for (auto [k, v] : llvm::enumerate(carried))
+        mapping.map(body.getArgument(2 + k), v);
+      for (Operation &inner : body.without_terminator())
+        clones.push_back(cloneAndVisit(b, inner, mapping));
+      for (auto [k, v] : llvm::enumerate(terminator->getOperands().drop_front()))
+        carried[k] = mapping.lookupOrDefault(v);
+    }
+    // Unresolved sequences keep the Loop; the copies go.
+    for (auto [result, value] : llvm::zip_equal(op->getResults(), carried)) {
+      if (!isa<onnx::SeqType>(result.getType()) || lookup(value))
+        continue;
+      for (Operation *copy : llvm::reverse(clones)) {
+        if (!copy->use_empty())
+          continue;
+        copy->walk([&](Operation *nested) { llvm::erase(resolved, nested); });
+        copy->erase();
+      }
+      return;
+    }
+    for (auto [result, value] : llvm::zip_equal(op->getResults(), carried)) {
+      if (isa<onnx::SeqType>(result.getType()))
+        lists[result] = *lookup(value);
+      else
+        result.replaceAllUsesWith(value);
+    }
+    resolved.push_back(op);
+  }
+
   /// One copy of the body per element; the body's outputs form the output
   /// sequences.
   void visitMap(OpBuilder &b, onnx::SequenceMapOp op) {
@@ -404,11 +517,8 @@ private:
       for (auto [k, extra] : llvm::enumerate(op.getAdditionalInputs()))
         mapping.map(body.getArgument(1 + k),
                     extraLists[k] ? (*extraLists[k])[i] : extra);
-      for (Operation &inner : body.without_terminator()) {
-        Operation *copy = b.clone(inner, mapping);
-        OpBuilder at(copy);
-        visit(at, copy);
-      }
+      for (Operation &inner : body.without_terminator())
+        cloneAndVisit(b, inner, mapping);
       Operation *terminator = body.getTerminator();
       if (terminator->getNumOperands() != op->getNumResults())
         return;
@@ -423,9 +533,10 @@ private:
 
 /// The graph outputs after resolution: a returned sequence of known,
 /// non-zero length becomes one output per element, named `name[i]` (the C
-/// API carries tensors only); a returned SequenceAt may now return a tensor
-/// typed differently from the declared output (shape inference refines it
-/// again).
+/// API carries tensors only), and a returned optional known to hold a
+/// value becomes that tensor (or that sequence's outputs); a returned
+/// SequenceAt may now return a tensor typed differently from the declared
+/// output (shape inference refines it again).
 void updateOutputs(func::FuncOp func, SequenceResolver &resolver) {
   Operation *ret = func.getBody().front().getTerminator();
   SmallVector<Value> values;
@@ -433,6 +544,11 @@ void updateOutputs(func::FuncOp func, SequenceResolver &resolver) {
   MLIRContext *ctx = func.getContext();
   for (auto [i, v] : llvm::enumerate(ret->getOperands())) {
     DictionaryAttr attr = func.getResultAttrDict(i);
+    if (isa<onnx::OptType>(v.getType())) {
+      const SmallVector<Value> *held = resolver.lookupList(v);
+      if (held && held->size() == 1)
+        v = (*held)[0];
+    }
     const SmallVector<Value> *list =
         isa<onnx::SeqType>(v.getType()) ? resolver.lookupList(v) : nullptr;
     auto name = attr ? attr.getAs<StringAttr>("onnx.name") : StringAttr();

@@ -6,8 +6,9 @@
 // scf.execute_region (it has no block arguments, so the body block is
 // inlined with its arguments replaced by the sliced scan inputs and the
 // states), and each scan output element is inserted at its position after
-// it. Loop becomes scf.while (scf.for when it has scan outputs, which
-// need a constant trip count). onnx.Yield becomes scf.yield, cast to the
+// it. Loop becomes scf.while (scf.for when it has scan outputs and a
+// constant trip count; with a run-time count the scan outputs are buffers
+// that double when full, cut to the iteration count at the end). onnx.Yield becomes scf.yield, cast to the
 // parent's result types. The pass inlines the execute_regions once the
 // conversion is done.
 //
@@ -246,12 +247,140 @@ struct ScanLowering : OpConversionPattern<onnx::ScanOp> {
   }
 };
 
+/// Loop with scan outputs and a run-time iteration count: an scf.while whose
+/// iter_args also carry one buffer per scan output, grown (doubled) when
+/// the next element does not fit; the results are the used prefixes, sized
+/// by the iteration count (value-sized results).
+template <typename Adaptor, typename RunBody, typename Scalar>
+LogicalResult
+lowerGrowingScanLoop(onnx::LoopOp op, Adaptor adaptor,
+                     ConversionPatternRewriter &rewriter,
+                     SmallVector<Value> inits, ArrayRef<Type> resultTypes,
+                     ArrayRef<Type> elementTypes, RunBody &runBody,
+                     Scalar &scalar) {
+  Location loc = op.getLoc();
+  int64_t numCarried = adaptor.getVInitial().size();
+  int64_t numOutputs = op->getNumResults() - numCarried;
+  bool hasTrip = !isa<NoneType>(adaptor.getM().getType());
+  bool hasCond = !isa<NoneType>(adaptor.getCond().getType());
+  SmallVector<RankedTensorType> bufferTypes;
+  for (int64_t k = 0; k < numOutputs; ++k) {
+    auto element = cast<RankedTensorType>(elementTypes[1 + numCarried + k]);
+    if (!element.hasStaticShape())
+      return op.emitOpError()
+             << "has a scan output of run-time length whose elements have "
+                "no static shape; kiln does not support that yet";
+    SmallVector<int64_t> shape = {ShapedType::kDynamic};
+    llvm::append_range(shape, element.getShape());
+    auto type = RankedTensorType::get(shape, element.getElementType());
+    bufferTypes.push_back(type);
+    SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(0)};
+    inits.push_back(createEmpty(rewriter, loc, type, sizes));
+  }
+  // while (i < M && cond) { cond, carried, elements = body(i, cond, carried);
+  //                         append elements; ++i }
+  Value i0 = arith::ConstantIntOp::create(rewriter, loc, 0, 64);
+  Value c0 = hasCond ? scalar(adaptor.getCond())
+                     : arith::ConstantIntOp::create(rewriter, loc, 1, 1);
+  Value m = hasTrip ? scalar(adaptor.getM()) : Value();
+  SmallVector<Value> whileInits = {i0, c0};
+  whileInits.append(inits);
+  SmallVector<Type> whileTypes(ValueRange(whileInits).getTypes());
+  auto whileOp = scf::WhileOp::create(rewriter, loc, whileTypes, whileInits);
+  SmallVector<Location> locs(whileTypes.size(), loc);
+  Block *before =
+      rewriter.createBlock(&whileOp.getBefore(), {}, whileTypes, locs);
+  Value proceed = arith::ConstantIntOp::create(rewriter, loc, 1, 1);
+  if (m)
+    proceed = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::slt,
+                                    before->getArgument(0), m);
+  if (hasCond)
+    proceed =
+        arith::AndIOp::create(rewriter, loc, proceed, before->getArgument(1));
+  scf::ConditionOp::create(rewriter, loc, proceed, before->getArguments());
+  Block *after =
+      rewriter.createBlock(&whileOp.getAfter(), {}, whileTypes, locs);
+  Value iv = after->getArgument(0);
+  FailureOr<ValueRange> results =
+      runBody(iv, after->getArgument(1),
+              after->getArguments().slice(2, numCarried));
+  if (failed(results))
+    return rewriter.notifyMatchFailure(op, "body type mismatch");
+  Value ivIndex =
+      arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(), iv);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value two = arith::ConstantIndexOp::create(rewriter, loc, 2);
+  SmallVector<Value> yielded = {
+      arith::AddIOp::create(rewriter, loc, iv,
+                            arith::ConstantIntOp::create(rewriter, loc, 1, 64)),
+      scalar((*results)[0])};
+  yielded.append((*results).begin() + 1, (*results).begin() + 1 + numCarried);
+  for (int64_t k = 0; k < numOutputs; ++k) {
+    Value buffer = after->getArgument(2 + numCarried + k);
+    RankedTensorType type = bufferTypes[k];
+    int64_t rank = type.getRank();
+    Value capacity = getDimValue(rewriter, loc, buffer, 0);
+    Value full = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::uge,
+                                       ivIndex, capacity);
+    auto grow = scf::IfOp::create(
+        rewriter, loc, full,
+        [&](OpBuilder &b, Location l) {
+          Value larger = arith::MaxUIOp::create(
+              b, l, arith::MulIOp::create(b, l, capacity, two), one);
+          SmallVector<OpFoldResult> sizes = getSizes(b, l, buffer);
+          sizes[0] = larger;
+          Value fresh = createEmpty(b, l, type, sizes);
+          sizes[0] = capacity;
+          SmallVector<OpFoldResult> zeros(rank, b.getIndexAttr(0));
+          SmallVector<OpFoldResult> ones(rank, b.getIndexAttr(1));
+          Value copied = tensor::InsertSliceOp::create(b, l, buffer, fresh,
+                                                       zeros, sizes, ones);
+          scf::YieldOp::create(b, l, ValueRange{copied});
+        },
+        [&](OpBuilder &b, Location l) {
+          scf::YieldOp::create(b, l, ValueRange{buffer});
+        });
+    Value grown = grow.getResult(0);
+    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, grown);
+    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+    offsets[0] = ivIndex;
+    sizes[0] = rewriter.getIndexAttr(1);
+    yielded.push_back(tensor::InsertSliceOp::create(
+        rewriter, loc, (*results)[1 + numCarried + k], grown, offsets, sizes,
+        strides));
+  }
+  scf::YieldOp::create(rewriter, loc, yielded);
+  rewriter.setInsertionPointAfter(whileOp);
+  Value count = arith::IndexCastOp::create(
+      rewriter, loc, rewriter.getIndexType(), whileOp.getResult(0));
+  SmallVector<Value> replacements;
+  llvm::append_range(replacements, whileOp.getResults().slice(2, numCarried));
+  for (int64_t k = 0; k < numOutputs; ++k) {
+    Value buffer = whileOp.getResult(2 + numCarried + k);
+    int64_t rank = bufferTypes[k].getRank();
+    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, buffer);
+    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+    sizes[0] = count;
+    Value used = tensor::ExtractSliceOp::create(rewriter, loc, buffer, offsets,
+                                                sizes, strides);
+    FailureOr<Value> cast =
+        castTo(rewriter, loc, used, resultTypes[numCarried + k]);
+    if (failed(cast))
+      return rewriter.notifyMatchFailure(op, "scan output type mismatch");
+    replacements.push_back(*cast);
+  }
+  rewriter.replaceOp(op, replacements);
+  return success();
+}
+
 /// Loop: scf.while carrying the iteration number, the condition and the
-/// loop-carried values; the body runs in an scf.execute_region. Scan
-/// outputs need a known iteration count: a constant trip count and no
-/// condition input (the condition the body yields is then ignored), which
-/// makes it an scf.for stacking each output element like Scan. Otherwise the
-/// output size is only known after running and the Loop is refused.
+/// loop-carried values; the body runs in an scf.execute_region. With scan
+/// outputs, a constant trip count and no condition input (the condition the
+/// body yields is then ignored) make it an scf.for stacking each output
+/// element like Scan; otherwise the output size is only known after running
+/// and lowerGrowingScanLoop appends to growing buffers.
 struct LoopLowering : OpConversionPattern<onnx::LoopOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -336,10 +465,9 @@ struct LoopLowering : OpConversionPattern<onnx::LoopOp> {
           hasTrip ? getConstantInts(adaptor.getM())
                   : FailureOr<SmallVector<int64_t>>(failure());
       if (failed(trip) || trip->size() != 1 || (*trip)[0] < 0 || hasCond)
-        return op.emitOpError()
-               << "has scan outputs whose size is only known after running "
-                  "(a run-time trip count or a condition input); kiln does "
-                  "not support that yet";
+        return lowerGrowingScanLoop(op, adaptor, rewriter, inits,
+                                    *resultTypes, elementTypes, runBody,
+                                    scalar);
       int64_t count = (*trip)[0];
       for (int64_t k = 0; k < numOutputs; ++k) {
         auto t = cast<RankedTensorType>((*resultTypes)[numCarried + k]);

@@ -2,16 +2,19 @@
 //
 // NonZero and Compress: the result's size along one dim is a count of the
 // input's values. The count is a reduction; the result is then filled by an
-// scf.for that carries the next write position. A result of such a size
+// scf.for that carries the next write position. OneHot: the size of the
+// inserted dim is the value of `depth`. A result of such a size
 // that reaches a graph output is published to the runtime after the kernel
 // computed it (kiln-publish-data-dependent-results).
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialect/OnnxDialect.h"
+#include "lowering/to-linalg/DataDependentPatterns.h"
 #include "lowering/to-linalg/Patterns.h"
 #include "lowering/to-linalg/Utils.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <functional>
@@ -230,12 +233,106 @@ struct CompressLowering : OpConversionPattern<onnx::CompressOp> {
   }
 };
 
+/// The first element of the scalar or one-element tensor `t` converted to
+/// i64 with ONNX Cast semantics (floats truncate).
+Value extractFirstAsI64(OpBuilder &b, Location loc, Value t, Type origType) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<Value> zeros(type.getRank(),
+                           arith::ConstantIndexOp::create(b, loc, 0));
+  Value v = tensor::ExtractOp::create(b, loc, t, zeros);
+  return convertScalar(b, loc, v, b.getI64Type(), isUnsignedElement(origType),
+                       false);
+}
+
+/// OneHot: `values[1]` where the (negative-wrapped) index equals the position
+/// along the inserted dim, else `values[0]`; indices outside
+/// [-depth, depth-1] give a row of `values[0]`.
+struct OneHotLowering : OpConversionPattern<onnx::OneHotOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::OneHotOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value indices = adaptor.getIndices();
+    Value values = adaptor.getValues();
+    auto indicesType = dyn_cast<RankedTensorType>(indices.getType());
+    auto depthType = dyn_cast<RankedTensorType>(adaptor.getDepth().getType());
+    RankedTensorType resultType = getConvertedResultType(*getTypeConverter(), op);
+    if (!indicesType || !depthType || !resultType ||
+        depthType.getNumElements() != 1 ||
+        resultType.getRank() != indicesType.getRank() + 1)
+      return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    int64_t rank = resultType.getRank();
+    FailureOr<int64_t> axis = normalizeAxis(op.getAxis(), rank);
+    if (failed(axis))
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    Value depth = extractFirstAsI64(rewriter, loc, adaptor.getDepth(),
+                                    op.getDepth().getType());
+    Value zero64 = createScalarConstant(rewriter, loc, rewriter.getI64Type(), 0);
+    emitRuntimeCheck(rewriter, op,
+                     arith::CmpIOp::create(rewriter, loc,
+                                           arith::CmpIPredicate::sge, depth,
+                                           zero64),
+                     "depth is negative");
+    Value depthIndex = arith::IndexCastOp::create(
+        rewriter, loc, rewriter.getIndexType(), depth);
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, indices);
+    sizes.insert(sizes.begin() + *axis, depthIndex);
+    SmallVector<int64_t> shape(indicesType.getShape());
+    shape.insert(shape.begin() + *axis, ShapedType::kDynamic);
+    Type elementType = resultType.getElementType();
+    auto dynamicType = RankedTensorType::get(shape, elementType);
+    Value empty = createEmpty(rewriter, loc, dynamicType, sizes);
+    Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value off = tensor::ExtractOp::create(rewriter, loc, values, ValueRange{c0});
+    Value on = tensor::ExtractOp::create(rewriter, loc, values, ValueRange{c1});
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> dims;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != *axis)
+        dims.push_back(getAffineDimExpr(d, ctx));
+    AffineMap indicesMap = AffineMap::get(rank, 0, dims, ctx);
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    bool isUnsigned = isUnsignedElement(op.getIndices().getType());
+    int64_t axisDim = *axis;
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{dynamicType}, ValueRange{indices},
+            ValueRange{empty}, ArrayRef<AffineMap>{indicesMap, identity},
+            parallelIterators(rank),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value index = convertScalar(b, l, args[0], b.getI64Type(),
+                                          isUnsigned, false);
+              Value negative = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::slt, index, zero64);
+              index = arith::SelectOp::create(
+                  b, l, negative, arith::AddIOp::create(b, l, index, depth),
+                  index);
+              Value position = arith::IndexCastOp::create(
+                  b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axisDim));
+              Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
+                                                index, position);
+              linalg::YieldOp::create(
+                  b, l, ValueRange{arith::SelectOp::create(b, l, hit, on, off)});
+            })
+            .getResult(0);
+    if (result.getType() != resultType)
+      result = tensor::CastOp::create(rewriter, loc, resultType, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateOnnxDataDependentToLinalgPatterns(TypeConverter &converter,
                                                RewritePatternSet &patterns) {
-  patterns.add<NonZeroLowering, CompressLowering>(converter,
-                                                  patterns.getContext());
+  patterns.add<NonZeroLowering, CompressLowering, OneHotLowering>(
+      converter, patterns.getContext());
+  populateOnnxNonMaxSuppressionToLinalgPatterns(converter, patterns);
+  populateOnnxUniqueToLinalgPatterns(converter, patterns);
 }
 
 } // namespace kiln

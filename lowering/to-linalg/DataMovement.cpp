@@ -149,8 +149,21 @@ struct SplitLowering : OpConversionPattern<onnx::SplitOp> {
       SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
       offsets[*axis] = offset;
       sizes[*axis] = pieces[i];
-      Value slice = tensor::ExtractSliceOp::create(rewriter, loc, input, offsets,
-                                                   sizes, ones);
+      // An empty piece is a fresh empty tensor: extract_slice's verifier
+      // rejects a static offset at the end of the dim, even for size 0.
+      std::optional<int64_t> staticPiece = getConstantIntValue(pieces[i]);
+      Value slice;
+      if (staticPiece && *staticPiece == 0) {
+        SmallVector<int64_t> shape;
+        for (OpFoldResult s : sizes)
+          shape.push_back(getConstantIntValue(s).value_or(ShapedType::kDynamic));
+        slice = createEmpty(
+            rewriter, loc, RankedTensorType::get(shape, type.getElementType()),
+            sizes);
+      } else {
+        slice = tensor::ExtractSliceOp::create(rewriter, loc, input, offsets,
+                                               sizes, ones);
+      }
       if (slice.getType() != t)
         slice = tensor::CastOp::create(rewriter, loc, t, slice);
       results.push_back(slice);

@@ -101,7 +101,7 @@ void populateOnnxDepthSpaceToLinalgPatterns(mlir::TypeConverter &converter,
 /// MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv.
 void populateOnnxIntegerLinearToLinalgPatterns(mlir::TypeConverter &converter,
                                                mlir::RewritePatternSet &patterns);
-/// NonZero and Compress: results sized by a count of the input's values.
+/// Value-sized results: NonZero, Compress, OneHot, NonMaxSuppression, Unique.
 void populateOnnxDataDependentToLinalgPatterns(
     mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
 /// QuantizeLinear and DequantizeLinear (per-tensor, per-axis, blocked),

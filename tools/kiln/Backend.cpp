@@ -245,7 +245,8 @@ DialectRegistry CompilerSession::makeRegistry() {
 FailureOr<OwningOpRef<ModuleOp>>
 CompilerSession::loadModel(const std::string &modelPath,
                            const llvm::StringMap<int64_t> &dims,
-                           bool runImportPipeline, unsigned optLevel) {
+                           bool runImportPipeline, unsigned optLevel,
+                           const InputStructures &structures) {
   TimingScope reading = rootTimer.nest("read");
   auto model = kiln::readModelFile(context, modelPath);
   reading.stop();
@@ -254,6 +255,8 @@ CompilerSession::loadModel(const std::string &modelPath,
   kiln::ImportOptions importOptions;
   importOptions.modelPath = modelPath;
   importOptions.dimOverrides = dims;
+  importOptions.inputStructures = structures.byName;
+  importOptions.describeInput = structures.describe;
   TimingScope importing = rootTimer.nest("import");
   // The import consumes the proto: weights move into resource blobs.
   auto module = kiln::importModel(context, std::move(*model), importOptions);
@@ -299,7 +302,7 @@ int compileModelFile(const std::string &modelPath, const BackendOptions &opts,
                      const llvm::StringMap<int64_t> &dims) {
   CompilerSession session(opts.verbose);
   auto module = session.loadModel(modelPath, dims, /*runImportPipeline=*/true,
-                                  opts.optLevel);
+                                  opts.optLevel, opts.inputStructures);
   if (failed(module))
     return 1;
   return session.finish(compileBackend(**module, opts, session.timing()));

@@ -11,6 +11,7 @@
 #define KILN_TOOLS_KILN_BACKEND_H
 
 #include "frontend/Diagnostics.h"
+#include "frontend/Importer.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -26,6 +27,13 @@
 
 namespace kiln::driver {
 
+/// How sequence and optional graph inputs are fixed at compile time
+/// (ImportOptions::inputStructures and describeInput).
+struct InputStructures {
+  llvm::StringMap<kiln::ImportOptions::InputStructure> byName;
+  decltype(kiln::ImportOptions::describeInput) describe;
+};
+
 struct BackendOptions {
   std::string symbol = "model";
   std::string outDir = ".";
@@ -39,6 +47,8 @@ struct BackendOptions {
   bool verbose = false;
   /// Time every dispatch (--profile; CPU only).
   bool profile = false;
+  /// Sequence/optional inputs (compileModelFile).
+  InputStructures inputStructures;
 };
 
 /// One compilation's MLIR context with kiln's one-line diagnostic handler.
@@ -51,7 +61,8 @@ public:
   /// and above, the graph optimizations. Errors are printed.
   mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
   loadModel(const std::string &modelPath, const llvm::StringMap<int64_t> &dims,
-            bool runImportPipeline = true, unsigned optLevel = 0);
+            bool runImportPipeline = true, unsigned optLevel = 0,
+            const InputStructures &structures = {});
 
   /// `status`, or 1 when any error was reported.
   int finish(int status) const;

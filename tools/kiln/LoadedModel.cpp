@@ -126,7 +126,8 @@ double HostTensor::at(int64_t i) const {
 Expected<std::unique_ptr<LoadedModel>>
 LoadedModel::open(const std::string &path, const StringMap<int64_t> &dims,
                   bool verbose, const std::string &target,
-                  const std::string &cudaArch, bool profile) {
+                  const std::string &cudaArch, bool profile,
+                  const InputStructures &structures) {
   std::unique_ptr<LoadedModel> m(new LoadedModel());
   std::string lib = path;
   if (!StringRef(path).ends_with(".so")) {
@@ -144,6 +145,7 @@ LoadedModel::open(const std::string &path, const StringMap<int64_t> &dims,
     opts.target = target;
     opts.cudaArch = cudaArch;
     opts.profile = profile;
+    opts.inputStructures = structures;
     if (compileModelFile(path, opts, dims) != 0)
       return createStringError("compiling '" + path + "' failed");
     lib = m->tempDir + "/libkiln_run_model.so";
@@ -455,38 +457,102 @@ Expected<HostTensor> readTensorFile(const std::string &path) {
   return fromProto(path, bytes);
 }
 
-Expected<HostTensor> readSequenceElement(const std::string &path,
-                                         size_t index) {
-  auto buf = MemoryBuffer::getFile(path);
-  if (!buf)
-    return createStringError("cannot read '" + path + "': " +
-                             buf.getError().message());
-  StringRef bytes = (*buf)->getBuffer();
-  // SequenceProto (onnx-data.proto, not in Debian's onnx.proto): field 3,
-  // tensor_values, holds the elements as length-delimited TensorProtos.
+namespace {
+/// The `index`-th occurrence of length-delimited field `field` in the
+/// message `bytes` (0-based), or none; `count` gets the number of
+/// occurrences when given.
+std::optional<std::string> findField(StringRef bytes, uint32_t field,
+                                     size_t index, size_t *count = nullptr) {
   using google::protobuf::internal::WireFormatLite;
   google::protobuf::io::CodedInputStream in(
       reinterpret_cast<const uint8_t *>(bytes.data()),
       static_cast<int>(bytes.size()));
+  std::optional<std::string> found;
   size_t seen = 0;
   while (uint32_t tag = in.ReadTag()) {
-    if (WireFormatLite::GetTagFieldNumber(tag) == 3 &&
+    if (WireFormatLite::GetTagFieldNumber(tag) == field &&
         WireFormatLite::GetTagWireType(tag) ==
             WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      std::string element;
+      std::string value;
       uint32_t size = 0;
       if (!in.ReadVarint32(&size) ||
-          !in.ReadString(&element, static_cast<int>(size)))
+          !in.ReadString(&value, static_cast<int>(size)))
         break;
       if (seen++ == index)
-        return fromProto(path, element);
+        found = std::move(value);
+      if (!count && found)
+        break;
       continue;
     }
     if (!WireFormatLite::SkipField(&in, tag))
       break;
   }
+  if (count)
+    *count = seen;
+  return found;
+}
+
+Expected<std::string> readBytes(const std::string &path) {
+  auto buf = MemoryBuffer::getFile(path);
+  if (!buf)
+    return createStringError("cannot read '" + path + "': " +
+                             buf.getError().message());
+  return (*buf)->getBuffer().str();
+}
+} // namespace
+
+// SequenceProto and OptionalProto (onnx-data.proto, not in Debian's
+// onnx.proto): SequenceProto's field 3, tensor_values, holds the elements;
+// OptionalProto's field 3 (tensor_value) or 5 (sequence_value) the value.
+
+Expected<HostTensor> readSequenceElement(const std::string &path,
+                                         size_t index) {
+  auto bytes = readBytes(path);
+  if (!bytes)
+    return bytes.takeError();
+  std::string sequence = *bytes;
+  // An OptionalProto holding a sequence: look inside.
+  size_t elements = 0;
+  findField(sequence, 3, 0, &elements);
+  if (elements == 0)
+    if (std::optional<std::string> inner = findField(sequence, 5, 0))
+      sequence = *inner;
+  if (std::optional<std::string> element = findField(sequence, 3, index))
+    return fromProto(path, *element);
   return createStringError("'" + path + "' is not a SequenceProto with an element " +
                            Twine(index));
+}
+
+Expected<HostTensor> readOptionalTensor(const std::string &path) {
+  auto bytes = readBytes(path);
+  if (!bytes)
+    return bytes.takeError();
+  if (std::optional<std::string> value = findField(*bytes, 3, 0))
+    return fromProto(path, *value);
+  return createStringError("'" + path + "' is not an OptionalProto holding a tensor");
+}
+
+Expected<ImportOptions::InputStructure>
+readInputStructure(const std::string &path, bool optional) {
+  auto bytes = readBytes(path);
+  if (!bytes)
+    return bytes.takeError();
+  ImportOptions::InputStructure structure;
+  std::string sequence = *bytes;
+  if (optional) {
+    if (findField(sequence, 3, 0))
+      return structure;
+    std::optional<std::string> inner = findField(sequence, 5, 0);
+    if (!inner) {
+      structure.present = false;
+      return structure;
+    }
+    sequence = *inner;
+  }
+  size_t length = 0;
+  findField(sequence, 3, 0, &length);
+  structure.length = static_cast<int64_t>(length);
+  return structure;
 }
 
 Error writeNpy(const std::string &path, const HostTensor &t) {

@@ -10,6 +10,7 @@
 #define KILN_TOOLS_KILN_LOADEDMODEL_H
 
 #include "runtime/kiln_runtime.h"
+#include "tools/kiln/Backend.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
@@ -55,7 +56,8 @@ public:
   /// `profile` compiles MODEL.onnx with --profile.
   open(const std::string &path, const llvm::StringMap<int64_t> &dims,
        bool verbose, const std::string &target = "cpu",
-       const std::string &cudaArch = "sm_80", bool profile = false);
+       const std::string &cudaArch = "sm_80", bool profile = false,
+       const InputStructures &structures = {});
   ~LoadedModel();
 
   struct Session;
@@ -111,9 +113,17 @@ private:
 
 /// Reads a TensorProto (.pb) or NumPy array (.npy, little-endian, C order).
 llvm::Expected<HostTensor> readTensorFile(const std::string &path);
-/// Reads element `index` of a SequenceProto (.pb).
+/// Reads element `index` of a SequenceProto (.pb), or of the sequence an
+/// OptionalProto holds.
 llvm::Expected<HostTensor> readSequenceElement(const std::string &path,
                                                size_t index);
+/// Reads the tensor an OptionalProto (.pb) holds.
+llvm::Expected<HostTensor> readOptionalTensor(const std::string &path);
+/// The structure of a SequenceProto (its length) or, with `optional`, of
+/// an OptionalProto (present or not, and the length of a sequence it
+/// holds).
+llvm::Expected<kiln::ImportOptions::InputStructure>
+readInputStructure(const std::string &path, bool optional);
 /// Writes `t` as a .npy file.
 llvm::Error writeNpy(const std::string &path, const HostTensor &t);
 

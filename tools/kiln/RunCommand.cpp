@@ -13,6 +13,8 @@
 #include "tools/kiln/Backend.h"
 #include "tools/kiln/LoadedModel.h"
 
+#include "dialect/OnnxDialect.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -125,13 +127,71 @@ std::optional<std::string> parse(ArrayRef<std::string> args, RunOptions &o,
   return std::nullopt;
 }
 
+/// The graph inputs of a model compiled for --data: their positions
+/// (input_<position>.pb) and which are optionals or sequences, whose
+/// structure the test data fixes (SequenceProto length, OptionalProto
+/// presence), so they compile to the tensor inputs they hold.
+struct DataLayout {
+  struct Input {
+    unsigned position;
+    bool optional, sequence;
+  };
+  StringMap<Input> inputs;
+  std::string firstError;
+
+  InputStructures structures(const std::string &dataDir) {
+    InputStructures s;
+    s.describe = [this, dataDir](unsigned position, StringRef name,
+                                 mlir::Type type)
+        -> std::optional<kiln::ImportOptions::InputStructure> {
+      bool optional = llvm::isa<kiln::onnx::OptType>(type);
+      bool sequence = llvm::isa<kiln::onnx::SeqType>(type);
+      inputs[name] = {position, optional, sequence};
+      if (!optional && !sequence)
+        return std::nullopt;
+      auto structure = readInputStructure(
+          dataDir + "/input_" + std::to_string(position) + ".pb", optional);
+      if (!structure) {
+        std::string message = toString(structure.takeError());
+        if (firstError.empty())
+          firstError = message;
+        return std::nullopt;
+      }
+      return *structure;
+    };
+    return s;
+  }
+};
+
+/// The --data file of model input `name` (the i-th): `name` itself, or the
+/// element `name[k]` of a sequence input (inside an optional or not).
+Expected<HostTensor> loadDataInput(const DataLayout &layout, StringRef name,
+                                   size_t i, const std::string &dataDir) {
+  auto file = [&](unsigned position) {
+    return dataDir + "/input_" + std::to_string(position) + ".pb";
+  };
+  auto it = layout.inputs.find(name);
+  if (it != layout.inputs.end())
+    return it->second.optional ? readOptionalTensor(file(it->second.position))
+                               : readTensorFile(file(it->second.position));
+  if (name.ends_with("]")) {
+    auto [base, index] = name.drop_back().rsplit('[');
+    size_t k;
+    auto outer = layout.inputs.find(base);
+    if (!index.getAsInteger(10, k) && outer != layout.inputs.end())
+      return readSequenceElement(file(outer->second.position), k);
+  }
+  return readTensorFile(file(i));
+}
+
 /// Inputs in graph order from --data or --input.
 Expected<std::vector<HostTensor>> loadInputs(LoadedModel &m,
-                                             const RunOptions &o) {
+                                             const RunOptions &o,
+                                             const DataLayout &layout) {
   std::vector<HostTensor> inputs(m.numInputs());
   std::vector<bool> given(m.numInputs(), false);
   for (size_t i = 0; i < m.numInputs() && !o.dataDir.empty(); ++i) {
-    auto t = readTensorFile(o.dataDir + "/input_" + std::to_string(i) + ".pb");
+    auto t = loadDataInput(layout, m.inputName(i), i, o.dataDir);
     if (!t)
       return t.takeError();
     inputs[i] = std::move(*t);
@@ -205,11 +265,17 @@ int runCommand(ArrayRef<std::string> args) {
   RunOptions o;
   if (auto err = parse(args, o, /*bench=*/false))
     return fail("run: " + *err);
-  auto model = LoadedModel::open(o.model, o.dims, o.verbose, o.target, o.cudaArch);
+  DataLayout layout;
+  InputStructures structures;
+  if (!o.dataDir.empty())
+    structures = layout.structures(o.dataDir);
+  auto model = LoadedModel::open(o.model, o.dims, o.verbose, o.target,
+                                 o.cudaArch, /*profile=*/false, structures);
   if (!model)
-    return fail(toString(model.takeError()));
+    return fail(layout.firstError.empty() ? toString(model.takeError())
+                                          : layout.firstError);
   LoadedModel &m = **model;
-  auto inputs = loadInputs(m, o);
+  auto inputs = loadInputs(m, o, layout);
   if (!inputs)
     return fail(toString(inputs.takeError()));
   auto session = m.create(o.threads);

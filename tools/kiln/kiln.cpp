@@ -39,6 +39,7 @@ const char *kUsage =
     "                   [--target cpu|cuda] [-O0|-O1|-O2|-O3] [--mcpu CPU]\n"
     "                   [--cuda-arch SM] [--weights embed|file]\n"
     "                   [--dim NAME=VALUE]... [--threads N] [--timing]\n"
+    "                   [--seq-len INPUT=K]... [--absent INPUT]...\n"
     "                   [--profile] [-v]\n"
     "                   [--import-only]   (with --emit onnx-mlir: skip the\n"
     "                                      passes after import; for tests)\n"
@@ -58,6 +59,7 @@ struct CompileOptions {
   std::string emit = "lib";
   bool verbose = false;
   llvm::StringMap<int64_t> dims;
+  kiln::driver::InputStructures structures;
   std::string weights = "embed";
   std::string mcpu = "native";
   std::string target = "cpu";
@@ -127,6 +129,21 @@ std::optional<std::string> parseCompileArgs(llvm::ArrayRef<std::string> args,
       if (dimName.empty() || dimValue.getAsInteger(10, size) || size < 0)
         return "--dim expects NAME=VALUE with VALUE >= 0, got '" + v + "'";
       opts.dims[dimName] = size;
+    } else if (arg == "--seq-len") {
+      // A sequence input (or the sequence an optional input holds) of K
+      // tensors: K tensor inputs INPUT[0]...
+      if (auto err = value(v))
+        return err;
+      auto [input, text] = llvm::StringRef(v).split('=');
+      int64_t length;
+      if (input.empty() || text.getAsInteger(10, length) || length < 0)
+        return "--seq-len expects INPUT=K with K >= 0, got '" + v + "'";
+      opts.structures.byName[input].length = length;
+    } else if (arg == "--absent") {
+      // An optional input that holds nothing: no C API input.
+      if (auto err = value(v))
+        return err;
+      opts.structures.byName[v].present = false;
     } else if (arg == "-v" || arg == "--verbose") {
       opts.verbose = true;
     } else if (arg == "--weights") {
@@ -187,7 +204,7 @@ int runCompile(llvm::ArrayRef<std::string> args) {
     session.enableTiming();
   auto module = session.loadModel(opts.model, opts.dims,
                                   /*runImportPipeline=*/!opts.importOnly,
-                                  opts.optLevel);
+                                  opts.optLevel, opts.structures);
   if (failed(module))
     return 1;
 

@@ -111,3 +111,33 @@ func.func @if_sequence(%c: tensor<i1>, %x: tensor<5xf32>, %y: tensor<5xf32>) -> 
   }) : (tensor<i1>) -> !onnx.seq<tensor<5xf32>>
   return %0 : !onnx.seq<tensor<5xf32>>
 }
+
+// -----
+
+// Tests that a Loop carrying a sequence for a constant number of
+// iterations (its trip count a resolved SequenceLength) is unrolled, so
+// the SequenceAt at the iteration number resolves, and that Identity of a
+// sequence keeps its elements: the output becomes two tensor outputs.
+// CHECK-LABEL: func.func @unroll_loop
+// CHECK-NOT: onnx.Loop
+// CHECK-NOT: onnx.Sequence
+// CHECK: %[[A:.*]] = "onnx.Add"(%arg0, %arg2)
+// CHECK: %[[B:.*]] = "onnx.Add"(%arg1, %arg2)
+// CHECK: return %[[A]], %[[B]]
+func.func @unroll_loop(%x: tensor<2xf32>, %y: tensor<2xf32>, %t: tensor<2xf32>) -> (!onnx.seq<tensor<2xf32>> {onnx.name = "out"}) {
+  %seq = "onnx.SequenceConstruct"(%x, %y) : (tensor<2xf32>, tensor<2xf32>) -> !onnx.seq<tensor<2xf32>>
+  %n = "onnx.SequenceLength"(%seq) : (!onnx.seq<tensor<2xf32>>) -> tensor<i64>
+  %true = "onnx.Constant"() <{value = dense<true> : tensor<i1>}> : () -> tensor<i1>
+  %empty = "onnx.SequenceEmpty"() {dtype = 1 : i64} : () -> !onnx.seq<tensor<2xf32>>
+  %res = "onnx.Loop"(%n, %true, %empty) ({
+  ^bb0(%i: tensor<i64>, %c: tensor<i1>, %acc: !onnx.seq<tensor<2xf32>>):
+    %c2 = "onnx.Identity"(%c) : (tensor<i1>) -> tensor<i1>
+    %e = "onnx.SequenceAt"(%seq, %i) : (!onnx.seq<tensor<2xf32>>, tensor<i64>) -> tensor<2xf32>
+    %s = "onnx.Add"(%e, %t) : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+    %none = onnx.NoValue
+    %next = "onnx.SequenceInsert"(%acc, %s, %none) : (!onnx.seq<tensor<2xf32>>, tensor<2xf32>, none) -> !onnx.seq<tensor<2xf32>>
+    onnx.Yield %c2, %next : tensor<i1>, !onnx.seq<tensor<2xf32>>
+  }) : (tensor<i64>, tensor<i1>, !onnx.seq<tensor<2xf32>>) -> !onnx.seq<tensor<2xf32>>
+  %out = "onnx.Identity"(%res) : (!onnx.seq<tensor<2xf32>>) -> !onnx.seq<tensor<2xf32>>
+  return %out : !onnx.seq<tensor<2xf32>>
+}

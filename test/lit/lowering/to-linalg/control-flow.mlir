@@ -121,3 +121,28 @@ func.func @loop_static_scan(%y: tensor<2xf32>) -> (tensor<2xf32>, tensor<3x2xf32
   }) : (tensor<i64>, none, tensor<2xf32>) -> (tensor<2xf32>, tensor<3x2xf32>)
   return %0#0, %0#1 : tensor<2xf32>, tensor<3x2xf32>
 }
+
+// -----
+
+// Tests that Loop with scan outputs and a run-time trip count carries a
+// growing buffer per scan output through the scf.while (doubled when the
+// next element does not fit) and returns the prefix of the iteration count.
+// CHECK-LABEL: func.func @loop_runtime_scan
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?x2xf32>
+// CHECK: scf.while ({{.*}}%[[B:.*]] = %[[EMPTY]]) : (i64, i1, tensor<2xf32>, tensor<?x2xf32>)
+// CHECK: } do {
+// CHECK: arith.cmpi uge
+// CHECK: scf.if
+// CHECK: arith.muli
+// CHECK: tensor.insert_slice
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[%{{.*}}, 0] [1, 2] [1, 1]
+// CHECK: %[[N:.*]] = arith.index_cast %{{.*}}#0 : i64 to index
+// CHECK: tensor.extract_slice %{{.*}}#3[0, 0] [%[[N]], 2] [1, 1]
+func.func @loop_runtime_scan(%m: tensor<i64>, %c: tensor<i1>, %y: tensor<2xf32>) -> (tensor<2xf32>, tensor<?x2xf32>) {
+  %0:2 = "onnx.Loop"(%m, %c, %y) ({
+  ^bb0(%i: tensor<i64>, %ci: tensor<i1>, %yi: tensor<2xf32>):
+    %1 = "onnx.Add"(%yi, %yi) : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+    onnx.Yield %ci, %1, %1 : tensor<i1>, tensor<2xf32>, tensor<2xf32>
+  }) : (tensor<i64>, tensor<i1>, tensor<2xf32>) -> (tensor<2xf32>, tensor<?x2xf32>)
+  return %0#0, %0#1 : tensor<2xf32>, tensor<?x2xf32>
+}

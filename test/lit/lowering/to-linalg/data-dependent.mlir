@@ -34,3 +34,58 @@ func.func @compress(%x: tensor<3x2xf32>, %c: tensor<2xi1>) -> tensor<3x?xf32> {
   %0 = "onnx.Compress"(%x, %c) {axis = 1 : i64} : (tensor<3x2xf32>, tensor<2xi1>) -> tensor<3x?xf32>
   return %0 : tensor<3x?xf32>
 }
+
+// -----
+
+// Tests that OneHot sizes the inserted dim by depth's value (a float depth
+// truncated to i64, checked non-negative) and selects on/off by comparing
+// each wrapped index with the position along that dim.
+// CHECK-LABEL: func.func @onehot
+// CHECK: arith.fptosi
+// CHECK: cf.assert
+// CHECK: %[[D:.*]] = arith.index_cast
+// CHECK: tensor.empty(%[[D]]) : tensor<2x?x2xf32>
+// CHECK: linalg.generic
+// CHECK: linalg.index 1
+// CHECK: arith.cmpi eq
+// CHECK: arith.select
+func.func @onehot(%i: tensor<2x2xf32>, %d: tensor<f32>, %v: tensor<2xf32>) -> tensor<2x?x2xf32> {
+  %0 = "onnx.OneHot"(%i, %d, %v) {axis = 1 : i64} : (tensor<2x2xf32>, tensor<f32>, tensor<2xf32>) -> tensor<2x?x2xf32>
+  return %0 : tensor<2x?x2xf32>
+}
+
+// -----
+
+// Tests that NonMaxSuppression fills a [batches*classes*boxes, 3] buffer in
+// loops over batch, class and selection steps (the best remaining score,
+// then the IoU test against the boxes kept so far) and returns its used
+// prefix.
+// CHECK-LABEL: func.func @nms
+// CHECK: tensor.empty(%{{.*}}) : tensor<?x3xi64>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: arith.cmpf ule
+// CHECK: scf.if
+// CHECK: arith.cmpf ogt
+// CHECK: arith.divf
+// CHECK: tensor.extract_slice %{{.*}}[0, 0] [%{{.*}}, 3] [1, 1]
+func.func @nms(%b: tensor<1x6x4xf32>, %s: tensor<1x1x6xf32>, %m: tensor<1xi64>, %iou: tensor<1xf32>, %st: tensor<1xf32>) -> tensor<?x3xi64> {
+  %0 = "onnx.NonMaxSuppression"(%b, %s, %m, %iou, %st) : (tensor<1x6x4xf32>, tensor<1x1x6xf32>, tensor<1xi64>, tensor<1xf32>, tensor<1xf32>) -> tensor<?x3xi64>
+  return %0 : tensor<?x3xi64>
+}
+
+// -----
+
+// Tests that Unique along an axis moves the axis first, compares rows of
+// the collapsed [n, m] view, and transposes Y back.
+// CHECK-LABEL: func.func @unique_axis
+// CHECK: linalg.transpose
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2]] : tensor<3x2x2xf32> into tensor<3x4xf32>
+// CHECK: scf.for
+// CHECK: arith.cmpf olt
+// CHECK: tensor.insert_slice
+// CHECK: linalg.transpose
+func.func @unique_axis(%x: tensor<2x3x2xf32>) -> (tensor<2x?x2xf32>, tensor<?xi64>, tensor<3xi64>, tensor<?xi64>) {
+  %y, %i, %inv, %c = "onnx.Unique"(%x) {axis = 1 : i64, sorted = 1 : i64} : (tensor<2x3x2xf32>) -> (tensor<2x?x2xf32>, tensor<?xi64>, tensor<3xi64>, tensor<?xi64>)
+  return %y, %i, %inv, %c : tensor<2x?x2xf32>, tensor<?xi64>, tensor<3xi64>, tensor<?xi64>
+}
