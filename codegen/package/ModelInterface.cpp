@@ -76,9 +76,9 @@ static LogicalResult readTensor(Operation *where, Type type, StringAttr name,
     return where->emitError()
            << kind << " '" << t.name << "' is "
            << (isa<onnx::SeqType>(type) ? "a sequence" : "an optional")
-           << " (" << type
-           << "), which the C API cannot carry (inputs: fix the structure "
-              "with --seq-len/--absent)";
+           << " (" << type << "), which the C API cannot carry"
+           << (kind == "input" ? " (fix its structure with --seq-len or --absent)"
+                               : "");
   auto ranked = dyn_cast<RankedTensorType>(type);
   if (!ranked)
     return where->emitError() << kind << " '" << t.name

@@ -470,7 +470,7 @@ std::optional<std::string> findField(StringRef bytes, uint32_t field,
   std::optional<std::string> found;
   size_t seen = 0;
   while (uint32_t tag = in.ReadTag()) {
-    if (WireFormatLite::GetTagFieldNumber(tag) == field &&
+    if (WireFormatLite::GetTagFieldNumber(tag) == static_cast<int>(field) &&
         WireFormatLite::GetTagWireType(tag) ==
             WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
       std::string value;
