@@ -12,6 +12,8 @@
 
 #include "frontend/MlDomain.h"
 
+#include "dialect/OnnxDialect.h"
+
 #include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
@@ -348,6 +350,96 @@ Results decomposeTreeEnsemble(ModelImporter &imp, NodeState &node) {
   return SmallVector<Value>{*y};
 }
 
+/// LabelEncoder (ai.onnx.ml 2-4) from string keys to integer values: a
+/// chain of Where over Equal(X, key) (the first key wins), from the default.
+Results decomposeLabelEncoder(ModelImporter &imp, NodeState &node) {
+  if (failed(expectInputs(node, 1)))
+    return failure();
+  Value x = node.inputs[0];
+  auto xType = dyn_cast<ShapedType>(x.getType());
+  if (!xType || !isa<onnx::StringType>(xType.getElementType())) {
+    node.emitError() << "LabelEncoder supports string keys only";
+    return failure();
+  }
+  SmallVector<std::string> keys;
+  if (const pb::AttributeProto *a = node.findAttr("keys_strings"))
+    keys.assign(a->strings().begin(), a->strings().end());
+  else if (const pb::AttributeProto *a = node.findAttr("keys_tensor");
+           a && a->t().data_type() == 8)
+    keys.assign(a->t().string_data().begin(), a->t().string_data().end());
+  else {
+    node.emitError() << "LabelEncoder supports string keys only";
+    return failure();
+  }
+  // Integer values, their dtype, and the default.
+  SmallVector<int64_t> values;
+  int32_t dtype = 7;
+  int64_t dflt = -1;
+  auto tensorInts = [](const pb::TensorProto &t, SmallVector<int64_t> &out) {
+    if (t.data_type() == 7)
+      out.assign(t.int64_data().begin(), t.int64_data().end());
+    else
+      out.assign(t.int32_data().begin(), t.int32_data().end());
+    return t.raw_data().empty() &&
+           (t.data_type() == 7 || t.data_type() == 6 || t.data_type() == 5 ||
+            t.data_type() == 3);
+  };
+  if (const pb::AttributeProto *a = node.findAttr("values_int64s")) {
+    values.assign(a->ints().begin(), a->ints().end());
+  } else if (const pb::AttributeProto *a = node.findAttr("values_tensor")) {
+    dtype = a->t().data_type();
+    if (!tensorInts(a->t(), values)) {
+      node.emitError() << "LabelEncoder supports int8/16/32/64 values "
+                          "(typed fields) only";
+      return failure();
+    }
+  } else {
+    node.emitError() << "LabelEncoder supports integer values only";
+    return failure();
+  }
+  if (const pb::AttributeProto *a = node.findAttr("default_int64")) {
+    dflt = a->i();
+  } else if (const pb::AttributeProto *a = node.findAttr("default_tensor")) {
+    SmallVector<int64_t> d;
+    if (!tensorInts(a->t(), d) || d.size() != 1 || a->t().data_type() != dtype) {
+      node.emitError() << "default_tensor must be one value of the values' "
+                          "type";
+      return failure();
+    }
+    dflt = d[0];
+  }
+  if (values.size() != keys.size()) {
+    node.emitError() << "LabelEncoder has " << keys.size() << " keys and "
+                     << values.size() << " values";
+    return failure();
+  }
+  auto typed = [&](int64_t v) -> FailureOr<Value> {
+    Value c = imp.constI64(node.loc, {v}, /*scalar=*/true);
+    if (dtype == 7)
+      return c;
+    return imp.createOp1(node, "Cast", {c},
+                         {NamedAttribute(imp.builder.getStringAttr("to"),
+                                         imp.builder.getI64IntegerAttr(dtype))});
+  };
+  FailureOr<Value> acc = typed(dflt);
+  auto stringType = onnx::StringType::get(imp.builder.getContext());
+  for (size_t k = keys.size(); k-- > 0 && succeeded(acc);) {
+    Value key = onnx::ConstantOp::create(
+        imp.builder, node.loc,
+        DenseStringElementsAttr::get(RankedTensorType::get({}, stringType),
+                                     {StringRef(keys[k])}));
+    FailureOr<Value> eq = imp.createOp1(node, "Equal", {x, key});
+    FailureOr<Value> v = typed(values[k]);
+    if (failed(eq) || failed(v))
+      return failure();
+    acc = imp.createOp1(node, "Where", {*eq, *v, *acc}, {},
+                        k == 0 ? outputHint(node) : Type());
+  }
+  if (failed(acc))
+    return failure();
+  return SmallVector<Value>{*acc};
+}
+
 } // namespace
 
 VersionConverter findMlDecomposition(StringRef opType) {
@@ -355,6 +447,7 @@ VersionConverter findMlDecomposition(StringRef opType) {
       .Case("Binarizer", decomposeBinarizer)
       .Case("ArrayFeatureExtractor", decomposeArrayFeatureExtractor)
       .Case("TreeEnsemble", decomposeTreeEnsemble)
+      .Case("LabelEncoder", decomposeLabelEncoder)
       .Default(nullptr);
 }
 

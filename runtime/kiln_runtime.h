@@ -153,16 +153,25 @@ size_t kiln_rt_workspace_bytes(const kiln_rt_model *m);
 /// A string element (dtype 8) is a `const char *` to NUL-terminated UTF-8.
 size_t kiln_rt_dtype_size(int32_t dtype);
 
+#define KILN_RT_REGEX_WORDS 16
+
 /// 1 when the string elements `a` and `b` (pointers as i64, NULL = "") are
 /// equal, else 0: Equal on string tensors calls it per element.
 int32_t kiln_rt_str_equal(int64_t a, int64_t b);
+/// kiln_rt_str_equal against a constant string passed by value as the
+/// NUL-padded little-endian bytes of KILN_RT_REGEX_WORDS (below) words.
+int32_t kiln_rt_str_equal_words(int64_t a, int64_t w0, int64_t w1, int64_t w2,
+                                int64_t w3, int64_t w4, int64_t w5,
+                                int64_t w6, int64_t w7, int64_t w8,
+                                int64_t w9, int64_t w10, int64_t w11,
+                                int64_t w12, int64_t w13, int64_t w14,
+                                int64_t w15);
 
 /// RegexFullMatch (runtime/kiln_regex.c). kiln_rt_regex_check returns NULL
 /// when `pattern` is in the supported RE2 subset, else why not (the
 /// compiler calls it). kiln_rt_regex_full_match gives 1 when the whole
 /// string element `text` matches the pattern passed as the NUL-padded
 /// little-endian bytes of KILN_RT_REGEX_WORDS words.
-#define KILN_RT_REGEX_WORDS 16
 const char *kiln_rt_regex_check(const char *pattern);
 int32_t kiln_rt_regex_full_match(int64_t text, int64_t w0, int64_t w1,
                                  int64_t w2, int64_t w3, int64_t w4,

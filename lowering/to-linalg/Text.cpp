@@ -254,6 +254,48 @@ struct StringEqualLowering : OpConversionPattern<onnx::EqualOp> {
         !isa<RankedTensorType>(adaptor.getB().getType()))
       return rewriter.notifyMatchFailure(op, "expects ranked tensors");
     Type i64 = rewriter.getI64Type(), i32 = rewriter.getI32Type();
+    // A constant scalar string on one side (LabelEncoder's keys) is passed
+    // by value as words: the model holds no string data.
+    for (int side = 0; side < 2; ++side) {
+      Value original = side ? op.getB() : op.getA();
+      auto constant = original.getDefiningOp<onnx::ConstantOp>();
+      auto attr = constant ? dyn_cast_or_null<DenseStringElementsAttr>(
+                                 constant.getValueAttr())
+                           : DenseStringElementsAttr();
+      if (!attr || attr.getNumElements() != 1)
+        continue;
+      StringRef text = attr.getRawStringData()[0];
+      constexpr size_t kBytes = 8 * KILN_RT_REGEX_WORDS;
+      if (text.size() >= kBytes || text.contains('\0'))
+        return op.emitOpError() << "string constants of " << kBytes
+                                << " bytes or more are not supported";
+      SmallVector<int64_t> words(KILN_RT_REGEX_WORDS, 0);
+      for (size_t i = 0; i < text.size(); ++i)
+        words[i / 8] |= int64_t(uint8_t(text[i])) << (8 * (i % 8));
+      SmallVector<Type> argTypes(KILN_RT_REGEX_WORDS + 1, i64);
+      func::FuncOp helper = getRuntimeHelper(
+          rewriter, op, "kiln_rt_str_equal_words",
+          rewriter.getFunctionType(argTypes, {i32}));
+      Value other = side ? adaptor.getA() : adaptor.getB();
+      Value result = buildInternalBroadcast(
+          rewriter, op.getLoc(), {other}, other, resultType.getElementType(),
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            SmallVector<Value> callArgs{args[0]};
+            for (int64_t w : words)
+              callArgs.push_back(arith::ConstantIntOp::create(b, l, w, 64));
+            Value eq =
+                func::CallOp::create(b, l, helper, callArgs).getResult(0);
+            return arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::ne, eq,
+                arith::ConstantIntOp::create(b, l, 0, 32));
+          });
+      if (cast<RankedTensorType>(result.getType()) != resultType)
+        return rewriter.notifyMatchFailure(op, "broadcast shape differs");
+      rewriter.replaceOp(op, result);
+      if (constant->use_empty())
+        rewriter.eraseOp(constant);
+      return success();
+    }
     func::FuncOp helper = getRuntimeHelper(
         rewriter, op, "kiln_rt_str_equal",
         rewriter.getFunctionType({i64, i64}, {i32}));

@@ -59,3 +59,19 @@ func.func @regex(%x: tensor<2x!onnx.string>) -> tensor<2xi1> {
   %0 = "onnx.RegexFullMatch"(%x) {pattern = "a+"} : (tensor<2x!onnx.string>) -> tensor<2xi1>
   return %0 : tensor<2xi1>
 }
+
+// -----
+
+// Tests that Equal against a constant scalar string passes the constant by
+// value ("ab" is the word 0x6261) and drops the constant.
+// CHECK-LABEL: func.func private @kiln_rt_str_equal_words
+// CHECK-LABEL: func.func @equal_const_string
+// CHECK-NOT: onnx.Constant
+// CHECK: linalg.generic
+// CHECK-DAG: %[[W0:.*]] = arith.constant 25185 : i64
+// CHECK: func.call @kiln_rt_str_equal_words(%{{.*}}, %[[W0]],
+func.func @equal_const_string(%x: tensor<3x!onnx.string>) -> tensor<3xi1> {
+  %k = "onnx.Constant"() {value = dense<"ab"> : tensor<!onnx.string>} : () -> tensor<!onnx.string>
+  %0 = "onnx.Equal"(%x, %k) : (tensor<3x!onnx.string>, tensor<!onnx.string>) -> tensor<3xi1>
+  return %0 : tensor<3xi1>
+}
