@@ -180,7 +180,14 @@ planStructuredInput(StringRef name, Type type,
                           << "' needs its length fixed (--seq-len " << name
                           << "=K)";
   for (int64_t i = 0; i < structure->length; ++i) {
-    argTypes.push_back(elementInputType(seq.getElementType()));
+    Type element = elementInputType(seq.getElementType());
+    auto unranked = dyn_cast<UnrankedTensorType>(element);
+    if (unranked && static_cast<int64_t>(structure->elementRanks.size()) ==
+                        structure->length)
+      element = RankedTensorType::get(
+          SmallVector<int64_t>(structure->elementRanks[i], ShapedType::kDynamic),
+          unranked.getElementType());
+    argTypes.push_back(element);
     argNames.push_back((name + "[" + Twine(i) + "]").str());
   }
   return success();

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kiln {
 
@@ -39,6 +40,9 @@ struct ImportOptions {
     /// The number of tensors of a sequence input (or of the sequence an
     /// optional input holds); -1 when unknown.
     int64_t length = -1;
+    /// The rank of each element, for sequences whose element type has no
+    /// rank (taken from the test data); empty when not known.
+    std::vector<int64_t> elementRanks;
   };
   /// By input name (`--seq-len NAME=K`, `--absent NAME`); an optional tensor
   /// input without an entry is present.

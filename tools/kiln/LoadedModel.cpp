@@ -552,6 +552,13 @@ readInputStructure(const std::string &path, bool optional) {
   size_t length = 0;
   findField(sequence, 3, 0, &length);
   structure.length = static_cast<int64_t>(length);
+  for (size_t i = 0; i < length; ++i) {
+    auto element = fromProto(path, *findField(sequence, 3, i));
+    if (!element)
+      return element.takeError();
+    structure.elementRanks.push_back(
+        static_cast<int64_t>(element->shape.size()));
+  }
   return structure;
 }
 
