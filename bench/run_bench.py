@@ -477,8 +477,15 @@ def write_docs(path, report):
                              f"{d['percent']:.1f}% | {d['calls']} |")
     lines += ["", "## Notes", ""]
     lines += report.get("notes", [])
+    # The GPU section (test/cuda/make_report.py --performance) is kept.
+    gpu = ""
+    if os.path.exists(path):
+        old = open(path).read()
+        begin, end = "<!-- gpu-results:begin -->", "<!-- gpu-results:end -->"
+        if begin in old and end in old:
+            gpu = "\n" + old[old.index(begin):old.index(end) + len(end)] + "\n"
     with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines) + "\n" + gpu)
 
 
 NOTES = [

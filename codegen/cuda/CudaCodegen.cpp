@@ -101,6 +101,7 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
   CudaLoweringOptions lowering;
   lowering.symbol = options.symbol;
   lowering.arch = options.arch;
+  lowering.precision = options.precision;
   if (failed(runPipeline(module, [&](OpPassManager &pm) {
         buildCudaLowerToLLVMPipeline(pm, lowering);
       })))

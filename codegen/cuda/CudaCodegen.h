@@ -33,6 +33,8 @@ struct CudaCodegenOptions {
   std::string symbol = "model";
   /// PTX target: sm_80 (default), sm_90, ...
   std::string arch = "sm_80";
+  /// GEMM math: fp32 (SIMT), tf32 or fp16 (tensor cores, f32 accumulate).
+  std::string precision = "fp32";
   /// Dense constants of at least this many bytes go to the weights blob.
   /// Every tensor constant must: kernels cannot read host globals.
   int64_t weightsMinBytes = 1;

@@ -38,6 +38,75 @@ def KilnCudaMapToGpu : Pass<"kiln-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def KilnCudaGemmKernels
+    : Pass<"kiln-cuda-gemm-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Matmul-shaped contractions as shared-memory tiled kernels";
+  let description = [{
+    Rewrites a top-level linalg op on buffers whose payload is
+    `out + x * y` on f32, whose indexing maps are projected permutations,
+    with one reduction loop k longer than 1, an output dim n (innermost)
+    that only X reads and an output dim m that only Y reads (matmul,
+    batch_matmul, transposed forms and generics of that shape; M, N >= 32)
+    into one `gpu.launch`:
+
+    - Grid: N / BN x M / BM x (batch x S), 256 threads. BM = BN = 128 when
+      that gives at least `min-blocks` blocks, else 64; when that is still
+      too few, K is split into S chunks (whole 16-wide steps, at least 4
+      per chunk) whose partial tiles are added into the output with f32
+      atomics (so the sum's order varies from run to run).
+    - Per 16-wide K step, the A (BM x 16) and B (16 x BN) slices go to two
+      workgroup buffers (k-major, rows padded by 8 to spread the banks),
+      loaded by consecutive threads along the buffer's innermost dim
+      (coalesced), edges clamped and zero-filled. The next step's slices
+      are loaded into registers before this step's math (software
+      pipelining across the two barriers).
+    - `precision=fp32`: SIMT, 16 x 16 threads, each owning 4x4 (BM = 64)
+      or 8x8 (BM = 128) outputs as 4x4 blocks, fma from shared memory.
+      `tf32`: 8 warps (2 x 4) of `nvgpu.mma.sync` m16n8k8 with tf32
+      operands; `fp16`: m16n8k16 with the slices rounded to f16 in shared
+      memory. Both accumulate in f32.
+    - Epilogue: out = out + acc (the op's init holds the bias or zero).
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
+           "fp32 (SIMT), tf32 or fp16 (tensor cores, f32 accumulate)">,
+    Option<"minBlocks", "min-blocks", "int64_t", /*default=*/"264",
+           "Fewest thread blocks before K is split (2 per H100/H200 SM)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def KilnCudaWarpReductions
+    : Pass<"kiln-cuda-warp-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Row reductions (softmax, LayerNorm, pooling) as a warp per row";
+  let description = [{
+    Rewrites a top-level linalg.generic on buffers whose loops are parallel
+    but the innermost, a reduction of static extent >= `min-extent`, with
+    one f32 init, at most one input read along the reduction (contractions
+    are left to the GEMM passes) and a payload `combine(f(ins), out)` (combine: addf,
+    maximumf, maxnumf, minimumf, minnumf; `out` used only there) into a
+    `gpu.launch` of 8 warps a block and one warp a row: lane l folds the
+    row's elements l, l + 32, ... (coalesced), starting from the
+    combiner's identity, the partials merge with 5 `gpu.shuffle xor`
+    steps, and lane 0 stores combine(partial, out). Replaces one thread
+    per row looping over the whole row.
+  }];
+  let options = [
+    Option<"minExtent", "min-extent", "int64_t", /*default=*/"32",
+           "Shortest reduction handled">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def KilnCudaTileContractions
     : Pass<"kiln-cuda-tile-contractions", "::mlir::func::FuncOp"> {
   let summary = "Register-tile two-input contractions (matmul, conv) per thread";

@@ -30,7 +30,14 @@ void buildCudaLinalgToGpuPipeline(OpPassManager &pm,
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   // Copies into/out of subviews as linalg, so they become device loops too.
   funcPm.addPass(cpu::createKilnCpuLowerStridedCopies());
-  // Contractions (matmul, conv) as one thread per register tile of the
+  // Matmul-shaped contractions as shared-memory tiled kernels (tensor
+  // cores under --precision tf32|fp16).
+  KilnCudaGemmKernelsOptions gemm;
+  gemm.precision = options.precision;
+  funcPm.addPass(createKilnCudaGemmKernels(gemm));
+  // Row reductions (softmax, LayerNorm statistics) as a warp per row.
+  funcPm.addPass(createKilnCudaWarpReductions());
+  // Other contractions (conv, GEMV) as one thread per register tile of the
   // output, the tile's accumulators carried through the reduction loops.
   funcPm.addPass(createKilnCudaTileContractions());
   // Every other linalg op: one scf.parallel (reductions as inner scf.for).
@@ -63,6 +70,8 @@ void buildCudaGpuToLLVMPipeline(OpPassManager &pm,
   gpuPm.addPass(createSCFToControlFlowPass());
   gpuPm.addPass(memref::createExpandStridedMetadataPass());
   gpuPm.addPass(createLowerAffinePass());
+  // nvgpu.mma.sync (tensor-core GEMMs) to nvvm.mma.sync.
+  gpuPm.addPass(createConvertNVGPUToNVVMPass());
   gpuPm.addPass(createConvertGpuOpsToNVVMOps());
   // What convert-gpu-to-nvvm sent to libdevice, back to intrinsics.
   gpuPm.addPass(createKilnCudaReplaceLibdevice());

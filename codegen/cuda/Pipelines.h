@@ -20,6 +20,10 @@ struct CudaLoweringOptions
   Option<std::string> arch{*this, "cuda-arch",
                            llvm::cl::desc("PTX target (sm_80, sm_90, ...)"),
                            llvm::cl::init("sm_80")};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("GEMM math: fp32, tf32 or fp16 (f32 accumulate)"),
+      llvm::cl::init("fp32")};
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block"),
                             llvm::cl::init(256)};

@@ -1,17 +1,19 @@
 #!/bin/sh
 # Compiles MODEL with `kiln compile --target cuda --emit ptx` for sm_80 and
 # sm_90 and assembles every PTX module with ptxas for that arch.
-#   check_ptx.sh KILN MODEL OUTDIR [PTXAS]
+#   check_ptx.sh KILN MODEL OUTDIR [PTXAS] [PRECISION]
 # Exits 77 (ctest skip) when ptxas is not installed.
 set -eu
 kiln=$1 model=$2 out=$3
-ptxas=${4:-$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)}
+ptxas=${4:-}
+[ -n "$ptxas" ] || ptxas=$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)
+precision=${5:-fp32}
 [ -x "$ptxas" ] || { echo "SKIP: ptxas not found"; exit 77; }
 mkdir -p "$out"
 for arch in sm_80 sm_90; do
   rm -rf "$out/$arch"; mkdir -p "$out/$arch"
   "$kiln" compile "$model" --target cuda --cuda-arch $arch --emit ptx \
-    --name m -o "$out/$arch"
+    --precision "$precision" --name m -o "$out/$arch"
   # One file per module (split at the marker lines).
   awk -v dir="$out/$arch" '/^\/\/ ---- kiln: PTX module ----$/ {n++; next}
        {print > (dir "/module" n ".ptx")}' "$out/$arch/m.ptx"
@@ -20,5 +22,9 @@ for arch in sm_80 sm_90; do
     "$ptxas" -arch=$arch -o "$f.cubin" "$f"
     count=$((count + 1))
   done
-  echo "$model: $count PTX modules assembled for $arch"
+  # tf32/fp16 GEMMs must run on the tensor cores.
+  if [ "$precision" != fp32 ] && ! grep -q 'mma.sync.aligned' "$out/$arch/m.ptx"; then
+    echo "FAIL: --precision $precision but no mma.sync in the PTX"; exit 1
+  fi
+  echo "$model ($precision): $count PTX modules assembled for $arch"
 done

@@ -18,6 +18,10 @@
 #   gemm     kiln's 4096^3 MatMul, device time -> TFLOP/s
 #   profile  per-kernel device time of ResNet-50, MobileNetV2, BERT
 #   node     the backend node tests through `kiln run --target cuda`
+# KILN_PRECISIONS (comma list, default fp32) compiles the models and the GEMM
+# with each `--precision` (fp32 into the model folder, tf32/fp16 into a
+# subfolder), compares each with ORT (rtol 1e-3 / atol 1e-4 for fp32,
+# 1e-2 / 1e-2 for tf32/fp16) and runs torch_bench.py once per precision.
 # OUTDIR gets summary.txt, models.json, torch.json, profile.txt and
 # node.json (at most a few files: the device tool returns 8).
 set -u
@@ -28,6 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=${KILN_DEVICE_WORK:-/tmp/kiln-device}
 models=${KILN_DEVICE_MODELS:-tiny,digits,dynamic_cnn,mobilenetv2,resnet50,bert_base}
 py=${PYTHON:-python3}
+precisions=${KILN_PRECISIONS:-fp32}
 mkdir -p "$out" "$work"
 summary=$out/summary.txt
 has() { case $steps in *,$1,*) return 0;; esac; return 1; }
@@ -48,13 +53,21 @@ if has env; then
 fi
 
 # One model folder per name: model.onnx, test_data_set_*, lib<name>.so.
-compile_model() { # name dir
-  local t0=$SECONDS
+# fp32 libraries go into the model folder, others into DIR/PRECISION.
+libdir() { # dir precision
+  if [ "$2" = fp32 ]; then echo "$1"; else echo "$1/$2"; fi
+}
+compile_model() { # name dir [precision]
+  local t0=$SECONDS p=${3:-fp32} o
+  o=$(libdir "$2" "$p"); mkdir -p "$o"
   (cd "$2" && timeout "${KILN_COMPILE_TIMEOUT:-900}" "$kiln" compile model.onnx --target cuda --emit shared \
-      --weights file --name "$1" -o . > compile.log 2>&1)
+      --precision "$p" --weights file --name "$1" -o "$o" > "$o/compile.log" 2>&1)
   local rc=$?
-  echo "$1: kiln compile --target cuda rc=$rc $((SECONDS - t0)) s" >> "$work/compile.txt"
-  tail -3 "$2/compile.log" >> "$work/compile.txt"
+  echo "$1 ($p): kiln compile --target cuda rc=$rc $((SECONDS - t0)) s" >> "$work/compile.txt"
+  tail -3 "$o/compile.log" >> "$work/compile.txt"
+}
+tolerances() { # precision -> run_model.py flags
+  if [ "$1" = fp32 ]; then echo "--rtol 1e-3 --atol 1e-4"; else echo "--rtol 1e-2 --atol 1e-2"; fi
 }
 
 if has models; then
@@ -70,42 +83,59 @@ if has models; then
       [ -d "$bundle/examples/$m/test_data_set_0" ] && cp -r "$bundle/examples/$m/test_data_set_0" "$work/models/$m/";;
     esac
   done
-  for m in $(echo "$models" | tr , ' '); do
-    [ -f "$work/models/$m/model.onnx" ] && compile_model "$m" "$work/models/$m" &
+  for p in $(echo "$precisions" | tr , ' '); do
+    for m in $(echo "$models" | tr , ' '); do
+      [ -f "$work/models/$m/model.onnx" ] && compile_model "$m" "$work/models/$m" "$p" &
+    done
   done
   wait
   cat "$work/compile.txt" >> "$summary"
   say "run vs onnxruntime (CPU)"
   echo "[" > "$out/models.json"; sep=""
+  for p in $(echo "$precisions" | tr , ' '); do
   for m in $(echo "$models" | tr , ' '); do
     d=$work/models/$m
-    [ -f "$d/lib$m.so" ] || { echo "$m: not compiled" >> "$summary"; continue; }
-    sets=$(cd "$d" && ls -d test_data_set_* 2>/dev/null)
+    o=$(libdir "$d" "$p")
+    [ -f "$o/lib$m.so" ] || { echo "$m ($p): not compiled" >> "$summary"; continue; }
+    sets=$(cd "$d" && ls -d test_data_set_*/ 2>/dev/null | tr -d /)
     for set in ${sets:-random}; do
       data=""; [ "$set" = random ] || data="--data $d/$set"
-      (cd "$d" && timeout 600 $py "$here/run_model.py" --lib "$d/lib$m.so" --name "$m" \
-         --model "$d/model.onnx" $data --eager --json "$d/$set.json") >> "$summary" 2>&1
-      if [ -f "$d/$set.json" ]; then
-        printf '%s{"set": "%s", "report": %s}\n' "$sep" "$set" "$(cat "$d/$set.json")" >> "$out/models.json"; sep=","
+      (cd "$o" && timeout 600 $py "$here/run_model.py" --lib "$o/lib$m.so" --name "$m" \
+         --model "$d/model.onnx" $data $(tolerances "$p") --eager --json "$o/$set.json") >> "$summary" 2>&1
+      if [ -f "$o/$set.json" ]; then
+        printf '%s{"set": "%s", "precision": "%s", "report": %s}\n' "$sep" "$set" "$p" "$(cat "$o/$set.json")" >> "$out/models.json"; sep=","
       fi
     done
+  done
   done
   echo "]" >> "$out/models.json"
 fi
 
 if has torch; then
   say "pytorch eager / torch.compile"
-  timeout 900 $py "$here/torch_bench.py" --json "$out/torch.json" >> "$summary" 2>&1
+  for p in $(echo "$precisions" | tr , ' '); do
+    gemm=4096; [ "$p" = fp32 ] || gemm=0
+    timeout 900 $py "$here/torch_bench.py" --precision "$p" --gemm $gemm \
+      --iterations "${KILN_TORCH_ITERATIONS:-50}" --json "$out/torch.$p.json" >> "$summary" 2>&1
+  done
 fi
 
 if has gemm; then
   say "kiln GEMM 4096^3"
   g=$work/models/gemm
-  $py "$here/make_gemm.py" "$g" 4096 && compile_model gemm "$g" && \
-  (cd "$g" && timeout 600 $py "$here/run_model.py" --lib "$g/libgemm.so" --name gemm \
-     --model "$g/model.onnx" --data "$g/test_data_set_0" --atol 1e-2 --iterations 10 \
-     --json "$g/gemm.json") >> "$summary" 2>&1
-  [ -f "$g/gemm.json" ] && cp "$g/gemm.json" "$out/gemm.json"
+  $py "$here/make_gemm.py" "$g" "${KILN_GEMM_N:-4096}"
+  echo "[" > "$out/gemm.json"; sep=""
+  for p in $(echo "$precisions" | tr , ' '); do
+    o=$(libdir "$g" "$p")
+    compile_model gemm "$g" "$p" && \
+    (cd "$o" && timeout 600 $py "$here/run_model.py" --lib "$o/libgemm.so" --name gemm \
+       --model "$g/model.onnx" --data "$g/test_data_set_0" --rtol 1e-2 --atol 0.5 --iterations 10 \
+       --json "$o/gemm.json") >> "$summary" 2>&1
+    if [ -f "$o/gemm.json" ]; then
+      printf '%s{"precision": "%s", "report": %s}\n' "$sep" "$p" "$(cat "$o/gemm.json")" >> "$out/gemm.json"; sep=","
+    fi
+  done
+  echo "]" >> "$out/gemm.json"
 fi
 
 if has profile; then

@@ -2,15 +2,16 @@
 """PyTorch side of the GPU comparison (run on the GPU machine).
 
 For each model of test/models/export_models.py (the same torch modules kiln
-compiles there, batch 1, fp32 with TF32 off unless --precision tf32), times
+compiles there, batch 1, fp32 with TF32 off unless --precision tf32;
+--precision fp16 runs under torch.autocast(float16)), times
 eager mode and torch.compile: the median device time of one forward pass
 (CUDA events, inputs already on the GPU) and the median wall time of a pass
 with the host copies (inputs from host memory, outputs back to it), which is
-what kiln's run_model.py measures. Also times a square fp32 GEMM through
-cuBLAS (torch.matmul). Writes one JSON object.
+what kiln's run_model.py measures. Also times a square GEMM through
+cuBLAS (torch.matmul) in fp32, tf32 and fp16 (f16 inputs). Writes one JSON object.
 
   torch_bench.py --json OUT [--models resnet50,...] [--gemm 4096]
-                 [--no-compile] [--iterations 50] [--precision fp32|tf32]
+                 [--no-compile] [--iterations 50] [--precision fp32|tf32|fp16]
 """
 import argparse
 import json
@@ -55,7 +56,11 @@ def bench_model(name, iterations, compile_too):
     variants = [("eager", model)]
     if compile_too:
         variants.append(("compile", torch.compile(model)))
-    with torch.no_grad():
+    # fp16: matmuls and convs in f16 with f32 accumulation, the rest in f32
+    # (autocast), which is what kiln's --precision fp16 does.
+    autocast = torch.autocast("cuda", dtype=torch.float16,
+                              enabled=PRECISION == "fp16")
+    with torch.no_grad(), autocast:
         for label, fwd in variants:
             t0 = time.perf_counter()
             try:
@@ -79,13 +84,20 @@ def bench_model(name, iterations, compile_too):
     return out
 
 
+PRECISION = "fp32"
+
+
 def bench_gemm(n, iterations):
     a = torch.randn(n, n, device="cuda")
     b = torch.randn(n, n, device="cuda")
     res = {}
-    for label, tf32 in (("fp32", False), ("tf32", True)):
+    a16, b16 = a.half(), b.half()
+    for label, tf32 in (("fp32", False), ("tf32", True), ("fp16", False)):
         torch.backends.cuda.matmul.allow_tf32 = tf32
-        d_ms, _ = timed(lambda: torch.matmul(a, b), iterations)
+        if label == "fp16":
+            d_ms, _ = timed(lambda: torch.matmul(a16, b16), iterations)
+        else:
+            d_ms, _ = timed(lambda: torch.matmul(a, b), iterations)
         res[label] = {"ms": d_ms, "tflops": 2 * n ** 3 / d_ms / 1e9}
         print(f"cuBLAS {n}^3 {label}: {d_ms:.3f} ms, {res[label]['tflops']:.1f} TFLOP/s", flush=True)
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -99,8 +111,10 @@ def main():
     ap.add_argument("--gemm", type=int, default=4096)
     ap.add_argument("--iterations", type=int, default=50)
     ap.add_argument("--no-compile", action="store_true")
-    ap.add_argument("--precision", default="fp32", choices=["fp32", "tf32"])
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "tf32", "fp16"])
     args = ap.parse_args()
+    global PRECISION
+    PRECISION = args.precision
     tf32 = args.precision == "tf32"
     torch.backends.cuda.matmul.allow_tf32 = tf32
     torch.backends.cudnn.allow_tf32 = tf32

@@ -170,6 +170,7 @@ int compileBackend(ModuleOp module, const BackendOptions &opts,
     cuda::CudaCodegenOptions gopts;
     gopts.symbol = opts.symbol;
     gopts.arch = opts.cudaArch;
+    gopts.precision = opts.precision;
     FailureOr<cuda::CudaCompiledKernel> gpu =
         cuda::compileLinalgModule(module, llvmContext, gopts);
     if (failed(gpu))

@@ -42,6 +42,7 @@ struct BackendOptions {
   std::string mcpu = "native";
   std::string target = "cpu";     ///< cpu|cuda
   std::string cudaArch = "sm_80"; ///< PTX target of --target cuda
+  std::string precision = "fp32"; ///< GEMM math of --target cuda
   std::string modelPath;
   unsigned optLevel = 3;
   bool verbose = false;

@@ -37,7 +37,8 @@ const char *kUsage =
     "                   [--emit onnx-mlir|lib|shared|obj|header|linalg-mlir|"
     "llvm-ir|asm|ptx]\n"
     "                   [--target cpu|cuda] [-O0|-O1|-O2|-O3] [--mcpu CPU]\n"
-    "                   [--cuda-arch SM] [--weights embed|file]\n"
+    "                   [--cuda-arch SM] [--precision fp32|tf32|fp16]\n"
+    "                   [--weights embed|file]\n"
     "                   [--dim NAME=VALUE]... [--threads N] [--timing]\n"
     "                   [--seq-len INPUT=K]... [--absent INPUT]...\n"
     "                   [--profile] [-v]\n"
@@ -64,6 +65,7 @@ struct CompileOptions {
   std::string mcpu = "native";
   std::string target = "cpu";
   std::string cudaArch = "sm_80";
+  std::string precision = "fp32";
   unsigned optLevel = 3;
   bool importOnly = false;
   bool timing = false;
@@ -162,6 +164,13 @@ std::optional<std::string> parseCompileArgs(llvm::ArrayRef<std::string> args,
     } else if (arg == "--cuda-arch") {
       if (auto err = value(opts.cudaArch))
         return err;
+    } else if (arg == "--precision") {
+      if (auto err = value(opts.precision))
+        return err;
+      if (opts.precision != "fp32" && opts.precision != "tf32" &&
+          opts.precision != "fp16")
+        return "--precision expects fp32, tf32 or fp16, got '" +
+               opts.precision + "'";
     } else if (arg == "--threads") {
       // Accepted for the contract; used by later stages.
       if (auto err = value(v))
@@ -217,6 +226,7 @@ int runCompile(llvm::ArrayRef<std::string> args) {
     backend.mcpu = opts.mcpu;
     backend.target = opts.target;
     backend.cudaArch = opts.cudaArch;
+    backend.precision = opts.precision;
     backend.optLevel = opts.optLevel;
     backend.modelPath = opts.model;
     backend.verbose = opts.verbose;

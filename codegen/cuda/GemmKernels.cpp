@@ -1,0 +1,545 @@
+//===- GemmKernels.cpp - shared-memory tiled GEMM kernels -----------------===//
+//
+// kiln-cuda-gemm-kernels: see Passes.td. Builds the kernel directly as a
+// gpu.launch (3-D grid: N tiles, M tiles, batch x split; 256 threads) with
+// two workgroup buffers for the K slice of the A and B tiles. Each K step
+// stores the tile prefetched into registers during the previous step, so
+// the global loads of step i+1 overlap the math of step i.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/Passes.h"
+
+#include "mlir/Dialect/Affine/Utils.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace kiln::cuda {
+#define GEN_PASS_DEF_KILNCUDAGEMMKERNELS
+#include "codegen/cuda/Passes.h.inc"
+} // namespace kiln::cuda
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kThreads = 256;
+constexpr int64_t kBK = 16;
+constexpr int64_t kPad = 8;
+
+enum class Precision { FP32, TF32, FP16 };
+
+/// The loops of a matmul-shaped op and how its kernel is tiled.
+struct GemmPlan {
+  SmallVector<int64_t> extents;
+  SmallVector<unsigned> batch; // other parallel loops, outermost first
+  unsigned m = 0, n = 0, k = 0;
+  unsigned x = 0, y = 1; // X depends on n (B operand), Y on m (A operand)
+  int64_t bm = 64, bn = 64;
+  int64_t split = 1, chunk = 0; // K chunks (f32 atomics when split > 1)
+};
+
+/// Whether `op`'s payload is `out + in_x * in_y` (either operand order).
+bool isMulAddPayload(linalg::LinalgOp op) {
+  Block &body = op->getRegion(0).front();
+  if (body.getNumArguments() != 3 ||
+      !llvm::all_of(body.getArgumentTypes(),
+                    [](Type t) { return t.isF32(); }) ||
+      body.getOperations().size() != 3)
+    return false;
+  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value out = body.getArgument(2);
+  Value other = add.getLhs() == out ? add.getRhs()
+                : add.getRhs() == out ? add.getLhs()
+                                      : Value();
+  auto mul = other ? other.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  return (mul.getLhs() == a && mul.getRhs() == b) ||
+         (mul.getLhs() == b && mul.getRhs() == a);
+}
+
+FailureOr<GemmPlan> plan(linalg::LinalgOp op, int64_t minBlocks) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.hasIndexSemantics() ||
+      op->getNumRegions() != 1 || !isMulAddPayload(op))
+    return failure();
+  for (OpOperand &operand : op->getOpOperands())
+    if (!isa<MemRefType>(operand.get().getType()))
+      return failure();
+  GemmPlan p;
+  p.extents = op.getStaticLoopRanges();
+  if (llvm::any_of(p.extents, ShapedType::isDynamic))
+    return failure();
+  for (AffineMap map : op.getIndexingMapsArray())
+    if (!map.isProjectedPermutation())
+      return failure();
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (out.getNumResults() != op.getNumParallelLoops() || out.getNumResults() < 2)
+    return failure();
+  // One reduction loop longer than 1 (the others are unit loops).
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  int reductions = 0;
+  for (unsigned d = 0; d < kinds.size(); ++d)
+    if (kinds[d] == utils::IteratorType::reduction && p.extents[d] > 1) {
+      p.k = d;
+      ++reductions;
+    }
+  if (reductions != 1)
+    return failure();
+  AffineMap in0 = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap in1 = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  p.n = cast<AffineDimExpr>(out.getResults().back()).getPosition();
+  bool uses0 = in0.isFunctionOfDim(p.n), uses1 = in1.isFunctionOfDim(p.n);
+  if (uses0 == uses1)
+    return failure();
+  p.x = uses0 ? 0 : 1;
+  p.y = 1 - p.x;
+  AffineMap xMap = p.x == 0 ? in0 : in1, yMap = p.x == 0 ? in1 : in0;
+  if (!xMap.isFunctionOfDim(p.k) || !yMap.isFunctionOfDim(p.k))
+    return failure();
+  bool found = false;
+  for (int i = out.getNumResults() - 2; i >= 0; --i) {
+    unsigned d = cast<AffineDimExpr>(out.getResult(i)).getPosition();
+    if (!xMap.isFunctionOfDim(d) && yMap.isFunctionOfDim(d)) {
+      p.m = d;
+      found = true;
+      break;
+    }
+  }
+  if (!found)
+    return failure();
+  for (AffineExpr e : out.getResults()) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    if (d != p.m && d != p.n)
+      p.batch.push_back(d);
+  }
+  int64_t M = p.extents[p.m], N = p.extents[p.n], K = p.extents[p.k];
+  // Small or skinny products (GEMV at batch 1) stay with
+  // kiln-cuda-tile-contractions.
+  if (M < 32 || N < 32 || K < 16)
+    return failure();
+  int64_t batch = 1;
+  for (unsigned d : p.batch)
+    batch *= p.extents[d];
+  auto blocks = [&](int64_t t) {
+    return llvm::divideCeil(M, t) * llvm::divideCeil(N, t) * batch;
+  };
+  if (blocks(128) >= minBlocks)
+    p.bm = p.bn = 128;
+  // Too few blocks: split K into chunks of whole K steps, at least 4 each.
+  int64_t steps = llvm::divideCeil(K, kBK);
+  while (blocks(p.bm) * p.split < minBlocks && steps / (p.split * 2) >= 4)
+    p.split *= 2;
+  p.chunk = llvm::divideCeil(steps, p.split) * kBK;
+  p.split = llvm::divideCeil(K, p.chunk);
+  return p;
+}
+
+/// Emits the kernel of `op` (see the pass description).
+class GemmBuilder {
+public:
+  GemmBuilder(linalg::LinalgOp op, const GemmPlan &p, Precision precision)
+      : op(op), p(p), precision(precision), b(op), loc(op.getLoc()) {}
+
+  void build();
+
+private:
+  Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value l, Value r) { return arith::AddIOp::create(b, loc, l, r); }
+  Value mul(Value l, Value r) { return arith::MulIOp::create(b, loc, l, r); }
+  Value lt(Value l, int64_t r) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, l, cst(r));
+  }
+  Value ltV(Value l, Value r) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, l, r);
+  }
+  Value minI(Value l, int64_t r) {
+    return arith::MinSIOp::create(b, loc, l, cst(r));
+  }
+  Value fconst(float v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value load(Value buf, ArrayRef<Value> at) {
+    return memref::LoadOp::create(b, loc, buf, at);
+  }
+
+  /// Loads this thread's share of one operand's K slice into registers.
+  /// `rows` is the tile extent along `dim` (m or n); zero outside the op.
+  SmallVector<Value> loadTile(unsigned operand, unsigned dim, int64_t rows,
+                              Value base, Value k0);
+  void storeTile(ArrayRef<Value> values, unsigned operand, unsigned dim,
+                 int64_t rows, Value smem);
+  Value roundToTf32(Value v);
+  SmallVector<Value> computeSimt(ValueRange acc);
+  SmallVector<Value> computeMma(ValueRange acc);
+  void storeOut(Value value, Value mIdx, Value nIdx);
+
+  linalg::LinalgOp op;
+  const GemmPlan &p;
+  Precision precision;
+  OpBuilder b;
+  Location loc;
+  SmallVector<Value> dims; // the op's loop indices inside the kernel
+  Value tid, kEnd, aSmem, bSmem;
+  Type smemElem;
+};
+
+SmallVector<Value> GemmBuilder::loadTile(unsigned operand, unsigned dim,
+                                         int64_t rows, Value base, Value k0) {
+  OpOperand *in = op.getDpsInputOperand(operand);
+  AffineMap map = op.getMatchingIndexingMap(in);
+  // Consecutive threads read consecutive addresses: along k when k is the
+  // buffer's innermost dim, else along `dim`.
+  bool kInner = cast<AffineDimExpr>(map.getResults().back()).getPosition() ==
+                p.k;
+  int64_t extent = p.extents[dim], K = p.extents[p.k];
+  SmallVector<Value> values;
+  Value zero = fconst(0.0f);
+  for (int64_t i = 0; i < rows * kBK / kThreads; ++i) {
+    Value e = add(tid, cst(i * kThreads));
+    Value r, kk;
+    if (kInner) {
+      kk = arith::RemUIOp::create(b, loc, e, cst(kBK));
+      r = arith::DivUIOp::create(b, loc, e, cst(kBK));
+    } else {
+      r = arith::RemUIOp::create(b, loc, e, cst(rows));
+      kk = arith::DivUIOp::create(b, loc, e, cst(rows));
+    }
+    Value gr = add(base, r), gk = add(k0, kk);
+    Value ok = ltV(gk, kEnd);
+    if (extent % rows != 0)
+      ok = arith::AndIOp::create(b, loc, ok, lt(gr, extent));
+    SmallVector<Value> at = dims;
+    at[dim] = extent % rows != 0 ? minI(gr, extent - 1) : gr;
+    at[p.k] = minI(gk, K - 1);
+    auto idx = affine::expandAffineMap(b, loc, map, at);
+    Value v = load(in->get(), *idx);
+    values.push_back(arith::SelectOp::create(b, loc, ok, v, zero));
+  }
+  return values;
+}
+
+// tf32 mma reads only the top 19 bits of each operand (truncation); round
+// to nearest first (ties away from zero, as cvt.rna.tf32.f32): add half of
+// the dropped part's unit to the bits, then clear the 13 low bits.
+Value GemmBuilder::roundToTf32(Value v) {
+  Type i32 = b.getI32Type();
+  Value bits = arith::BitcastOp::create(b, loc, i32, v);
+  Value half = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0x1000));
+  Value mask = arith::ConstantOp::create(
+      b, loc, b.getI32IntegerAttr(static_cast<int32_t>(0xffffe000u)));
+  Value rounded = arith::AndIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, bits, half), mask);
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), rounded);
+}
+
+void GemmBuilder::storeTile(ArrayRef<Value> values, unsigned operand,
+                            unsigned dim, int64_t rows, Value smem) {
+  AffineMap map = op.getMatchingIndexingMap(op.getDpsInputOperand(operand));
+  bool kInner = cast<AffineDimExpr>(map.getResults().back()).getPosition() ==
+                p.k;
+  for (auto [i, v] : llvm::enumerate(values)) {
+    Value e = add(tid, cst(i * kThreads));
+    Value r, kk;
+    if (kInner) {
+      kk = arith::RemUIOp::create(b, loc, e, cst(kBK));
+      r = arith::DivUIOp::create(b, loc, e, cst(kBK));
+    } else {
+      r = arith::RemUIOp::create(b, loc, e, cst(rows));
+      kk = arith::DivUIOp::create(b, loc, e, cst(rows));
+    }
+    Value s = v;
+    if (smemElem.isF16())
+      s = arith::TruncFOp::create(b, loc, smemElem, v);
+    else if (precision == Precision::TF32)
+      s = roundToTf32(v);
+    memref::StoreOp::create(b, loc, s, smem, ValueRange{kk, r});
+  }
+}
+
+// SIMT: a 16 x 16 thread grid; thread (ty, tx) owns rows
+// r * (BM / RM) + ty * 4 + i and the same for columns, in RM x RN blocks of
+// 4 x 4 (conflict-free shared reads, coalesced stores).
+SmallVector<Value> GemmBuilder::computeSimt(ValueRange acc) {
+  int64_t rm = p.bm / 64, rn = p.bn / 64, tm = 4 * rm, tn = 4 * rn;
+  Value ty = arith::DivUIOp::create(b, loc, tid, cst(16));
+  Value tx = arith::RemUIOp::create(b, loc, tid, cst(16));
+  SmallVector<Value> rowsA, colsB;
+  for (int64_t i = 0; i < tm; ++i)
+    rowsA.push_back(add(mul(ty, cst(4)), cst((i / 4) * (p.bm / rm) + i % 4)));
+  for (int64_t j = 0; j < tn; ++j)
+    colsB.push_back(add(mul(tx, cst(4)), cst((j / 4) * (p.bn / rn) + j % 4)));
+  SmallVector<Value> sums(acc.begin(), acc.end());
+  for (int64_t kk = 0; kk < kBK; ++kk) {
+    Value k = cst(kk);
+    SmallVector<Value> as, bs;
+    for (Value r : rowsA)
+      as.push_back(load(aSmem, {k, r}));
+    for (Value c : colsB)
+      bs.push_back(load(bSmem, {k, c}));
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t j = 0; j < tn; ++j)
+        sums[i * tn + j] =
+            math::FmaOp::create(b, loc, as[i], bs[j], sums[i * tn + j]);
+  }
+  return sums;
+}
+
+// Tensor cores: 8 warps as 2 (M) x 4 (N), each a (BM/2) x (BN/4) warp tile
+// of m16n8 mma tiles; fragments read from shared memory in the PTX ISA's
+// register layouts (groupID g = lane / 4, t = lane % 4).
+SmallVector<Value> GemmBuilder::computeMma(ValueRange acc) {
+  int64_t wmTile = p.bm / 2, wnTile = p.bn / 4;
+  int64_t mt = wmTile / 16, nt = wnTile / 8;
+  Value warp = arith::DivUIOp::create(b, loc, tid, cst(32));
+  Value lane = arith::RemUIOp::create(b, loc, tid, cst(32));
+  Value g = arith::DivUIOp::create(b, loc, lane, cst(4));
+  Value t = arith::RemUIOp::create(b, loc, lane, cst(4));
+  Value wm = mul(arith::DivUIOp::create(b, loc, warp, cst(4)), cst(wmTile));
+  Value wn = mul(arith::RemUIOp::create(b, loc, warp, cst(4)), cst(wnTile));
+  SmallVector<Value> sums(acc.begin(), acc.end());
+  bool half = precision == Precision::FP16;
+  int64_t kStep = half ? 16 : 8;
+  Type f16 = b.getF16Type();
+  for (int64_t kk = 0; kk < kBK; kk += kStep) {
+    SmallVector<Value> aFrags, bFrags;
+    for (int64_t i = 0; i < mt; ++i) {
+      Value r0 = add(add(wm, g), cst(i * 16)), r1 = add(r0, cst(8));
+      if (!half) {
+        Value k0 = add(t, cst(kk)), k1 = add(t, cst(kk + 4));
+        SmallVector<Value> elems = {load(aSmem, {k0, r0}), load(aSmem, {k0, r1}),
+                                    load(aSmem, {k1, r0}), load(aSmem, {k1, r1})};
+        aFrags.push_back(vector::FromElementsOp::create(
+            b, loc, VectorType::get({4, 1}, b.getF32Type()), elems));
+      } else {
+        Value k0 = add(mul(t, cst(2)), cst(kk));
+        SmallVector<Value> elems;
+        for (auto [row, kOff] :
+             {std::pair{r0, 0}, {r1, 0}, {r0, 8}, {r1, 8}}) {
+          elems.push_back(load(aSmem, {add(k0, cst(kOff)), row}));
+          elems.push_back(load(aSmem, {add(k0, cst(kOff + 1)), row}));
+        }
+        aFrags.push_back(vector::FromElementsOp::create(
+            b, loc, VectorType::get({4, 2}, f16), elems));
+      }
+    }
+    for (int64_t j = 0; j < nt; ++j) {
+      Value c = add(add(wn, g), cst(j * 8));
+      if (!half) {
+        SmallVector<Value> elems = {load(bSmem, {add(t, cst(kk)), c}),
+                                    load(bSmem, {add(t, cst(kk + 4)), c})};
+        bFrags.push_back(vector::FromElementsOp::create(
+            b, loc, VectorType::get({2, 1}, b.getF32Type()), elems));
+      } else {
+        Value k0 = add(mul(t, cst(2)), cst(kk));
+        SmallVector<Value> elems;
+        for (int64_t kOff : {0, 1, 8, 9})
+          elems.push_back(load(bSmem, {add(k0, cst(kOff)), c}));
+        bFrags.push_back(vector::FromElementsOp::create(
+            b, loc, VectorType::get({2, 2}, f16), elems));
+      }
+    }
+    for (int64_t i = 0; i < mt; ++i)
+      for (int64_t j = 0; j < nt; ++j)
+        sums[i * nt + j] = nvgpu::MmaSyncOp::create(
+            b, loc, aFrags[i], bFrags[j], sums[i * nt + j],
+            ArrayRef<int64_t>{16, 8, kStep}, /*tf32Enabled=*/!half);
+  }
+  return sums;
+}
+
+void GemmBuilder::storeOut(Value value, Value mIdx, Value nIdx) {
+  OpBuilder::InsertionGuard guard(b);
+  int64_t M = p.extents[p.m], N = p.extents[p.n];
+  Value inRange;
+  if (M % p.bm != 0)
+    inRange = lt(mIdx, M);
+  if (N % p.bn != 0) {
+    Value c = lt(nIdx, N);
+    inRange = inRange ? arith::AndIOp::create(b, loc, inRange, c).getResult()
+                      : c;
+  }
+  if (inRange) {
+    auto guardOp = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(&guardOp.getThenRegion().front());
+  }
+  SmallVector<Value> at = dims;
+  at[p.m] = mIdx;
+  at[p.n] = nIdx;
+  OpOperand *init = op.getDpsInitOperand(0);
+  auto idx = affine::expandAffineMap(b, loc, op.getMatchingIndexingMap(init), at);
+  if (p.split > 1) {
+    memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value,
+                                init->get(), *idx);
+    return;
+  }
+  Value old = load(init->get(), *idx);
+  memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, value),
+                          init->get(), *idx);
+}
+
+void GemmBuilder::build() {
+  int64_t M = p.extents[p.m], N = p.extents[p.n], K = p.extents[p.k];
+  int64_t batch = 1;
+  for (unsigned d : p.batch)
+    batch *= p.extents[d];
+  bool mma = precision != Precision::FP32;
+  smemElem = precision == Precision::FP16 ? Type(b.getF16Type())
+                                          : Type(b.getF32Type());
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  auto aType = MemRefType::get({kBK, p.bm + kPad}, smemElem,
+                               MemRefLayoutAttrInterface(), workgroup);
+  auto bType = MemRefType::get({kBK, p.bn + kPad}, smemElem,
+                               MemRefLayoutAttrInterface(), workgroup);
+  Value one = cst(1);
+  auto launch = gpu::LaunchOp::create(
+      b, loc, cst(llvm::divideCeil(N, p.bn)), cst(llvm::divideCeil(M, p.bm)),
+      cst(batch * p.split), cst(kThreads), one, one, /*dynamicShared=*/Value(),
+      /*asyncTokenType=*/Type(), /*asyncDependencies=*/ValueRange(),
+      TypeRange{aType, bType});
+  Block &body = launch.getBody().front();
+  b.setInsertionPointToEnd(&body);
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPointToStart(&body);
+  aSmem = launch.getWorkgroupAttributions()[0];
+  bSmem = launch.getWorkgroupAttributions()[1];
+  tid = launch.getThreadIds().x;
+
+  // Loop indices: batch dims from blockIdx.z (innermost fastest), the K
+  // chunk, the tile's first m and n; unit reduction loops stay 0.
+  Value zero = cst(0);
+  dims.assign(p.extents.size(), zero);
+  Value z = launch.getBlockIds().z;
+  Value chunkIdx = arith::RemUIOp::create(b, loc, z, cst(p.split));
+  Value rest = arith::DivUIOp::create(b, loc, z, cst(p.split));
+  for (unsigned d : llvm::reverse(p.batch)) {
+    dims[d] = arith::RemUIOp::create(b, loc, rest, cst(p.extents[d]));
+    rest = arith::DivUIOp::create(b, loc, rest, cst(p.extents[d]));
+  }
+  Value m0 = mul(launch.getBlockIds().y, cst(p.bm));
+  Value n0 = mul(launch.getBlockIds().x, cst(p.bn));
+  Value kBegin = mul(chunkIdx, cst(p.chunk));
+  kEnd = arith::MinSIOp::create(b, loc, add(kBegin, cst(p.chunk)), cst(K));
+
+  // Accumulators: TM x TN scalars (SIMT) or one vector<2x2xf32> per mma tile.
+  SmallVector<Value> acc;
+  if (mma) {
+    int64_t tiles = (p.bm / 2 / 16) * (p.bn / 4 / 8);
+    Value z2 = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(VectorType::get({2, 2}, b.getF32Type()),
+                                       0.0f));
+    acc.assign(tiles, z2);
+  } else {
+    acc.assign((p.bm / 16) * (p.bn / 16), fconst(0.0f));
+  }
+  SmallVector<Value> pre = loadTile(p.y, p.m, p.bm, m0, kBegin);
+  SmallVector<Value> preB = loadTile(p.x, p.n, p.bn, n0, kBegin);
+  size_t numA = pre.size();
+  pre.append(preB);
+  SmallVector<Value> init(acc);
+  init.append(pre);
+  auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, cst(kBK), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value k0 = loop.getInductionVar();
+    ValueRange args = loop.getRegionIterArgs();
+    ValueRange accArgs = args.take_front(acc.size());
+    ValueRange tileArgs = args.drop_front(acc.size());
+    storeTile(SmallVector<Value>(tileArgs.take_front(numA)), p.y, p.m, p.bm,
+              aSmem);
+    storeTile(SmallVector<Value>(tileArgs.drop_front(numA)), p.x, p.n, p.bn,
+              bSmem);
+    gpu::BarrierOp::create(b, loc);
+    // The next slice's loads, in flight during this slice's math.
+    Value k1 = add(k0, cst(kBK));
+    SmallVector<Value> next = loadTile(p.y, p.m, p.bm, m0, k1);
+    next.append(loadTile(p.x, p.n, p.bn, n0, k1));
+    SmallVector<Value> sums = mma ? computeMma(accArgs) : computeSimt(accArgs);
+    gpu::BarrierOp::create(b, loc);
+    sums.append(next);
+    scf::YieldOp::create(b, loc, sums);
+  }
+  ValueRange results = loop.getResults().take_front(acc.size());
+
+  if (!mma) {
+    int64_t rm = p.bm / 64, rn = p.bn / 64, tm = 4 * rm, tn = 4 * rn;
+    Value ty = arith::DivUIOp::create(b, loc, tid, cst(16));
+    Value tx = arith::RemUIOp::create(b, loc, tid, cst(16));
+    for (int64_t i = 0; i < tm; ++i) {
+      Value r = add(m0, add(mul(ty, cst(4)),
+                            cst((i / 4) * (p.bm / rm) + i % 4)));
+      for (int64_t j = 0; j < tn; ++j) {
+        Value c = add(n0, add(mul(tx, cst(4)),
+                              cst((j / 4) * (p.bn / rn) + j % 4)));
+        storeOut(results[i * tn + j], r, c);
+      }
+    }
+  } else {
+    int64_t wmTile = p.bm / 2, wnTile = p.bn / 4;
+    int64_t mt = wmTile / 16, nt = wnTile / 8;
+    Value warp = arith::DivUIOp::create(b, loc, tid, cst(32));
+    Value lane = arith::RemUIOp::create(b, loc, tid, cst(32));
+    Value g = arith::DivUIOp::create(b, loc, lane, cst(4));
+    Value t2 = mul(arith::RemUIOp::create(b, loc, lane, cst(4)), cst(2));
+    Value wm = mul(arith::DivUIOp::create(b, loc, warp, cst(4)), cst(wmTile));
+    Value wn = mul(arith::RemUIOp::create(b, loc, warp, cst(4)), cst(wnTile));
+    for (int64_t i = 0; i < mt; ++i)
+      for (int64_t j = 0; j < nt; ++j) {
+        Value r0 = add(add(m0, add(wm, g)), cst(i * 16));
+        Value c0 = add(add(n0, add(wn, t2)), cst(j * 8));
+        Value tile = results[i * nt + j];
+        for (int64_t row = 0; row < 2; ++row)
+          for (int64_t col = 0; col < 2; ++col) {
+            Value v = vector::ExtractOp::create(b, loc, tile,
+                                                ArrayRef<int64_t>{row, col});
+            storeOut(v, add(r0, cst(row * 8)), add(c0, cst(col)));
+          }
+      }
+  }
+  op->erase();
+}
+
+struct GemmKernelsPass
+    : public kiln::cuda::impl::KilnCudaGemmKernelsBase<GemmKernelsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    Precision prec;
+    if (precision == "fp32")
+      prec = Precision::FP32;
+    else if (precision == "tf32")
+      prec = Precision::TF32;
+    else if (precision == "fp16")
+      prec = Precision::FP16;
+    else {
+      getOperation().emitError("kiln-cuda-gemm-kernels: precision must be "
+                               "fp32, tf32 or fp16, not '")
+          << precision << "'";
+      return signalPassFailure();
+    }
+    SmallVector<linalg::LinalgOp> ops;
+    for (Block &block : getOperation().getBody())
+      for (Operation &inner : block)
+        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(inner))
+          ops.push_back(linalgOp);
+    for (linalg::LinalgOp op : ops) {
+      FailureOr<GemmPlan> p = plan(op, minBlocks);
+      if (failed(p))
+        continue;
+      GemmBuilder(op, *p, prec).build();
+    }
+  }
+};
+
+} // namespace
