@@ -88,8 +88,9 @@ def KilnCudaWarpReductions
   let description = [{
     Rewrites a top-level linalg.generic on buffers whose loops are parallel
     but the innermost, a reduction of static extent >= `min-extent`, with
-    one f32 init, at most one input read along the reduction (contractions
-    are left to the GEMM passes) and a payload `combine(f(ins), out)` (combine: addf,
+    one f32 init, a payload `combine(f(ins), out)` that is not a
+    contraction (`out + a * b` with both inputs read along the reduction is
+    left to the GEMM passes) (combine: addf,
     maximumf, maxnumf, minimumf, minnumf; `out` used only there) into a
     `gpu.launch` of 8 warps a block and one warp a row: lane l folds the
     row's elements l, l + 32, ... (coalesced), starting from the

@@ -69,17 +69,24 @@ LogicalResult rewrite(linalg::GenericOp op, int64_t minExtent) {
   for (OpOperand &operand : op->getOpOperands())
     if (!isa<MemRefType>(operand.get().getType()))
       return failure();
-  // Contractions (both inputs read along the reduction: matmul, GEMV) are
-  // kiln-cuda-gemm-kernels' and kiln-cuda-tile-contractions'.
+  float identity;
+  Operation *combine = combiner(op, identity);
+  if (!combine)
+    return failure();
+  // Contractions (out + a * b with both inputs read along the reduction:
+  // matmul, GEMV) are kiln-cuda-gemm-kernels' and
+  // kiln-cuda-tile-contractions'.
   unsigned readers = 0;
   for (OpOperand *in : op.getDpsInputOperands())
     if (op.getMatchingIndexingMap(in).isFunctionOfDim(loops - 1))
       ++readers;
-  if (readers > 1)
-    return failure();
-  float identity;
-  Operation *combine = combiner(op, identity);
-  if (!combine)
+  Block &region = op.getRegion().front();
+  Value out = region.getArgument(region.getNumArguments() - 1);
+  Value term = combine->getOperand(0) == out ? combine->getOperand(1)
+                                             : combine->getOperand(0);
+  auto mul = term.getDefiningOp<arith::MulFOp>();
+  if (readers > 1 && isa<arith::AddFOp>(combine) && mul &&
+      isa<BlockArgument>(mul.getLhs()) && isa<BlockArgument>(mul.getRhs()))
     return failure();
 
   OpBuilder b(op);

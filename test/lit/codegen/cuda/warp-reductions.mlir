@@ -35,8 +35,10 @@ func.func @row_max(%x: memref<2x40x96xf32>, %m: memref<2x40xf32>) {
 // -----
 
 // Tests that a LayerNorm variance (sum of (x - mean)^2, the mean read once
-// per row) sums from 0 with the payload's own ops, and that a contraction
-// (both inputs read along the reduction) and a short row are left alone.
+// per row) sums from 0 with the payload's own ops, that the attention's row
+// max of scaled, masked scores (two inputs read along the row) is one too,
+// and that a contraction (out + a * b, both read along the reduction) and a
+// short row are left alone.
 
 #x = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>
@@ -48,8 +50,12 @@ func.func @row_max(%x: memref<2x40x96xf32>, %m: memref<2x40xf32>) {
 // CHECK: arith.mulf
 // CHECK: arith.addf
 // CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: gpu.launch
+// CHECK: arith.maximumf
+// CHECK-COUNT-5: gpu.shuffle  xor
 // CHECK: linalg.generic
 // CHECK: linalg.generic
+// CHECK-NOT: gpu.launch
 func.func @variance(%x: memref<128x768xf32>, %mean: memref<128xf32>, %var: memref<128xf32>,
                     %w: memref<768xf32>, %short: memref<128x16xf32>) {
   linalg.generic {indexing_maps = [#x, #row, #row], iterator_types = ["parallel", "reduction"]}
@@ -58,6 +64,15 @@ func.func @variance(%x: memref<128x768xf32>, %mean: memref<128xf32>, %var: memre
     %d = arith.subf %a, %m : f32
     %s = arith.mulf %d, %d : f32
     %r = arith.addf %s, %o : f32
+    linalg.yield %r : f32
+  }
+  %scale = arith.constant 0.125 : f32
+  linalg.generic {indexing_maps = [#x, #w, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x, %w : memref<128x768xf32>, memref<768xf32>) outs(%var : memref<128xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.mulf %a, %scale : f32
+    %t = arith.addf %s, %b : f32
+    %r = arith.maximumf %t, %o : f32
     linalg.yield %r : f32
   }
   linalg.generic {indexing_maps = [#x, #w, #row], iterator_types = ["parallel", "reduction"]}
