@@ -380,10 +380,12 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
               rewriter, loc, TypeRange{rowType}, inputs, ValueRange{maxInit},
               maxMaps, rowIterators,
               [&](OpBuilder &nb, Location l, ValueRange args) {
+                // maxnum (NaN-ignoring, which LLVM vectorizes): a NaN score
+                // still makes its row's sum, hence its Y row, NaN.
                 Value v = score(nb, l, args);
                 linalg::YieldOp::create(
                     nb, l,
-                    ValueRange{arith::MaximumFOp::create(nb, l, v, args.back())});
+                    ValueRange{arith::MaxNumFOp::create(nb, l, v, args.back())});
               })
               .getResult(0);
       SmallVector<Value> expInputs(inputs);

@@ -39,7 +39,7 @@ func.func @attention_gqa(%q: tensor<1x4x3x8xf32>, %k: tensor<1x2x5x8xf32>, %v: t
 // CHECK: arith.select
 // CHECK: linalg.index 3
 // CHECK: arith.cmpi sgt
-// CHECK: arith.maximumf
+// CHECK: arith.maxnumf
 // CHECK: %[[E:.*]] = linalg.generic
 // CHECK-SAME: ins(%[[S]], %arg3, %[[MAX]] :
 // CHECK: math.exp
