@@ -7,6 +7,7 @@
 #ifndef KILN_RUNTIME_KILN_INTERNAL_H
 #define KILN_RUNTIME_KILN_INTERNAL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,38 @@ typedef struct kiln_rt_buffer {
   size_t capacity;
 } kiln_rt_buffer;
 
+/// The strings a run makes (StringConcat, StringSplit, StringNormalizer):
+/// bump-allocated in chunks the session owns, so that string outputs stay
+/// valid until the next run or destroy. Helpers may run on pool workers, so
+/// allocation takes `mu`. A helper that cannot finish (out of memory, text it
+/// cannot process) records the first failure here and returns a NULL element;
+/// run then fails with that message.
+typedef struct kiln_rt_str_chunk kiln_rt_str_chunk;
+typedef struct kiln_rt_strings {
+  pthread_mutex_t mu;
+  int32_t ready;    /* mu initialized */
+  int32_t failed;   /* KILN_ERR_* of the first failure, 0 if none */
+  uint64_t generation; /* unique per run (process-wide counter) */
+  kiln_rt_str_chunk *chunks; /* newest (and largest) first */
+  char error[KILN_RT_ERROR_BYTES];
+} kiln_rt_strings;
+
+/// 0 on success. A zeroed kiln_rt_strings is valid to free.
+int kiln_rt_strings_init(kiln_rt_strings *st);
+/// Starts a run: drops the previous run's strings (keeping the largest
+/// chunk for reuse), clears the failure and takes a new generation.
+void kiln_rt_strings_reset(kiln_rt_strings *st);
+void kiln_rt_strings_free(kiln_rt_strings *st);
+/// Makes the `n` string elements at `elems` session-owned: each element not
+/// in the session's chunks (an input's string passed through) is copied
+/// there, a NULL element becomes "". Returns KILN_OK or
+/// KILN_ERR_OUT_OF_MEMORY.
+int kiln_rt_strings_adopt(kiln_rt_strings *st, const char **elems, size_t n);
+
+/// The string arena of the run on this thread: set by run for the kernel and
+/// by the pool for the chunks it runs. NULL outside a run.
+extern _Thread_local kiln_rt_strings *kiln_rt_current_strings;
+
 struct kiln_rt_session {
   const kiln_rt_model *model;
   int32_t threads;
@@ -68,6 +101,7 @@ struct kiln_rt_session {
   kiln_tensor *infer_out;
   kiln_rt_buffer *out_buffers;
   unsigned char *published; /* data-dependent outputs the kernel published */
+  kiln_rt_strings strings;  /* strings made by the last run */
   char error[KILN_RT_ERROR_BYTES];
 };
 

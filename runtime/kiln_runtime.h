@@ -22,6 +22,11 @@
  *   (NonZero, Unique, Compress, a shape computed from input values): the
  *   kernel publishes them (kiln_rt_publish_output), and run returns their
  *   dims in out[i].shape like any other.
+ * - string outputs (dtype 8), static shape or not, are always session-owned:
+ *   run sets out[i].data to an array of `const char *` (never NULL; "" for
+ *   an empty string), the array and every string valid until the next run
+ *   on the session or its destruction (strings passed through from an input
+ *   are copied). out[i].data given by the caller is ignored.
  * - on success every out[i].shape (session-owned, same lifetime), rank and
  *   dtype are set. out[i].shape/rank/dtype given by the caller are ignored.
  *
@@ -179,6 +184,43 @@ int32_t kiln_rt_regex_full_match(int64_t text, int64_t w0, int64_t w1,
                                  int64_t w8, int64_t w9, int64_t w10,
                                  int64_t w11, int64_t w12, int64_t w13,
                                  int64_t w14, int64_t w15);
+
+/// The string ops that make strings (runtime/kiln_strings.c). Each returns
+/// a new string element (the pointer as i64) owned by the running session
+/// (valid until its next run or destroy), or 0 (reads as "") after a
+/// failure that then fails the run. Constant strings come as the words of
+/// kiln_rt_str_equal_words. kiln_rt_str_concat: a then b (StringConcat).
+int64_t kiln_rt_str_concat(int64_t a, int64_t b);
+/// StringSplit of `x` at the delimiter (the words; "" splits at runs of
+/// whitespace) with at most `maxsplit` splits (< 0: no limit), as Python's
+/// str.split: the number of pieces, and piece `k` (0 past the last one).
+int64_t kiln_rt_str_split_count(int64_t x, int64_t maxsplit, int64_t w0,
+                                int64_t w1, int64_t w2, int64_t w3, int64_t w4,
+                                int64_t w5, int64_t w6, int64_t w7, int64_t w8,
+                                int64_t w9, int64_t w10, int64_t w11,
+                                int64_t w12, int64_t w13, int64_t w14,
+                                int64_t w15);
+int64_t kiln_rt_str_split_piece(int64_t x, int64_t k, int64_t maxsplit,
+                                int64_t w0, int64_t w1, int64_t w2, int64_t w3,
+                                int64_t w4, int64_t w5, int64_t w6, int64_t w7,
+                                int64_t w8, int64_t w9, int64_t w10,
+                                int64_t w11, int64_t w12, int64_t w13,
+                                int64_t w14, int64_t w15);
+/// StringNormalizer: `x` in upper (upper != 0) or lower case, and whether
+/// `x` equals the stopword (the words) compared as is (fold 0) or after
+/// mapping both to lower (1) or upper (2) case. Case mapping is Unicode's
+/// simple mapping for Latin (Basic, Latin-1, Extended-A, Extended
+/// Additional), modern Greek, basic Cyrillic and fullwidth Latin, and the
+/// identity for caseless scripts; any other code point or invalid UTF-8
+/// fails the run. kiln_rt_str_case_check (the compiler's check of
+/// stopwords) returns NULL when all of `s` can be mapped, else why not.
+int64_t kiln_rt_str_change_case(int64_t x, int32_t upper);
+int32_t kiln_rt_str_stopword(int64_t x, int32_t fold, int64_t w0, int64_t w1,
+                             int64_t w2, int64_t w3, int64_t w4, int64_t w5,
+                             int64_t w6, int64_t w7, int64_t w8, int64_t w9,
+                             int64_t w10, int64_t w11, int64_t w12,
+                             int64_t w13, int64_t w14, int64_t w15);
+const char *kiln_rt_str_case_check(const char *s);
 
 /// Runs fn(ctx, begin, end) over [0, n) split into at most `threads`
 /// contiguous chunks of near-equal size (static partitioning: which indices

@@ -152,6 +152,10 @@ int kiln_rt_create(const kiln_rt_model *m, kiln_rt_session **out,
     s->out_shapes[o] = s->out_dims + off;
     off += (size_t)m->outputs[o].rank;
   }
+  if (kiln_rt_strings_init(&s->strings) != KILN_OK) {
+    kiln_rt_fail(s, KILN_ERR_OUT_OF_MEMORY, "create: out of memory");
+    return create_failed(s, KILN_ERR_OUT_OF_MEMORY);
+  }
   s->pool = kiln_rt_pool_create(s->threads);
   if (!s->pool) {
     kiln_rt_fail(s, KILN_ERR_OUT_OF_MEMORY,
@@ -166,6 +170,7 @@ void kiln_rt_destroy(kiln_rt_session *s) {
   if (!s)
     return;
   kiln_rt_pool_destroy(s->pool);
+  kiln_rt_strings_free(&s->strings);
   if (s->out_buffers)
     for (int32_t o = 0; o < s->model->num_outputs; ++o)
       free(s->out_buffers[o].data);
@@ -272,7 +277,8 @@ static int prepare_output(kiln_rt_session *s, size_t o, const kiln_tensor *t) {
     count *= (uint64_t)v;
   }
   size_t bytes = (size_t)count * elem;
-  if (!has_dynamic_dim(d)) {
+  /* String outputs are session-owned whatever their shape. */
+  if (!has_dynamic_dim(d) && d->dtype != 8) {
     if (!t->data && bytes > 0)
       return kiln_rt_fail(s, KILN_ERR_INVALID_ARGUMENT,
                           "output %zu ('%s'): data is NULL (static outputs "
@@ -367,16 +373,20 @@ static int run_kernel(kiln_rt_session *s, const kiln_frame *frame) {
   jmp_buf jump;
   kiln_rt_session *outer = kiln_rt_running;
   jmp_buf *outer_jump = kiln_rt_check_jump;
+  kiln_rt_strings *outer_strings = kiln_rt_current_strings;
   if (setjmp(jump)) {
     kiln_rt_running = outer;
     kiln_rt_check_jump = outer_jump;
+    kiln_rt_current_strings = outer_strings;
     return KILN_ERR_INVALID_ARGUMENT;
   }
   kiln_rt_running = s;
   kiln_rt_check_jump = &jump;
+  kiln_rt_current_strings = &s->strings;
   s->model->kernel(frame);
   kiln_rt_running = outer;
   kiln_rt_check_jump = outer_jump;
+  kiln_rt_current_strings = outer_strings;
   return KILN_OK;
 }
 
@@ -419,13 +429,28 @@ int kiln_rt_run(kiln_rt_session *s, const kiln_tensor *in, size_t n_in,
   frame.outputs = s->out_ptrs;
   frame.output_shapes = s->out_shapes;
   frame.runtime = s->pool;
+  /* The previous run's strings (its string outputs) die here. */
+  kiln_rt_strings_reset(&s->strings);
   if (run_kernel(s, &frame) != KILN_OK)
     return KILN_ERR_INVALID_ARGUMENT;
+  if (s->strings.failed)
+    return kiln_rt_fail(s, s->strings.failed, "%s", s->strings.error);
   for (size_t o = 0; o < n_out; ++o)
     if (is_data_dependent(&m->outputs[o]) && !s->published[o])
       return kiln_rt_fail(s, KILN_ERR_BAD_STATE,
                           "run: the kernel did not publish output %zu ('%s')",
                           o, m->outputs[o].name);
+  for (size_t o = 0; o < n_out; ++o) {
+    if (m->outputs[o].dtype != 8)
+      continue;
+    size_t count = 1;
+    for (int32_t k = 0; k < m->outputs[o].rank; ++k)
+      count *= (size_t)s->out_shapes[o][k];
+    if (count > 0 &&
+        kiln_rt_strings_adopt(&s->strings, (const char **)s->out_ptrs[o],
+                              count) != KILN_OK)
+      return kiln_rt_fail(s, KILN_ERR_OUT_OF_MEMORY, "%s", s->strings.error);
+  }
   for (size_t o = 0; o < n_out; ++o) {
     out[o].data = s->out_ptrs[o];
     out[o].shape = s->out_shapes[o];

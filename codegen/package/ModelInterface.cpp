@@ -84,13 +84,8 @@ static LogicalResult readTensor(Operation *where, Type type, StringAttr name,
     return where->emitError() << kind << " '" << t.name
                               << "' needs a ranked tensor type, got " << type;
   t.dtype = onnx::getDataTypeForElementType(ranked.getElementType());
-  // String tensors cross the C API as `const char *` arrays; the strings of
-  // a string output would have to be session-owned, which kiln does not
-  // produce yet.
-  if (t.dtype == 8 && kind == "output")
-    return where->emitError()
-           << kind << " '" << t.name
-           << "' is a string tensor; string outputs are not supported yet";
+  // String tensors cross the C API as `const char *` arrays; a string
+  // output's array and strings are session-owned (runtime/kiln_runtime.h).
   if (t.dtype == 0)
     return where->emitError()
            << kind << " '" << t.name << "' has element type "

@@ -86,9 +86,14 @@ void populateOnnxWindowToLinalgPatterns(mlir::TypeConverter &converter,
 /// MelWeightMatrix (direct sums over run-time lengths).
 void populateOnnxSpectralToLinalgPatterns(mlir::TypeConverter &converter,
                                           mlir::RewritePatternSet &patterns);
-/// TfIdfVectorizer over integer tokens (n-gram counts, skips).
+/// TfIdfVectorizer over integer tokens (n-gram counts, skips), Equal on
+/// strings, RegexFullMatch; with populateOnnxStringToLinalgPatterns.
 void populateOnnxTextToLinalgPatterns(mlir::TypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);
+/// The ops that make strings: StringConcat, StringSplit, StringNormalizer
+/// (runtime helpers allocating in the session's string arena).
+void populateOnnxStringToLinalgPatterns(mlir::TypeConverter &converter,
+                                        mlir::RewritePatternSet &patterns);
 /// Trilu and EyeLike (selection by the diagonal of the last two dims).
 void populateOnnxTriangularToLinalgPatterns(mlir::TypeConverter &converter,
                                             mlir::RewritePatternSet &patterns);

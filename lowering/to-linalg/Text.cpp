@@ -11,6 +11,7 @@
 
 #include "dialect/OnnxDialect.h"
 #include "lowering/to-linalg/Patterns.h"
+#include "lowering/to-linalg/RuntimeHelpers.h"
 #include "lowering/to-linalg/Utils.h"
 
 #include "runtime/kiln_runtime.h"
@@ -21,6 +22,19 @@
 using namespace mlir;
 
 namespace kiln {
+
+func::FuncOp getRuntimeHelper(RewriterBase &rewriter, Operation *from,
+                              StringRef name, FunctionType type) {
+  auto module = from->getParentOfType<ModuleOp>();
+  if (auto f = module.lookupSymbol<func::FuncOp>(name))
+    return f;
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(module.getBody());
+  auto f = func::FuncOp::create(rewriter, from->getLoc(), name, type);
+  f.setPrivate();
+  return f;
+}
+
 namespace {
 
 struct TfIdfVectorizerLowering
@@ -222,19 +236,6 @@ struct TfIdfVectorizerLowering
   }
 };
 
-/// The private declaration of runtime helper `name`, created on first use.
-func::FuncOp getRuntimeHelper(RewriterBase &rewriter, Operation *from,
-                              StringRef name, FunctionType type) {
-  auto module = from->getParentOfType<ModuleOp>();
-  if (auto f = module.lookupSymbol<func::FuncOp>(name))
-    return f;
-  OpBuilder::InsertionGuard guard(rewriter);
-  rewriter.setInsertionPointToStart(module.getBody());
-  auto f = func::FuncOp::create(rewriter, from->getLoc(), name, type);
-  f.setPrivate();
-  return f;
-}
-
 /// Equal on string tensors: kiln_rt_str_equal per broadcast element pair.
 /// Outranks the elementwise table's Equal, which compares numbers.
 struct StringEqualLowering : OpConversionPattern<onnx::EqualOp> {
@@ -370,6 +371,7 @@ void populateOnnxTextToLinalgPatterns(TypeConverter &converter,
   patterns.add<TfIdfVectorizerLowering, StringEqualLowering,
                RegexFullMatchLowering>(
       converter, patterns.getContext());
+  populateOnnxStringToLinalgPatterns(converter, patterns);
 }
 
 } // namespace kiln

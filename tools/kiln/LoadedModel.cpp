@@ -17,6 +17,7 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -293,6 +294,19 @@ Error LoadedModel::run(void *s, std::vector<HostTensor> &inputs,
     size_t bytes = t.numElements() * hostElemSize(t.dtype);
     const char *p = static_cast<const char *>(out[o].data);
     t.bytes.assign(p, p + bytes);
+    // A string output's elements point into the session, which dies before
+    // the caller compares them: copy the strings (NULL never comes back,
+    // but would read as "").
+    if (t.dtype == 8) {
+      t.strings = std::make_shared<std::vector<std::string>>();
+      const char *const *elems = static_cast<const char *const *>(out[o].data);
+      for (int64_t i = 0; i < t.numElements(); ++i)
+        t.strings->push_back(elems[i] ? elems[i] : "");
+      for (int64_t i = 0; i < t.numElements(); ++i) {
+        const char *str = (*t.strings)[i].c_str();
+        std::memcpy(t.bytes.data() + i * sizeof(str), &str, sizeof(str));
+      }
+    }
     // A 4- or 2-bit element holds its value in the low bits of its byte
     // (the rest unspecified); widen it to a whole int8/uint8.
     if (int bits = subByteBits(t.dtype)) {
@@ -563,7 +577,32 @@ readInputStructure(const std::string &path, bool optional) {
 }
 
 Error writeNpy(const std::string &path, const HostTensor &t) {
-  const char *descr = "<f4";
+  // Strings become NumPy's fixed-width unicode (<U: UTF-32 code units, as
+  // many per element as the longest string has code points).
+  std::vector<char> unicode;
+  std::string unicodeDescr;
+  if (t.dtype == 8) {
+    std::vector<std::vector<UTF32>> codes;
+    size_t width = 1;
+    for (int64_t i = 0; i < t.numElements(); ++i) {
+      const std::string &str = t.strings ? (*t.strings)[i] : std::string();
+      std::vector<UTF32> cps(str.size() + 1);
+      const UTF8 *src = reinterpret_cast<const UTF8 *>(str.data());
+      UTF32 *dst = cps.data();
+      ConvertUTF8toUTF32(&src, src + str.size(), &dst, dst + cps.size(),
+                         lenientConversion);
+      cps.resize(dst - cps.data());
+      width = std::max(width, cps.size());
+      codes.push_back(std::move(cps));
+    }
+    for (std::vector<UTF32> &cps : codes) {
+      cps.resize(width, 0);
+      const char *c = reinterpret_cast<const char *>(cps.data());
+      unicode.insert(unicode.end(), c, c + width * sizeof(UTF32));
+    }
+    unicodeDescr = "<U" + std::to_string(width);
+  }
+  const char *descr = t.dtype == 8 ? unicodeDescr.c_str() : "<f4";
   switch (t.dtype) {
   case 11: descr = "<f8"; break;
   case 7: descr = "<i8"; break;
@@ -588,7 +627,10 @@ Error writeNpy(const std::string &path, const HostTensor &t) {
     return createStringError("cannot write '" + path + "': " + ec.message());
   os << "\x93NUMPY" << char(1) << char(0) << char(header.size() & 0xff)
      << char(header.size() >> 8) << header;
-  os.write(t.bytes.data(), t.bytes.size());
+  if (t.dtype == 8)
+    os.write(unicode.data(), unicode.size());
+  else
+    os.write(t.bytes.data(), t.bytes.size());
   return Error::success();
 }
 

@@ -220,13 +220,24 @@ struct Comparison {
   int64_t mismatches = 0;
 };
 
-/// Compares two tensors of one dtype and shape. Integer types must match
-/// exactly, bools as truth values; floating-point components match when equal
+/// Compares two tensors of one dtype and shape. Strings and integer types
+/// must match exactly, bools as truth values; floating-point components
+/// match when equal
 /// (infinities included), both NaN, or |got - want| <= atol + rtol * |want|.
 Comparison compare(const HostTensor &got, const HostTensor &want, double rtol,
                    double atol) {
   Comparison c;
   int32_t dt = got.dtype;
+  // Strings match byte for byte (a mismatch counts as an error of 1).
+  if (dt == 8) {
+    for (int64_t i = 0; i < got.numElements(); ++i) {
+      bool match = got.strings && want.strings &&
+                   (*got.strings)[i] == (*want.strings)[i];
+      c.maxAbs = std::max(c.maxAbs, match ? 0.0 : 1.0);
+      c.mismatches += !match;
+    }
+    return c;
+  }
   bool integral = dt == 2 || dt == 3 || dt == 4 || dt == 5 || dt == 6 ||
                   dt == 7 || dt == 12 || dt == 13 || dt == 21 || dt == 22 ||
                   dt == 25 || dt == 26;
