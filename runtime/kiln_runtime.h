@@ -64,12 +64,18 @@ typedef struct {
   int32_t threads;          /* <= 0: one per online CPU */
   const char *weights_path; /* models compiled with --weights file */
   int32_t cuda_device;      /* ignored on CPU */
+  int32_t io_memory;        /* where run's tensor data live: KILN_IO_* */
 } kiln_options;
+#define KILN_IO_HOST 0   /* host memory (the default: 0 / opt NULL) */
+#define KILN_IO_DEVICE 1 /* device memory of the session's GPU (--target cuda) */
 #define KILN_OK 0
 #define KILN_ERR_INVALID_ARGUMENT 1
 #define KILN_ERR_WEIGHTS 2
 #define KILN_ERR_OUT_OF_MEMORY 3
 #define KILN_ERR_BAD_STATE 4
+#endif
+#ifndef KILN_IO_DEVICE
+#error "kiln_options was defined by an older kiln header, without io_memory"
 #endif
 
 /* Magic and version of a `.weights` file. Layout (little endian):

@@ -95,6 +95,17 @@ int kiln_rt_create(const kiln_rt_model *m, kiln_rt_session **out,
   if (!m || m->abi_version != KILN_RT_ABI_VERSION)
     return fail_thread(KILN_ERR_BAD_STATE,
                        "create: model descriptor of another runtime ABI");
+  /* Device pointers need the CUDA runtime (kiln_cu_create clears the
+   * option before it creates its host session): never ignore it here. */
+  if (opt && opt->io_memory == KILN_IO_DEVICE)
+    return fail_thread(KILN_ERR_INVALID_ARGUMENT,
+                       "create: kiln_options.io_memory is KILN_IO_DEVICE, "
+                       "but this model was compiled for the CPU (device "
+                       "pointers need --target cuda)");
+  if (opt && opt->io_memory != KILN_IO_HOST)
+    return fail_thread(KILN_ERR_INVALID_ARGUMENT,
+                       "create: kiln_options.io_memory is neither "
+                       "KILN_IO_HOST (0) nor KILN_IO_DEVICE (1)");
   kiln_rt_session *s = (kiln_rt_session *)calloc(1, sizeof(kiln_rt_session));
   if (!s)
     return fail_thread(KILN_ERR_OUT_OF_MEMORY, "create: out of memory");

@@ -81,12 +81,18 @@ typedef struct {
   int32_t threads;          /* <= 0: one per online CPU */
   const char *weights_path; /* --weights file models; NULL: "<m>.weights" */
   int32_t cuda_device;      /* ignored on CPU */
+  int32_t io_memory;        /* where run's tensor data live: KILN_IO_* */
 } kiln_options;
+#define KILN_IO_HOST 0   /* host memory (the default: 0 / opt NULL) */
+#define KILN_IO_DEVICE 1 /* device memory of the session's GPU (--target cuda) */
 #define KILN_OK 0
 #define KILN_ERR_INVALID_ARGUMENT 1
 #define KILN_ERR_WEIGHTS 2
 #define KILN_ERR_OUT_OF_MEMORY 3
 #define KILN_ERR_BAD_STATE 4
+#endif
+#ifndef KILN_IO_DEVICE
+#error "kiln_options was defined by an older kiln header, without io_memory"
 #endif
 )";
 
@@ -116,6 +122,12 @@ std::string generateCHeader(const ModelInterface &iface,
  *   from input values): its size is known only once run has computed it,
  *   and run reports it in out[i].shape like any other dim.
  * - on success run sets every out[i].shape (session-owned), rank, dtype.
+ * - kiln_options.io_memory = KILN_IO_DEVICE (--target cuda; create fails
+ *   for a CPU model): every in[i].data / out[i].data is a device pointer
+ *   (CUdeviceptr) on the session's GPU; nothing is copied to or from the
+ *   host, and run returns once its kernels are done (work queued earlier
+ *   on other streams must be complete before run is called). A dynamic-dim
+ *   output is a session-owned device buffer. Zero-initialize kiln_options.
  * - sequences and optionals are tensors here: a sequence input compiled
  *   with --seq-len x=K is the inputs x[0]..x[K-1]; an optional input is
  *   the input x when present (none with --absent x); a sequence output of
@@ -286,7 +298,7 @@ kiln_tensor tensor(T *data, const int64_t *shape, int32_t rank,
      << "  static const kiln_options *options(int32_t threads, const char "
         "*path) {\n"
      << "    thread_local kiln_options o;\n"
-     << "    o = kiln_options{threads, path, 0};\n    return &o;\n  }\n"
+     << "    o = kiln_options{threads, path, 0, KILN_IO_HOST};\n    return &o;\n  }\n"
      << "  " << m << "_session *s_ = nullptr;\n};\n\n";
   os << "} // namespace " << m << "\n\n#endif // " << guard << "\n";
   return text;

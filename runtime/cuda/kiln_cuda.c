@@ -17,12 +17,16 @@
  *    validation, output shapes, weights mapping) whose model descriptor is a
  *    copy with `kernel` replaced by kiln_cu_trampoline; the trampoline copies
  *    inputs to the device, calls the generated host code with a frame of
- *    device pointers, and copies the outputs back.
+ *    device pointers, and copies the outputs back. With kiln_options.
+ *    io_memory = KILN_IO_DEVICE the caller's pointers are device memory:
+ *    the frame uses them as they are, and nothing is copied.
  *  - CUDA graphs: the first run records the generated host code's launches
  *    (and stream-ordered allocations) into a graph by stream capture; later
  *    runs with the same device buffers and input dims replay it with one
- *    cuGraphLaunch, so batch-1 latency is not launch-bound. KILN_CUDA_GRAPH=0
- *    launches eagerly every run.
+ *    cuGraphLaunch, so batch-1 latency is not launch-bound. Other buffers
+ *    (the caller's device pointers changed) capture again and update the
+ *    executable graph in place (cuGraphExecUpdate), instantiating anew only
+ *    when that fails. KILN_CUDA_GRAPH=0 launches eagerly every run.
  *  - Measurements (environment, read at create): KILN_CUDA_TIMING=<file>
  *    appends the min/median device time of the kernels of each run (CUDA
  *    events; host copies excluded) at destroy; KILN_CUDA_PROFILE=<file>
@@ -53,6 +57,7 @@ typedef struct CUgraph_st *CUgraph;
 typedef struct CUgraphExec_st *CUgraphExec;
 typedef struct CUevent_st *CUevent;
 enum { KILN_CU_CAPTURE_MODE_THREAD_LOCAL = 1 };
+enum { KILN_CU_POINTER_ATTRIBUTE_MEMORY_TYPE = 2 };
 
 typedef struct kiln_cu_driver {
   void *handle;
@@ -93,6 +98,9 @@ typedef struct kiln_cu_driver {
   CUresult (*cuEventSynchronize)(CUevent);
   CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent);
   CUresult (*cuFuncGetName)(const char **, CUfunction); /* optional */
+  /* CUDA 12+ (optional): a recaptured graph's parameters into the exec. */
+  CUresult (*cuGraphExecUpdate)(CUgraphExec, CUgraph, void *result_info);
+  CUresult (*cuPointerGetAttribute)(void *, int, CUdeviceptr);
   CUcontext context;
   CUdevice device;
   char device_name[128];
@@ -169,9 +177,12 @@ static void cu_driver_init(void) {
     KILN_CU_RESOLVE(cuEventElapsedTime, "cuEventElapsedTime_v2");
   else
     KILN_CU_RESOLVE(cuEventElapsedTime, "cuEventElapsedTime");
+  KILN_CU_RESOLVE(cuPointerGetAttribute, "cuPointerGetAttribute");
   {
     void *sym = dlsym(d->handle, "cuFuncGetName"); /* CUDA 12.3+ */
     memcpy(&d->cuFuncGetName, &sym, sizeof(sym));
+    sym = dlsym(d->handle, "cuGraphExecUpdate_v2"); /* CUDA 12.0+ */
+    memcpy(&d->cuGraphExecUpdate, &sym, sizeof(sym));
   }
   CUresult rc = d->cuInit(0);
   if (rc != 0) {
@@ -254,6 +265,7 @@ typedef struct kiln_cu_session {
   CUdeviceptr *in_dev, *out_dev;
   size_t *in_cap, *out_cap;
   void **in_ptrs, **out_ptrs;
+  int io_device; /* kiln_options.io_memory == KILN_IO_DEVICE */
   int failed;
   char error[KILN_RT_ERROR_BYTES];
   pthread_mutex_t lock;
@@ -261,6 +273,7 @@ typedef struct kiln_cu_session {
    * the input shapes stay those it was captured with. */
   int use_graph;        /* 0 after KILN_CUDA_GRAPH=0 or a failed capture */
   CUgraphExec graph;
+  long graph_captures, graph_updates; /* KILN_CUDA_TIMING's report */
   void **graph_ptrs;    /* in_ptrs then out_ptrs at capture */
   int64_t *graph_dims;  /* every input dim at capture */
   size_t graph_ndims;
@@ -447,15 +460,29 @@ static void cu_graph_forget(kiln_cu_session *s) {
  * run could not be captured; the caller then launches eagerly. */
 static int cu_graph_capture(kiln_cu_session *s, const kiln_frame *dev) {
   const kiln_rt_model *m = &s->model;
-  cu_graph_forget(s);
   if (kiln_cu_drv.cuStreamBeginCapture(s->stream,
-                                       KILN_CU_CAPTURE_MODE_THREAD_LOCAL) != 0)
+                                       KILN_CU_CAPTURE_MODE_THREAD_LOCAL) != 0) {
+    cu_graph_forget(s);
     return 0;
+  }
   s->device_kernel(dev);
   CUgraph graph = NULL;
   CUresult rc = kiln_cu_drv.cuStreamEndCapture(s->stream, &graph);
-  if (rc == 0 && !s->failed)
-    rc = kiln_cu_drv.cuGraphInstantiateWithFlags(&s->graph, graph, 0);
+  /* Same launches on other buffers (the caller's device pointers moved):
+   * update the executable graph's parameters in place, which costs far
+   * less than instantiating it; a graph whose topology changed (other
+   * dims, memory nodes) fails the update and is instantiated anew. The
+   * previous replay is complete: every run synchronizes. */
+  long long info[8]; /* CUgraphExecUpdateResultInfo (24 bytes) */
+  if (rc == 0 && !s->failed && s->graph && kiln_cu_drv.cuGraphExecUpdate &&
+      kiln_cu_drv.cuGraphExecUpdate(s->graph, graph, info) == 0) {
+    ++s->graph_updates;
+  } else {
+    cu_graph_forget(s);
+    if (rc == 0 && !s->failed)
+      rc = kiln_cu_drv.cuGraphInstantiateWithFlags(&s->graph, graph, 0);
+    ++s->graph_captures;
+  }
   if (graph)
     kiln_cu_drv.cuGraphDestroy(graph);
   if (rc != 0 || s->failed) {
@@ -533,12 +560,67 @@ static void cu_collect_profile(kiln_cu_session *s) {
   s->num_launches = 0;
 }
 
+static int has_dynamic_dim(const kiln_rt_tensor_desc *d) {
+  for (int32_t k = 0; k < d->rank; ++k)
+    if (d->dims[k] < 0)
+      return 1;
+  return 0;
+}
+
+/* Fails the run unless `p` (`bytes` long) is memory the GPU can address. */
+static void cu_check_device_pointer(kiln_cu_session *s, const char *kind,
+                                    int32_t i, const char *name,
+                                    const void *p, size_t bytes) {
+  int type = 0;
+  if (!bytes || s->failed ||
+      kiln_cu_drv.cuPointerGetAttribute(&type,
+                                        KILN_CU_POINTER_ATTRIBUTE_MEMORY_TYPE,
+                                        (CUdeviceptr)(uintptr_t)p) == 0)
+    return;
+  s->failed = 1;
+  snprintf(s->error, sizeof(s->error),
+           "run: %s %d ('%s'): data is not a CUDA device pointer "
+           "(kiln_options.io_memory is KILN_IO_DEVICE)",
+           kind, (int)i, name);
+}
+
+/* KILN_IO_DEVICE: the frame takes the caller's device pointers as they are;
+ * an output with a dynamic dim goes to a session-owned device buffer
+ * (kiln_cu_run hands it to the caller). */
+static void cu_bind_device_io(kiln_cu_session *s, const kiln_frame *f) {
+  const kiln_rt_model *m = &s->model;
+  CUresult rc;
+  for (int32_t i = 0; i < m->num_inputs; ++i) {
+    size_t bytes = tensor_bytes(&m->inputs[i], f->input_shapes[i]);
+    cu_check_device_pointer(s, "input", i, m->inputs[i].name, f->inputs[i],
+                            bytes);
+    s->in_ptrs[i] = f->inputs[i];
+  }
+  for (int32_t o = 0; o < m->num_outputs; ++o) {
+    size_t bytes = tensor_bytes(&m->outputs[o], f->output_shapes[o]);
+    if (!has_dynamic_dim(&m->outputs[o])) {
+      cu_check_device_pointer(s, "output", o, m->outputs[o].name,
+                              f->outputs[o], bytes);
+      s->out_ptrs[o] = f->outputs[o];
+      continue;
+    }
+    if ((rc = ensure_device(&s->out_dev[o], &s->out_cap[o], bytes)) != 0)
+      return cu_fail(s, "allocating an output on the device", rc);
+    s->out_ptrs[o] = (void *)(uintptr_t)s->out_dev[o];
+  }
+}
+
 /* The model's kernel as the host session sees it (see the file comment). */
 static void kiln_cu_trampoline(const kiln_frame *f) {
   kiln_cu_session *s = kiln_cu_current;
   const kiln_rt_model *m = &s->model;
   CUresult rc;
-  for (int32_t i = 0; i < m->num_inputs; ++i) {
+  if (s->io_device) {
+    cu_bind_device_io(s, f);
+    if (s->failed)
+      return;
+  }
+  for (int32_t i = 0; i < m->num_inputs && !s->io_device; ++i) {
     size_t bytes = tensor_bytes(&m->inputs[i], f->input_shapes[i]);
     if ((rc = ensure_device(&s->in_dev[i], &s->in_cap[i], bytes)) != 0)
       return cu_fail(s, "allocating an input on the device", rc);
@@ -547,7 +629,7 @@ static void kiln_cu_trampoline(const kiln_frame *f) {
       return cu_fail(s, "copying an input to the device", rc);
     s->in_ptrs[i] = (void *)(uintptr_t)s->in_dev[i];
   }
-  for (int32_t o = 0; o < m->num_outputs; ++o) {
+  for (int32_t o = 0; o < m->num_outputs && !s->io_device; ++o) {
     size_t bytes = tensor_bytes(&m->outputs[o], f->output_shapes[o]);
     if ((rc = ensure_device(&s->out_dev[o], &s->out_cap[o], bytes)) != 0)
       return cu_fail(s, "allocating an output on the device", rc);
@@ -563,7 +645,8 @@ static void kiln_cu_trampoline(const kiln_frame *f) {
   cu_launch_run(s, &dev);
   if (s->ev_stop)
     kiln_cu_drv.cuEventRecord(s->ev_stop, s->stream);
-  for (int32_t o = 0; o < m->num_outputs && !s->failed; ++o) {
+  for (int32_t o = 0; o < m->num_outputs && !s->failed && !s->io_device;
+       ++o) {
     size_t bytes = tensor_bytes(&m->outputs[o], f->output_shapes[o]);
     if (bytes && (rc = kiln_cu_drv.cuMemcpyDtoHAsync(
                       f->outputs[o], s->out_dev[o], bytes, s->stream)) != 0)
@@ -593,6 +676,32 @@ int kiln_cu_create(const kiln_rt_model *m, kiln_cu_session **out,
     return cu_create_failed(NULL, KILN_ERR_INVALID_ARGUMENT,
                             "the session out-pointer is NULL");
   *out = NULL;
+  int io = opt ? opt->io_memory : KILN_IO_HOST;
+  if (io != KILN_IO_HOST && io != KILN_IO_DEVICE)
+    return cu_create_failed(NULL, KILN_ERR_INVALID_ARGUMENT,
+                            "kiln_options.io_memory is neither KILN_IO_HOST "
+                            "(0) nor KILN_IO_DEVICE (1)");
+  if (m && io == KILN_IO_DEVICE) {
+    /* Strings are host pointers, and data-dependent outputs are published
+     * from host memory: neither can live on the device. */
+    for (int32_t k = 0; k < m->num_inputs + m->num_outputs; ++k) {
+      const kiln_rt_tensor_desc *d = k < m->num_inputs
+                                         ? &m->inputs[k]
+                                         : &m->outputs[k - m->num_inputs];
+      int data_dependent = 0;
+      for (int32_t j = 0; j < d->rank; ++j)
+        data_dependent |= d->dims[j] < 0 && (!d->dim_syms || d->dim_syms[j] < 0);
+      if (d->dtype == 8 || (k >= m->num_inputs && data_dependent)) {
+        char msg[KILN_RT_ERROR_BYTES];
+        snprintf(msg, sizeof(msg),
+                 "kiln_options.io_memory is KILN_IO_DEVICE, but %s '%s' %s",
+                 k < m->num_inputs ? "input" : "output", d->name,
+                 d->dtype == 8 ? "is a string tensor"
+                               : "has a data-dependent shape");
+        return cu_create_failed(NULL, KILN_ERR_INVALID_ARGUMENT, msg);
+      }
+    }
+  }
   pthread_once(&kiln_cu_once, cu_driver_init);
   if (!kiln_cu_drv.ok)
     return cu_create_failed(NULL, KILN_ERR_BAD_STATE, kiln_cu_drv.error);
@@ -611,6 +720,8 @@ int kiln_cu_create(const kiln_rt_model *m, kiln_cu_session **out,
   if (opt)
     host_opt = *opt;
   host_opt.threads = 1;
+  host_opt.io_memory = KILN_IO_HOST; /* the host session sees the pointers */
+  s->io_device = io == KILN_IO_DEVICE;
   int rc = kiln_rt_create(&s->model, &s->host, &host_opt);
   if (rc != KILN_OK) {
     char msg[KILN_RT_ERROR_BYTES];
@@ -722,7 +833,14 @@ int kiln_cu_run(kiln_cu_session *s, const kiln_tensor *in, size_t n_in,
   int rc = cu_begin_run(s);
   if (rc != KILN_OK)
     return rc;
-  return cu_finish_run(s, kiln_rt_run(s->host, in, n_in, out, n_out));
+  rc = kiln_rt_run(s->host, in, n_in, out, n_out);
+  /* KILN_IO_DEVICE: a dynamic-dim output was written to the session's
+   * device buffer, not to the host buffer the host session set. */
+  if (rc == KILN_OK && !s->failed && s->io_device)
+    for (int32_t o = 0; o < s->model.num_outputs; ++o)
+      if (has_dynamic_dim(&s->model.outputs[o]))
+        out[o].data = (void *)(uintptr_t)s->out_dev[o];
+  return cu_finish_run(s, rc);
 }
 
 int kiln_cu_infer(kiln_cu_session *s, const void *const *in,
@@ -753,8 +871,11 @@ static void cu_write_reports(kiln_cu_session *s) {
   FILE *f;
   if (s->timing_path && s->runs && (f = fopen(s->timing_path, "a"))) {
     qsort(s->run_ms, s->runs, sizeof(float), cu_compare_float);
-    fprintf(f, "runs %zu min_ms %.4f median_ms %.4f graph %d\n", s->runs,
-            s->run_ms[0], s->run_ms[s->runs / 2], s->use_graph);
+    fprintf(f,
+            "runs %zu min_ms %.4f median_ms %.4f graph %d captures %ld "
+            "updates %ld\n",
+            s->runs, s->run_ms[0], s->run_ms[s->runs / 2], s->use_graph,
+            s->graph_captures, s->graph_updates);
     fclose(f);
   }
   if (s->profile_path && s->num_kernel_times &&
