@@ -7,7 +7,8 @@
 // grouped-convolution linalg.generic. ConvTranspose is the same generic over
 // the stride-dilated, padded input with the kernel read reversed.
 // DeformConv is a generic whose taps interpolate the input at offset
-// positions.
+// positions. CausalConvWithState is a depthwise generic over the input
+// concatenated after its carried state.
 //
 //===----------------------------------------------------------------------===//
 
@@ -481,12 +482,173 @@ struct DeformConvLowering : OpConversionPattern<onnx::DeformConvOp> {
   }
 };
 
+/// CausalConvWithState: the input is concatenated after past_state (or k - 1
+/// zeros) along the length; a depthwise valid conv over that [B, C, k-1+L]
+/// sequence is one generic accumulating in f32 for f16/bf16 (as the
+/// reference does); the bias is added and the result rounded to the element
+/// type before the optional SiLU, which runs in f32. present_state is the
+/// last k - 1 positions of the concatenated sequence.
+struct CausalConvWithStateLowering
+    : OpConversionPattern<onnx::CausalConvWithStateOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(onnx::CausalConvWithStateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput(), w = adaptor.getWeight(),
+          bias = adaptor.getBias(), past = adaptor.getPastState();
+    auto xType = dyn_cast<RankedTensorType>(x.getType());
+    auto wType = dyn_cast<RankedTensorType>(w.getType());
+    if (!xType || !wType || !xType.hasStaticShape() ||
+        !wType.hasStaticShape() || xType.getRank() != 3 ||
+        wType.getRank() != 3)
+      return rewriter.notifyMatchFailure(op, "expects static 3-D operands");
+    Type et = xType.getElementType();
+    int64_t batch = xType.getDimSize(0), channels = xType.getDimSize(1),
+            length = xType.getDimSize(2), k = wType.getDimSize(2);
+    if (wType.getElementType() != et || wType.getDimSize(0) != channels ||
+        wType.getDimSize(1) != 1 || k < 1)
+      return rewriter.notifyMatchFailure(op, "weight must be (channels, 1, k)");
+    bool hasBias = !isa<NoneType>(bias.getType());
+    if (hasBias) {
+      auto bType = dyn_cast<RankedTensorType>(bias.getType());
+      if (!bType || bType.getRank() != 1 || bType.getElementType() != et ||
+          bType.getDimSize(0) != channels)
+        return rewriter.notifyMatchFailure(op, "bias must be (channels)");
+    }
+    auto stateType = RankedTensorType::get({batch, channels, k - 1}, et);
+    bool hasPast = !isa<NoneType>(past.getType());
+    if (hasPast && past.getType() != stateType)
+      return rewriter.notifyMatchFailure(
+          op, "past_state must be (batch, channels, k - 1)");
+    StringRef activation = op.getActivation();
+    bool silu = activation == "silu" || activation == "swish";
+    if (!silu && activation != "none")
+      return rewriter.notifyMatchFailure(op, "unknown activation");
+    RankedTensorType outType = getConvertedResultType(*getTypeConverter(), op);
+    RankedTensorType presentType =
+        getConvertedResultType(*getTypeConverter(), op, 1);
+    if (outType != xType || presentType != stateType)
+      return rewriter.notifyMatchFailure(op, "result types");
+
+    // The concatenated sequence [B, C, k - 1 + L].
+    auto paddedType =
+        RankedTensorType::get({batch, channels, k - 1 + length}, et);
+    Value padded =
+        hasPast ? tensor::EmptyOp::create(rewriter, loc, paddedType.getShape(),
+                                          et)
+                      .getResult()
+                : createFilled(rewriter, loc, paddedType, {},
+                               createScalarConstant(rewriter, loc, et, 0));
+    auto zeros = SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(0));
+    auto ones = SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(1));
+    auto sizesOf = [&](RankedTensorType t) {
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t d : t.getShape())
+        sizes.push_back(rewriter.getIndexAttr(d));
+      return sizes;
+    };
+    auto at = [&](int64_t offset) {
+      SmallVector<OpFoldResult> offsets(zeros);
+      offsets[2] = rewriter.getIndexAttr(offset);
+      return offsets;
+    };
+    if (hasPast)
+      padded = tensor::InsertSliceOp::create(rewriter, loc, past, padded,
+                                             zeros, sizesOf(stateType), ones);
+    padded = tensor::InsertSliceOp::create(rewriter, loc, x, padded, at(k - 1),
+                                           sizesOf(xType), ones);
+
+    // out[b, c, l] = sum_j padded[b, c, l + j] * weight[c, 0, j].
+    Type accType = et.getIntOrFloatBitWidth() < 32 ? rewriter.getF32Type() : et;
+    auto accTensor = RankedTensorType::get(xType.getShape(), accType);
+    Value acc = createFilled(rewriter, loc, accTensor, {},
+                             createScalarConstant(rewriter, loc, accType, 0));
+    AffineExpr b = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
+               l = getAffineDimExpr(2, ctx), j = getAffineDimExpr(3, ctx);
+    SmallVector<utils::IteratorType> iterators = parallelIterators(3);
+    iterators.push_back(utils::IteratorType::reduction);
+    auto widen = [&](OpBuilder &nb, Location nl, Value v) -> Value {
+      return v.getType() == accType
+                 ? v
+                 : arith::ExtFOp::create(nb, nl, accType, v).getResult();
+    };
+    acc = linalg::GenericOp::create(
+              rewriter, loc, TypeRange{accTensor}, ValueRange{padded, w},
+              ValueRange{acc},
+              ArrayRef<AffineMap>{
+                  AffineMap::get(4, 0, {b, c, l + j}, ctx),
+                  AffineMap::get(4, 0, {c, getAffineConstantExpr(0, ctx), j},
+                                 ctx),
+                  AffineMap::get(4, 0, {b, c, l}, ctx)},
+              iterators,
+              [&](OpBuilder &nb, Location nl, ValueRange args) {
+                Value p = arith::MulFOp::create(nb, nl, widen(nb, nl, args[0]),
+                                                widen(nb, nl, args[1]));
+                linalg::YieldOp::create(
+                    nb, nl,
+                    ValueRange{arith::AddFOp::create(nb, nl, args[2], p)});
+              })
+              .getResult(0);
+
+    // Bias, rounding to the element type, then SiLU in f32.
+    SmallVector<Value> inputs = {acc};
+    SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(3, ctx)};
+    if (hasBias) {
+      inputs.push_back(bias);
+      maps.push_back(AffineMap::get(3, 0, {getAffineDimExpr(1, ctx)}, ctx));
+    }
+    maps.push_back(AffineMap::getMultiDimIdentityMap(3, ctx));
+    Value outInit = tensor::EmptyOp::create(rewriter, loc, xType.getShape(), et);
+    Value out =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{xType}, inputs, ValueRange{outInit}, maps,
+            parallelIterators(3),
+            [&](OpBuilder &nb, Location nl, ValueRange args) {
+              Value v = args[0];
+              if (hasBias)
+                v = arith::AddFOp::create(nb, nl, v, widen(nb, nl, args[1]));
+              if (accType != et)
+                v = arith::TruncFOp::create(nb, nl, et, v);
+              if (silu) {
+                Type f32 = nb.getF32Type();
+                Value f = et == f32 ? v : arith::ExtFOp::create(nb, nl, f32, v);
+                Value one = createScalarConstant(nb, nl, f32, 1);
+                Value sig = arith::DivFOp::create(
+                    nb, nl, one,
+                    arith::AddFOp::create(
+                        nb, nl, one,
+                        math::ExpOp::create(
+                            nb, nl, arith::NegFOp::create(nb, nl, f))));
+                v = arith::MulFOp::create(nb, nl, f, sig);
+                if (et != f32)
+                  v = arith::TruncFOp::create(nb, nl, et, v);
+              }
+              linalg::YieldOp::create(nb, nl, ValueRange{v});
+            })
+            .getResult(0);
+
+    // k = 1 carries no state (an empty slice at offset L is out of bounds).
+    Value present =
+        k == 1 ? tensor::EmptyOp::create(rewriter, loc, stateType.getShape(), et)
+                     .getResult()
+               : tensor::ExtractSliceOp::create(rewriter, loc, stateType,
+                                                padded, at(length),
+                                                sizesOf(stateType), ones)
+                     .getResult();
+    rewriter.replaceOp(op, {out, present});
+    return success();
+  }
+};
+
 } // namespace
 
 void populateOnnxConvToLinalgPatterns(TypeConverter &converter,
                                       RewritePatternSet &patterns) {
-  patterns.add<ConvLowering, ConvTransposeLowering, DeformConvLowering>(
-      converter, patterns.getContext());
+  patterns.add<ConvLowering, ConvTransposeLowering, DeformConvLowering,
+               CausalConvWithStateLowering>(converter, patterns.getContext());
 }
 
 } // namespace kiln

@@ -51,6 +51,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxReductionToLinalgPatterns(converter, patterns);
   populateOnnxSoftmaxToLinalgPatterns(converter, patterns);
   populateOnnxAttentionToLinalgPatterns(converter, patterns);
+  populateOnnxRotaryEmbeddingToLinalgPatterns(converter, patterns);
   populateOnnxLossToLinalgPatterns(converter, patterns);
   populateOnnxShapeToLinalgPatterns(converter, patterns);
   populateOnnxDataMovementToLinalgPatterns(converter, patterns);

@@ -28,8 +28,8 @@ void populateOnnxElementwiseToLinalgPatterns(mlir::TypeConverter &converter,
 /// MatMul (1-D, 2-D, batched, broadcast) and Gemm.
 void populateOnnxMatMulToLinalgPatterns(mlir::TypeConverter &converter,
                                         mlir::RewritePatternSet &patterns);
-/// Conv (any rank, groups, depthwise, dilations, strides, pads) and
-/// ConvTranspose.
+/// Conv (any rank, groups, depthwise, dilations, strides, pads),
+/// ConvTranspose and CausalConvWithState.
 void populateOnnxConvToLinalgPatterns(mlir::TypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);
 /// MaxPool (with its Indices output), AveragePool, LpPool,
@@ -48,6 +48,14 @@ void populateOnnxSoftmaxToLinalgPatterns(mlir::TypeConverter &converter,
 /// Attention (opset 23/24: heads, GQA, masks, causal, softcap, KV cache).
 void populateOnnxAttentionToLinalgPatterns(mlir::TypeConverter &converter,
                                            mlir::RewritePatternSet &patterns);
+/// RotaryEmbedding (3-D/4-D input, interleaved, partial rotation,
+/// optional position_ids).
+void populateOnnxRotaryEmbeddingToLinalgPatterns(
+    mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
+/// LinearAttention (linear, gated, delta, gated_delta; GQA) as scf.for over
+/// the time steps.
+void populateOnnxLinearAttentionToLinalgPatterns(
+    mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
 /// NegativeLogLikelihoodLoss (weights, ignore_index, none/sum/mean).
 void populateOnnxLossToLinalgPatterns(mlir::TypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);

@@ -77,3 +77,57 @@ func.func @deform_conv(%x: tensor<1x1x3x3xf32>, %w: tensor<1x1x2x2xf32>, %o: ten
   %0 = "onnx.DeformConv"(%x, %w, %o, %b, %m) {kernel_shape = [2, 2]} : (tensor<1x1x3x3xf32>, tensor<1x1x2x2xf32>, tensor<1x8x2x2xf32>, tensor<1xf32>, tensor<1x4x2x2xf32>) -> tensor<1x1x2x2xf32>
   return %0 : tensor<1x1x2x2xf32>
 }
+
+// -----
+
+// Tests that fp16 CausalConvWithState with past_state, bias and SiLU
+// concatenates the state before the input, accumulates the depthwise taps
+// (input at l + j, weight [c, 0, j]) in f32, adds the bias, rounds to f16
+// before the SiLU (computed in f32), and returns the last k - 1 positions of
+// the concatenated sequence as present_state.
+// CHECK-DAG: #[[SEQ:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 + d3)>
+// CHECK-DAG: #[[TAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, 0, d3)>
+// CHECK-DAG: #[[BIAS:.*]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-LABEL: func.func @causal_conv_past_bias_silu
+// CHECK-SAME: (%[[X:.*]]: tensor<2x4x8xf16>, %[[W:.*]]: tensor<4x1x3xf16>, %[[B:.*]]: tensor<4xf16>, %[[P:.*]]: tensor<2x4x2xf16>)
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<2x4x10xf16>
+// CHECK: %[[S0:.*]] = tensor.insert_slice %[[P]] into %[[E]][0, 0, 0] [2, 4, 2] [1, 1, 1]
+// CHECK: %[[SEQV:.*]] = tensor.insert_slice %[[X]] into %[[S0]][0, 0, 2] [2, 4, 8] [1, 1, 1]
+// CHECK: %[[ZERO:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x4x8xf32>)
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[SEQ]], #[[TAP]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[SEQV]], %[[W]] : tensor<2x4x10xf16>, tensor<4x1x3xf16>) outs(%[[ZERO]] : tensor<2x4x8xf32>)
+// CHECK: arith.extf
+// CHECK: arith.mulf {{.*}} : f32
+// CHECK: arith.addf {{.*}} : f32
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[BIAS]], #{{.*}}], {{.*}} ins(%[[ACC]], %[[B]] : tensor<2x4x8xf32>, tensor<4xf16>) outs(%{{.*}} : tensor<2x4x8xf16>)
+// CHECK: %[[SUM:.*]] = arith.addf
+// CHECK: %[[R:.*]] = arith.truncf %[[SUM]] : f32 to f16
+// CHECK: %[[F:.*]] = arith.extf %[[R]] : f16 to f32
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: %[[SILU:.*]] = arith.mulf %[[F]], %{{.*}} : f32
+// CHECK: arith.truncf %[[SILU]] : f32 to f16
+// CHECK: %[[STATE:.*]] = tensor.extract_slice %[[SEQV]][0, 0, 8] [2, 4, 2] [1, 1, 1] : tensor<2x4x10xf16> to tensor<2x4x2xf16>
+// CHECK: return %[[Y]], %[[STATE]]
+func.func @causal_conv_past_bias_silu(%x: tensor<2x4x8xf16>, %w: tensor<4x1x3xf16>, %b: tensor<4xf16>, %p: tensor<2x4x2xf16>) -> (tensor<2x4x8xf16>, tensor<2x4x2xf16>) {
+  %y, %s = "onnx.CausalConvWithState"(%x, %w, %b, %p) {activation = "silu"} : (tensor<2x4x8xf16>, tensor<4x1x3xf16>, tensor<4xf16>, tensor<2x4x2xf16>) -> (tensor<2x4x8xf16>, tensor<2x4x2xf16>)
+  return %y, %s : tensor<2x4x8xf16>, tensor<2x4x2xf16>
+}
+
+// -----
+
+// Tests that f32 CausalConvWithState without past_state left-pads the input
+// with k - 1 zeros, accumulates in f32 with no activation, and that k = 1
+// carries an empty state.
+// CHECK-LABEL: func.func @causal_conv_zero_state
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x5xf32>, %[[W:.*]]: tensor<2x1x1xf32>)
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x2x5xf32>)
+// CHECK: %[[SEQV:.*]] = tensor.insert_slice %[[X]] into %[[Z]][0, 0, 0] [1, 2, 5] [1, 1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[SEQV]], %[[W]] : tensor<1x2x5xf32>, tensor<2x1x1xf32>)
+// CHECK-NOT: math.exp
+// CHECK: %[[STATE:.*]] = tensor.empty() : tensor<1x2x0xf32>
+// CHECK: return %{{.*}}, %[[STATE]]
+func.func @causal_conv_zero_state(%x: tensor<1x2x5xf32>, %w: tensor<2x1x1xf32>) -> (tensor<1x2x5xf32>, tensor<1x2x0xf32>) {
+  %n = onnx.NoValue
+  %y, %s = "onnx.CausalConvWithState"(%x, %w, %n, %n) : (tensor<1x2x5xf32>, tensor<2x1x1xf32>, none, none) -> (tensor<1x2x5xf32>, tensor<1x2x0xf32>)
+  return %y, %s : tensor<1x2x5xf32>, tensor<1x2x0xf32>
+}
