@@ -56,8 +56,9 @@ void describe(raw_ostream &os, StringRef kind,
        << dtypeName(t.dtype) << " " << shapeText(t, symbols)
        << (kind == "output" && t.dataDependent ? " (session-owned buffer; "
                                                   "size known after run)"
-           : kind == "output" && !t.isStatic() ? " (session-owned buffer)"
-                                               : "")
+           : kind == "output" && (!t.isStatic() || t.dtype == 8)
+               ? " (session-owned buffer)"
+               : "")
        << "\n";
 }
 
@@ -122,7 +123,19 @@ std::string generateCHeader(const ModelInterface &iface,
  *   from input values): its size is known only once run has computed it,
  *   and run reports it in out[i].shape like any other dim.
  * - on success run sets every out[i].shape (session-owned), rank, dtype.
- * - kiln_options.io_memory = KILN_IO_DEVICE (--target cuda; create fails
+)";
+  if (llvm::any_of(iface.inputs, [](const TensorInterface &t) {
+        return t.dtype == 8;
+      }) ||
+      llvm::any_of(iface.outputs,
+                   [](const TensorInterface &t) { return t.dtype == 8; }))
+    os << R"( * - a string tensor (dtype 8) is an array of const char *, one NUL-
+ *   terminated UTF-8 string per element; a NULL input element reads as "".
+ *   A string output, static shape or not, is session-owned: run sets
+ *   out[i].data to the array, which never holds NULL; the array and its
+ *   strings stay valid until the next run/destroy (copy what you keep).
+)";
+  os << R"() * - kiln_options.io_memory = KILN_IO_DEVICE (--target cuda; create fails
  *   for a CPU model): every in[i].data / out[i].data is a device pointer
  *   (CUdeviceptr) on the session's GPU; nothing is copied to or from the
  *   host, and run returns once its kernels are done (work queued earlier
