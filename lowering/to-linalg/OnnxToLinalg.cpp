@@ -52,6 +52,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxSoftmaxToLinalgPatterns(converter, patterns);
   populateOnnxAttentionToLinalgPatterns(converter, patterns);
   populateOnnxRotaryEmbeddingToLinalgPatterns(converter, patterns);
+  populateOnnxLinearAttentionToLinalgPatterns(converter, patterns);
   populateOnnxLossToLinalgPatterns(converter, patterns);
   populateOnnxShapeToLinalgPatterns(converter, patterns);
   populateOnnxDataMovementToLinalgPatterns(converter, patterns);
