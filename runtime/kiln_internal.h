@@ -79,9 +79,11 @@ void kiln_rt_strings_free(kiln_rt_strings *st);
 /// KILN_ERR_OUT_OF_MEMORY.
 int kiln_rt_strings_adopt(kiln_rt_strings *st, const char **elems, size_t n);
 
-/// The string arena of the run on this thread: set by run for the kernel and
-/// by the pool for the chunks it runs. NULL outside a run.
-extern _Thread_local kiln_rt_strings *kiln_rt_current_strings;
+/// The string arena of the run on this thread (NULL outside a run): set by
+/// run for the kernel and by the pool for the chunks it runs. Setting it
+/// returns the previous one.
+kiln_rt_strings *kiln_rt_strings_current(void);
+kiln_rt_strings *kiln_rt_strings_make_current(kiln_rt_strings *st);
 
 struct kiln_rt_session {
   const kiln_rt_model *model;

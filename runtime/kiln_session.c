@@ -384,20 +384,20 @@ static int run_kernel(kiln_rt_session *s, const kiln_frame *frame) {
   jmp_buf jump;
   kiln_rt_session *outer = kiln_rt_running;
   jmp_buf *outer_jump = kiln_rt_check_jump;
-  kiln_rt_strings *outer_strings = kiln_rt_current_strings;
+  kiln_rt_strings *outer_strings = kiln_rt_strings_current();
   if (setjmp(jump)) {
     kiln_rt_running = outer;
     kiln_rt_check_jump = outer_jump;
-    kiln_rt_current_strings = outer_strings;
+    kiln_rt_strings_make_current(outer_strings);
     return KILN_ERR_INVALID_ARGUMENT;
   }
   kiln_rt_running = s;
   kiln_rt_check_jump = &jump;
-  kiln_rt_current_strings = &s->strings;
+  kiln_rt_strings_make_current(&s->strings);
   s->model->kernel(frame);
   kiln_rt_running = outer;
   kiln_rt_check_jump = outer_jump;
-  kiln_rt_current_strings = outer_strings;
+  kiln_rt_strings_make_current(outer_strings);
   return KILN_OK;
 }
 

@@ -19,7 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Thread_local kiln_rt_strings *kiln_rt_current_strings;
+static _Thread_local kiln_rt_strings *kiln_rt_current_strings;
+
+kiln_rt_strings *kiln_rt_strings_current(void) {
+  return kiln_rt_current_strings;
+}
+
+kiln_rt_strings *kiln_rt_strings_make_current(kiln_rt_strings *st) {
+  kiln_rt_strings *previous = kiln_rt_current_strings;
+  kiln_rt_current_strings = st;
+  return previous;
+}
 
 static const char *str_of(int64_t handle) {
   const char *s = (const char *)(intptr_t)handle;
@@ -270,14 +280,15 @@ static int is_space(int32_t cp) {
 
 /*===--------------------------- Case mapping -----------------------------===*/
 
-/* A pair block: upper and lower case alternate, the upper case on even
- * (`upper_even`) or odd code points. */
+/* A pair block: upper and lower case alternate, each upper case letter
+ * right before its lower case, upper on even (`upper_even`) or odd code
+ * points. */
 static int32_t pair_map(int32_t cp, int upper, int upper_even) {
   int is_upper = ((cp & 1) == 0) == (upper_even != 0);
   if (upper && !is_upper)
-    return upper_even ? cp - 1 : cp + 1;
+    return cp - 1;
   if (!upper && is_upper)
-    return upper_even ? cp + 1 : cp - 1;
+    return cp + 1;
   return cp;
 }
 

@@ -185,9 +185,9 @@ static void *worker_main(void *raw) {
     if (atomic_load(&p->stop))
       return NULL;
     seen = atomic_load_explicit(&p->generation, memory_order_acquire);
-    kiln_rt_current_strings = p->strings;
+    kiln_rt_strings_make_current(p->strings);
     run_chunk(p, index);
-    kiln_rt_current_strings = NULL;
+    kiln_rt_strings_make_current(NULL);
     /* The last one done wakes the caller if it went to sleep. */
     if (atomic_fetch_sub(&p->pending, 1) == 1 &&
         atomic_load(&p->caller_sleeping)) {
@@ -289,7 +289,7 @@ void kiln_rt_parallel_for(void *runtime, int64_t n,
   p->chunks = chunks;
   p->fn = fn;
   p->ctx = ctx;
-  p->strings = kiln_rt_current_strings;
+  p->strings = kiln_rt_strings_current();
   atomic_store(&p->pending, p->started);
   atomic_fetch_add(&p->generation, 1);
   if (atomic_load(&p->sleepers) > 0) {

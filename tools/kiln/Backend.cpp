@@ -106,6 +106,14 @@ int compileBackend(ModuleOp module, const BackendOptions &opts,
   else if (opts.weights != "embed")
     return fail("--weights expects embed or file, got '" + opts.weights + "'");
   bool cuda = opts.target == "cuda";
+  // String outputs are made by host helpers into the session's string
+  // arena, which the CUDA runtime's device copies cannot carry.
+  if (cuda)
+    for (const package::TensorInterface &t : iface->outputs)
+      if (t.dtype == 8)
+        return fail("output '" + t.name +
+                    "' is a string tensor; string outputs need --target cpu (" +
+                    llvm::sys::path::filename(opts.modelPath).str() + ")");
   if (opts.emit == "ptx" && !cuda)
     return fail("--emit ptx needs --target cuda");
   if (opts.emit != "linalg-mlir" && opts.emit != "ptx") {
