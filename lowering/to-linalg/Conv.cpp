@@ -1,7 +1,8 @@
 //===- Conv.cpp - onnx Conv and ConvTranspose -> linalg convolutions ------===//
 //
 // Conv pads its input with tensor.pad and accumulates into an init holding
-// the broadcast bias. 2-D convs use the named linalg ops upstream tiling
+// the broadcast bias (in f32 for f16/bf16 convs, rounded once at the end, as
+// the ONNX reference does). 2-D convs use the named linalg ops upstream tiling
 // and vectorization know (conv_2d_nchw_fchw, depthwise_conv_2d_nchw_chw);
 // grouped, 1-D, 3-D and channel-multiplier depthwise convs use one
 // grouped-convolution linalg.generic. ConvTranspose is the same generic over
@@ -21,7 +22,8 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// The accumulator: bias broadcast along dim 1, or zeros.
+/// The accumulator: bias broadcast along dim 1 (widened to the
+/// accumulator's element type), or zeros.
 Value createConvInit(OpBuilder &b, Location loc, Value bias,
                      RankedTensorType outType, ArrayRef<OpFoldResult> sizes) {
   Type elementType = outType.getElementType();
@@ -37,8 +39,10 @@ Value createConvInit(OpBuilder &b, Location loc, Value bias,
   return linalg::GenericOp::create(
              b, loc, TypeRange{outType}, ValueRange{bias}, ValueRange{empty},
              maps, parallelIterators(rank),
-             [](OpBuilder &nb, Location nloc, ValueRange args) {
-               linalg::YieldOp::create(nb, nloc, args[0]);
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, nloc,
+                   convertScalar(nb, nloc, args[0], elementType, false, false));
              })
       .getResult(0);
 }
@@ -120,7 +124,12 @@ Value buildGroupedConv(OpBuilder &b, Location loc, Value input, Value filter,
           b, loc, TypeRange{groupedOutType}, ValueRange{x, w}, ValueRange{out},
           maps, iterators,
           [](OpBuilder &nb, Location nloc, ValueRange args) {
-            Value mul = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+            Type acc = args[2].getType();
+            auto widen = [&](Value v) {
+              return convertScalar(nb, nloc, v, acc, false, false);
+            };
+            Value mul =
+                arith::MulFOp::create(nb, nloc, widen(args[0]), widen(args[1]));
             Value sum = arith::AddFOp::create(nb, nloc, args[2], mul);
             linalg::YieldOp::create(nb, nloc, sum);
           })
@@ -170,7 +179,15 @@ struct ConvLowering : OpConversionPattern<onnx::ConvOp> {
           rewriter, loc, tensor::getMixedSize(rewriter, loc, x, i + 2),
           g.kernel[i], g.strides[i], g.dilations[i],
           g.padsBegin[i] + g.padsEnd[i]));
-    Value init = createConvInit(rewriter, loc, adaptor.getB(), resultType, sizes);
+    // f16/bf16 convs accumulate in f32 (as the ONNX reference and ORT do)
+    // and round once at the end; the named ops widen their inputs.
+    Type et = resultType.getElementType();
+    Type accType = isa<FloatType>(et) && et.getIntOrFloatBitWidth() < 32
+                       ? Type(rewriter.getF32Type())
+                       : et;
+    auto accResultType = RankedTensorType::get(resultType.getShape(), accType);
+    Value init =
+        createConvInit(rewriter, loc, adaptor.getB(), accResultType, sizes);
 
     Value result;
     auto i64Attr = [&](ArrayRef<int64_t> v) {
@@ -178,7 +195,7 @@ struct ConvLowering : OpConversionPattern<onnx::ConvOp> {
     };
     if (r == 2 && groups == 1) {
       result = linalg::Conv2DNchwFchwOp::create(
-                   rewriter, loc, TypeRange{resultType}, ValueRange{padded, w},
+                   rewriter, loc, TypeRange{accResultType}, ValueRange{padded, w},
                    ValueRange{init}, i64Attr(g.strides), i64Attr(g.dilations))
                    .getResult(0);
     } else if (r == 2 && groups == channels && outChannels == channels) {
@@ -189,7 +206,7 @@ struct ConvLowering : OpConversionPattern<onnx::ConvOp> {
           rewriter, loc, fType, w,
           ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
       result = linalg::DepthwiseConv2DNchwChwOp::create(
-                   rewriter, loc, TypeRange{resultType},
+                   rewriter, loc, TypeRange{accResultType},
                    ValueRange{padded, filter}, ValueRange{init},
                    i64Attr(g.strides), i64Attr(g.dilations))
                    .getResult(0);
@@ -197,6 +214,12 @@ struct ConvLowering : OpConversionPattern<onnx::ConvOp> {
       result = buildGroupedConv(rewriter, loc, padded, w, init, groups,
                                 g.strides, g.dilations, /*transposed=*/false);
     }
+    if (accType != et)
+      result = buildInternalBroadcast(
+          rewriter, loc, {result}, result, et,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            return convertScalar(nb, l, args[0], et, false, false);
+          });
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -131,3 +131,19 @@ func.func @causal_conv_zero_state(%x: tensor<1x2x5xf32>, %w: tensor<2x1x1xf32>) 
   %y, %s = "onnx.CausalConvWithState"(%x, %w, %n, %n) : (tensor<1x2x5xf32>, tensor<2x1x1xf32>, none, none) -> (tensor<1x2x5xf32>, tensor<1x2x0xf32>)
   return %y, %s : tensor<1x2x5xf32>, tensor<1x2x0xf32>
 }
+
+// -----
+
+// Tests that an f16 Conv accumulates in f32 (the bias widened into the init,
+// the named op widening its f16 operands) and rounds to f16 once at the end.
+// CHECK-LABEL: func.func @conv_f16_accumulates_f32
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<4xf16>) outs(%{{.*}} : tensor<1x4x3x3xf32>)
+// CHECK: arith.extf
+// CHECK: %[[ACC:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x5x5xf16>, tensor<4x2x3x3xf16>) outs(%[[INIT]] : tensor<1x4x3x3xf32>)
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[ACC]] : tensor<1x4x3x3xf32>) outs(%{{.*}} : tensor<1x4x3x3xf16>)
+// CHECK: arith.truncf
+// CHECK: return %[[Y]]
+func.func @conv_f16_accumulates_f32(%x: tensor<1x2x5x5xf16>, %w: tensor<4x2x3x3xf16>, %b: tensor<4xf16>) -> tensor<1x4x3x3xf16> {
+  %0 = "onnx.Conv"(%x, %w, %b) : (tensor<1x2x5x5xf16>, tensor<4x2x3x3xf16>, tensor<4xf16>) -> tensor<1x4x3x3xf16>
+  return %0 : tensor<1x4x3x3xf16>
+}
