@@ -195,7 +195,13 @@ int32_t kiln_rt_regex_full_match(int64_t text, int64_t w0, int64_t w1,
 /// a new string element (the pointer as i64) owned by the running session
 /// (valid until its next run or destroy), or 0 (reads as "") after a
 /// failure that then fails the run. Constant strings come as the words of
-/// kiln_rt_str_equal_words. kiln_rt_str_concat: a then b (StringConcat).
+/// kiln_rt_str_equal_words. kiln_rt_str_from_words: that constant (an
+/// element of a string Constant); kiln_rt_str_concat: a then b.
+int64_t kiln_rt_str_from_words(int64_t w0, int64_t w1, int64_t w2, int64_t w3,
+                               int64_t w4, int64_t w5, int64_t w6, int64_t w7,
+                               int64_t w8, int64_t w9, int64_t w10,
+                               int64_t w11, int64_t w12, int64_t w13,
+                               int64_t w14, int64_t w15);
 int64_t kiln_rt_str_concat(int64_t a, int64_t b);
 /// StringSplit of `x` at the delimiter (the words; "" splits at runs of
 /// whitespace) with at most `maxsplit` splits (< 0: no limit), as Python's

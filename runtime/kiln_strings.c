@@ -509,6 +509,13 @@ int32_t kiln_rt_str_stopword(int64_t x, int32_t fold, KILN_WORDS_PARAMS) {
 
 /*===--------------------------- Concat, split ----------------------------===*/
 
+int64_t kiln_rt_str_from_words(KILN_WORDS_PARAMS) {
+  const int64_t words[KILN_RT_REGEX_WORDS] = KILN_WORDS_ARRAY;
+  char b[8 * KILN_RT_REGEX_WORDS + 1];
+  size_t n = words_to_string(words, b);
+  return make_string(current(), b, n);
+}
+
 int64_t kiln_rt_str_concat(int64_t a, int64_t b) {
   kiln_rt_strings *st = current();
   const char *x = str_of(a), *y = str_of(b);

@@ -32,6 +32,8 @@ struct ConstantLowering : OpConversionPattern<onnx::ConstantOp> {
     Attribute folded;
     if (!type || !matchPattern(op.getResult(), m_Constant(&folded)))
       return rewriter.notifyMatchFailure(op, "no constant value");
+    if (isa<DenseStringElementsAttr>(folded))
+      return rewriter.notifyMatchFailure(op, "strings lower in Strings.cpp");
     Attribute value;
     if (auto dense = dyn_cast<DenseElementsAttr>(folded)) {
       if (!dense.isSplat() && dense.getType().getShape() != type.getShape())

@@ -87,6 +87,88 @@ Value castToDeclared(OpBuilder &b, Operation *op, Value value,
   return value;
 }
 
+/// A Constant of strings: a table of each element's words (row 0 for a
+/// splat) and kiln_rt_str_from_words per element, so the strings exist at
+/// run time like any other. A one-element constant used only by Equal,
+/// which takes it by value, makes no string.
+struct StringConstantLowering : OpConversionPattern<onnx::ConstantOp> {
+  StringConstantLowering(const TypeConverter &converter, MLIRContext *ctx)
+      : OpConversionPattern(converter, ctx, /*benefit=*/2) {}
+
+  LogicalResult
+  matchAndRewrite(onnx::ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Attribute folded;
+    if (!matchPattern(op.getResult(), m_Constant(&folded)))
+      return rewriter.notifyMatchFailure(op, "no constant value");
+    auto strings = dyn_cast<DenseStringElementsAttr>(folded);
+    if (!strings)
+      return rewriter.notifyMatchFailure(op, "not a string constant");
+    RankedTensorType type = getConvertedResultType(*getTypeConverter(), op);
+    if (!type || !type.hasStaticShape() ||
+        (!strings.isSplat() && strings.getNumElements() != type.getNumElements()))
+      return rewriter.notifyMatchFailure(op, "expects a static shape");
+    if (strings.getNumElements() == 1 &&
+        llvm::all_of(op->getUsers(),
+                     [](Operation *user) { return isa<onnx::EqualOp>(user); })) {
+      // A placeholder that dies once Equal has read the original.
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+          op, DenseElementsAttr::get(type, rewriter.getI64IntegerAttr(0)));
+      return success();
+    }
+    ArrayRef<StringRef> values = strings.getRawStringData();
+    SmallVector<int64_t> table;
+    for (StringRef value : values) {
+      FailureOr<SmallVector<int64_t>> words = packStringWords(value);
+      if (failed(words))
+        return op.emitOpError() << "string constants of more than "
+                                << kMaxConstantBytes
+                                << " bytes or with a NUL are not supported";
+      table.append(*words);
+    }
+    Location loc = op.getLoc();
+    Type i64 = rewriter.getI64Type();
+    int64_t rows = values.size();
+    Value words = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({rows, KILN_RT_REGEX_WORDS}, i64),
+            ArrayRef<int64_t>(table)));
+    SmallVector<Type> argTypes(KILN_RT_REGEX_WORDS, i64);
+    func::FuncOp helper =
+        getRuntimeHelper(rewriter, op, "kiln_rt_str_from_words",
+                         rewriter.getFunctionType(argTypes, {i64}));
+    int64_t rank = type.getRank();
+    Value empty = createEmpty(rewriter, loc, type, {});
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{empty},
+        ArrayRef<AffineMap>{
+            AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext())},
+        parallelIterators(rank),
+        [&](OpBuilder &b, Location l, ValueRange) {
+          // The row: the element's row-major position (0 for a splat).
+          Value row = arith::ConstantIndexOp::create(b, l, 0);
+          if (rows > 1)
+            for (int64_t d = 0; d < rank; ++d)
+              row = arith::AddIOp::create(
+                  b, l,
+                  arith::MulIOp::create(
+                      b, l, row,
+                      arith::ConstantIndexOp::create(b, l, type.getDimSize(d))),
+                  linalg::IndexOp::create(b, l, d));
+          SmallVector<Value> args;
+          for (int64_t w = 0; w < KILN_RT_REGEX_WORDS; ++w)
+            args.push_back(tensor::ExtractOp::create(
+                b, l, words,
+                ValueRange{row, arith::ConstantIndexOp::create(b, l, w)}));
+          linalg::YieldOp::create(
+              b, l, func::CallOp::create(b, l, helper, args).getResults());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 /// StringConcat: kiln_rt_str_concat per broadcast element pair.
 struct StringConcatLowering : OpConversionPattern<onnx::StringConcatOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -442,8 +524,9 @@ struct StringNormalizerLowering
 
 void populateOnnxStringToLinalgPatterns(TypeConverter &converter,
                                         RewritePatternSet &patterns) {
-  patterns.add<StringConcatLowering, StringSplitLowering,
-               StringNormalizerLowering>(converter, patterns.getContext());
+  patterns.add<StringConstantLowering, StringConcatLowering,
+               StringSplitLowering, StringNormalizerLowering>(
+      converter, patterns.getContext());
 }
 
 } // namespace kiln

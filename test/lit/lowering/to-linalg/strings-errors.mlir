@@ -40,3 +40,14 @@ func.func @long_delimiter(%x: tensor<2x!onnx.string>) -> (tensor<2x?x!onnx.strin
   %y, %z = "onnx.StringSplit"(%x) {delimiter = "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"} : (tensor<2x!onnx.string>) -> (tensor<2x?x!onnx.string>, tensor<2xi64>)
   return %y, %z : tensor<2x?x!onnx.string>, tensor<2xi64>
 }
+
+// -----
+
+// Tests that a string constant too long to pass by value is reported, not
+// reinterpreted as numbers.
+func.func @long_constant() -> tensor<1x!onnx.string> {
+  // expected-error @+2 {{string constants of more than 127 bytes or with a NUL are not supported}}
+  // expected-error @+1 {{kiln does not lower onnx.Constant to linalg yet}}
+  %c = "onnx.Constant"() {value = dense<["0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"]> : tensor<1x!onnx.string>} : () -> tensor<1x!onnx.string>
+  return %c : tensor<1x!onnx.string>
+}

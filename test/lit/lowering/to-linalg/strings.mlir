@@ -110,3 +110,24 @@ func.func @normalize_nothing(%x: tensor<?x!onnx.string>) -> tensor<?x!onnx.strin
   %0 = "onnx.StringNormalizer"(%x) {is_case_sensitive = 1 : i64} : (tensor<?x!onnx.string>) -> tensor<?x!onnx.string>
   return %0 : tensor<?x!onnx.string>
 }
+
+// -----
+
+// Tests that a Constant of strings becomes a table of each element's words
+// ("hi" is 0x6968, "yo" 0x6f79) read by position, one string made per
+// element at run time.
+// CHECK-LABEL: func.func private @kiln_rt_str_from_words(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> i64
+// CHECK-LABEL: func.func @constant
+// CHECK: %[[TABLE:.*]] = arith.constant dense<{{\[\[}}26984, 0, {{.*}}], [28537, 0, {{.*}}]]> : tensor<2x16xi64>
+// CHECK: %[[C:.*]] = linalg.generic
+// CHECK: %[[ROW:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK: tensor.extract %[[TABLE]][%[[ROW]], %{{.*}}]
+// CHECK: func.call @kiln_rt_str_from_words(
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %[[C]] : tensor<2xi64>, tensor<2xi64>)
+// CHECK: func.call @kiln_rt_str_concat
+func.func @constant(%x: tensor<2x!onnx.string>) -> tensor<2x!onnx.string> {
+  %c = "onnx.Constant"() {value = dense<["hi", "yo"]> : tensor<2x!onnx.string>} : () -> tensor<2x!onnx.string>
+  %0 = "onnx.StringConcat"(%x, %c) : (tensor<2x!onnx.string>, tensor<2x!onnx.string>) -> tensor<2x!onnx.string>
+  return %0 : tensor<2x!onnx.string>
+}
