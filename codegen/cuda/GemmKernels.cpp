@@ -4,7 +4,11 @@
 // gpu.launch (3-D grid: N tiles, M tiles, batch x split; 256 threads) with
 // two workgroup buffers for the K slice of the A and B tiles. Each K step
 // stores the tile prefetched into registers during the previous step, so
-// the global loads of step i+1 overlap the math of step i.
+// the global loads of step i+1 overlap the math of step i. With `wgmma`
+// (--cuda-arch sm_90, tf32/fp16) the two warpgroups of the block issue
+// Hopper's warpgroup MMA (nvvm.wgmma.mma_async) on the slices, which the
+// threads store into shared memory in the core-matrix layout the wgmma
+// descriptors describe (no swizzle; ordinary loads and stores, no TMA).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +16,8 @@
 
 #include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -42,6 +48,9 @@ struct GemmPlan {
   unsigned x = 0, y = 1; // X depends on n (B operand), Y on m (A operand)
   int64_t bm = 64, bn = 64;
   int64_t split = 1, chunk = 0; // K chunks (f32 atomics when split > 1)
+  // K step (one shared-memory slice). wgmma too: 32 would need more than
+  // 255 registers with the prefetched slices (ptxas spills).
+  int64_t bk = kBK;
 };
 
 /// Whether `op`'s payload is `out + in_x * in_y` (either operand order).
@@ -125,7 +134,7 @@ FailureOr<GemmPlan> plan(linalg::LinalgOp op, int64_t minBlocks) {
   int64_t M = p.extents[p.m], N = p.extents[p.n], K = p.extents[p.k];
   // Small or skinny products (GEMV at batch 1) stay with
   // kiln-cuda-tile-contractions.
-  if (M < 32 || N < 32 || K < 16)
+  if (M < 32 || N < 32 || K < kBK)
     return failure();
   int64_t batch = 1;
   for (unsigned d : p.batch)
@@ -136,10 +145,10 @@ FailureOr<GemmPlan> plan(linalg::LinalgOp op, int64_t minBlocks) {
   if (blocks(128) >= minBlocks)
     p.bm = p.bn = 128;
   // Too few blocks: split K into chunks of whole K steps, at least 4 each.
-  int64_t steps = llvm::divideCeil(K, kBK);
+  int64_t steps = llvm::divideCeil(K, p.bk);
   while (blocks(p.bm) * p.split < minBlocks && steps / (p.split * 2) >= 4)
     p.split *= 2;
-  p.chunk = llvm::divideCeil(steps, p.split) * kBK;
+  p.chunk = llvm::divideCeil(steps, p.split) * p.bk;
   p.split = llvm::divideCeil(K, p.chunk);
   return p;
 }
@@ -147,8 +156,10 @@ FailureOr<GemmPlan> plan(linalg::LinalgOp op, int64_t minBlocks) {
 /// Emits the kernel of `op` (see the pass description).
 class GemmBuilder {
 public:
-  GemmBuilder(linalg::LinalgOp op, const GemmPlan &p, Precision precision)
-      : op(op), p(p), precision(precision), b(op), loc(op.getLoc()) {}
+  GemmBuilder(linalg::LinalgOp op, const GemmPlan &p, Precision precision,
+              bool wgmma)
+      : op(op), p(p), precision(precision), wgmma(wgmma), b(op),
+        loc(op.getLoc()) {}
 
   void build();
 
@@ -181,15 +192,22 @@ private:
   Value roundToTf32(Value v);
   SmallVector<Value> computeSimt(ValueRange acc);
   SmallVector<Value> computeMma(ValueRange acc);
+  Value wgmmaOffset(Value r, Value kk, Value base);
+  Value wgmmaDescriptor(Value base, int64_t rowOffset, int64_t kStep);
+  Value computeWgmma(Value acc);
+  void storeWgmmaOut(Value acc);
   void storeOut(Value value, Value mIdx, Value nIdx);
 
   linalg::LinalgOp op;
   const GemmPlan &p;
   Precision precision;
+  bool wgmma;
   OpBuilder b;
   Location loc;
   SmallVector<Value> dims; // the op's loop indices inside the kernel
   Value tid, kEnd, aSmem, bSmem;
+  Value aBase, bBase; // wgmma: first element of each 128-byte aligned slice
+  Value tileM0, tileN0; // the block tile's first m and n
   Type smemElem;
 };
 
@@ -204,12 +222,12 @@ SmallVector<Value> GemmBuilder::loadTile(unsigned operand, unsigned dim,
   int64_t extent = p.extents[dim], K = p.extents[p.k];
   SmallVector<Value> values;
   Value zero = fconst(0.0f);
-  for (int64_t i = 0; i < rows * kBK / kThreads; ++i) {
+  for (int64_t i = 0; i < rows * p.bk / kThreads; ++i) {
     Value e = add(tid, cst(i * kThreads));
     Value r, kk;
     if (kInner) {
-      kk = arith::RemUIOp::create(b, loc, e, cst(kBK));
-      r = arith::DivUIOp::create(b, loc, e, cst(kBK));
+      kk = arith::RemUIOp::create(b, loc, e, cst(p.bk));
+      r = arith::DivUIOp::create(b, loc, e, cst(p.bk));
     } else {
       r = arith::RemUIOp::create(b, loc, e, cst(rows));
       kk = arith::DivUIOp::create(b, loc, e, cst(rows));
@@ -251,8 +269,8 @@ void GemmBuilder::storeTile(ArrayRef<Value> values, unsigned operand,
     Value e = add(tid, cst(i * kThreads));
     Value r, kk;
     if (kInner) {
-      kk = arith::RemUIOp::create(b, loc, e, cst(kBK));
-      r = arith::DivUIOp::create(b, loc, e, cst(kBK));
+      kk = arith::RemUIOp::create(b, loc, e, cst(p.bk));
+      r = arith::DivUIOp::create(b, loc, e, cst(p.bk));
     } else {
       r = arith::RemUIOp::create(b, loc, e, cst(rows));
       kk = arith::DivUIOp::create(b, loc, e, cst(rows));
@@ -262,8 +280,116 @@ void GemmBuilder::storeTile(ArrayRef<Value> values, unsigned operand,
       s = arith::TruncFOp::create(b, loc, smemElem, v);
     else if (precision == Precision::TF32)
       s = roundToTf32(v);
+    if (wgmma) {
+      Value base = smem == aSmem ? aBase : bBase;
+      memref::StoreOp::create(b, loc, s, smem,
+                              ValueRange{wgmmaOffset(r, kk, base)});
+      continue;
+    }
     memref::StoreOp::create(b, loc, s, smem, ValueRange{kk, r});
   }
+}
+
+// wgmma operands without swizzle, K-major: "core matrices" of 8 rows x 16
+// bytes (8 f16 or 4 tf32 along K), each 128 contiguous bytes; those along K
+// are adjacent (leading byte offset 128), groups of 8 rows follow each
+// other every BK / E core matrices (stride byte offset 8 * BK * bytes).
+Value GemmBuilder::wgmmaOffset(Value r, Value kk, Value base) {
+  int64_t e = smemElem.isF16() ? 8 : 4; // elements per 16 bytes
+  auto divu = [&](Value v, int64_t d) {
+    return arith::DivUIOp::create(b, loc, v, cst(d)).getResult();
+  };
+  auto remu = [&](Value v, int64_t d) {
+    return arith::RemUIOp::create(b, loc, v, cst(d)).getResult();
+  };
+  Value core = add(mul(divu(r, 8), cst(p.bk / e)), divu(kk, e));
+  Value inCore = add(mul(remu(r, 8), cst(e)), remu(kk, e));
+  return add(base, add(mul(core, cst(8 * e)), inCore));
+}
+
+// The 64-bit shared-memory matrix descriptor of the slice rows from
+// `rowOffset` (a multiple of 8), K from `kStep` * (2 core matrices):
+// bits 0-13 start address >> 4, 16-29 leading byte offset >> 4, 32-45
+// stride byte offset >> 4, 62-63 swizzle (0: none).
+Value GemmBuilder::wgmmaDescriptor(Value base, int64_t rowOffset,
+                                   int64_t kStep) {
+  Type i64 = b.getI64Type();
+  Value smem = base == aBase ? aSmem : bSmem;
+  int64_t bytes = smemElem.getIntOrFloatBitWidth() / 8;
+  Value ptr = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, smem);
+  Value addr = add(ptr, mul(base, cst(bytes)));
+  int64_t sbo = 8 * p.bk * bytes;
+  addr = add(addr, cst((rowOffset / 8) * sbo + kStep * 256));
+  Value a64 = arith::IndexCastUIOp::create(b, loc, i64, addr);
+  auto c64 = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+  };
+  Value start = arith::ShRUIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, a64, c64(0x3ffff)), c64(4));
+  int64_t fields = ((128 >> 4) << 16) | ((sbo >> 4) << 32);
+  return arith::OrIOp::create(b, loc, start, c64(fields));
+}
+
+// Warpgroup MMA: warpgroup w of the block computes rows w * 64 (BM = 128)
+// or columns w * BN / 2 (BM = 64) of the tile, m64nNk16 (f16) or m64nNk8
+// (tf32), N = BN or BN / 2, its N / 2 accumulators per thread in one
+// struct carried through the K loop.
+Value GemmBuilder::computeWgmma(Value acc) {
+  MLIRContext *ctx = b.getContext();
+  bool half = precision == Precision::FP16;
+  int64_t wgN = p.bm == 128 ? p.bn : p.bn / 2, kSub = half ? 16 : 8;
+  Value wg = arith::DivUIOp::create(b, loc, tid, cst(128));
+  NVVM::WgmmaFenceAlignedOp::create(b, loc);
+  NVVM::WGMMATypes type = half ? NVVM::WGMMATypes::f16 : NVVM::WGMMATypes::tf32;
+  for (int64_t j = 0; j < p.bk / kSub; ++j) {
+    // The warpgroup's rows of A (BM = 128) or columns of B (BM = 64).
+    Value descA0 = wgmmaDescriptor(aBase, 0, j);
+    Value descA1 = wgmmaDescriptor(aBase, p.bm == 128 ? 64 : 0, j);
+    Value descB0 = wgmmaDescriptor(bBase, 0, j);
+    Value descB1 = wgmmaDescriptor(bBase, p.bm == 128 ? 0 : wgN, j);
+    Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, wg,
+                                        cst(0));
+    Value descA = arith::SelectOp::create(b, loc, first, descA0, descA1);
+    Value descB = arith::SelectOp::create(b, loc, first, descB0, descB1);
+    acc = NVVM::WgmmaMmaAsyncOp::create(
+        b, loc, acc.getType(), acc, descA, descB,
+        NVVM::MMAShapeAttr::get(ctx, 64, wgN, kSub), type, type,
+        NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
+        NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
+        NVVM::MMALayout::row, NVVM::MMALayout::col,
+        /*satfinite=*/NVVM::MMAIntOverflowAttr());
+  }
+  NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+  return acc;
+}
+
+// The wgmma accumulator layout (PTX ISA, m64nN f32 D): warp q of the
+// warpgroup holds rows 16q + g and 16q + g + 8 (g = lane / 4), thread t =
+// lane % 4 columns 8i + 2t and 8i + 2t + 1 in elements 4i .. 4i + 3.
+void GemmBuilder::storeWgmmaOut(Value acc) {
+  int64_t wgN = p.bm == 128 ? p.bn : p.bn / 2;
+  Value wg = arith::DivUIOp::create(b, loc, tid, cst(128));
+  Value local = arith::RemUIOp::create(b, loc, tid, cst(128));
+  Value q = arith::DivUIOp::create(b, loc, local, cst(32));
+  Value lane = arith::RemUIOp::create(b, loc, local, cst(32));
+  Value g = arith::DivUIOp::create(b, loc, lane, cst(4));
+  Value t2 = mul(arith::RemUIOp::create(b, loc, lane, cst(4)), cst(2));
+  Value rowBase = add(mul(q, cst(16)), g);
+  Value colBase = t2;
+  if (p.bm == 128)
+    rowBase = add(rowBase, mul(wg, cst(64)));
+  else
+    colBase = add(colBase, mul(wg, cst(wgN)));
+  rowBase = add(rowBase, tileM0);
+  colBase = add(colBase, tileN0);
+  for (int64_t i = 0; i < wgN / 8; ++i)
+    for (int64_t e = 0; e < 4; ++e) {
+      Value v = LLVM::ExtractValueOp::create(b, loc, acc,
+                                             ArrayRef<int64_t>{4 * i + e});
+      storeOut(v, add(rowBase, cst((e / 2) * 8)),
+               add(colBase, cst(8 * i + e % 2)));
+    }
 }
 
 // SIMT: a 16 x 16 thread grid; thread (ty, tx) owns rows
@@ -279,7 +405,7 @@ SmallVector<Value> GemmBuilder::computeSimt(ValueRange acc) {
   for (int64_t j = 0; j < tn; ++j)
     colsB.push_back(add(mul(tx, cst(4)), cst((j / 4) * (p.bn / rn) + j % 4)));
   SmallVector<Value> sums(acc.begin(), acc.end());
-  for (int64_t kk = 0; kk < kBK; ++kk) {
+  for (int64_t kk = 0; kk < p.bk; ++kk) {
     Value k = cst(kk);
     SmallVector<Value> as, bs;
     for (Value r : rowsA)
@@ -310,7 +436,7 @@ SmallVector<Value> GemmBuilder::computeMma(ValueRange acc) {
   bool half = precision == Precision::FP16;
   int64_t kStep = half ? 16 : 8;
   Type f16 = b.getF16Type();
-  for (int64_t kk = 0; kk < kBK; kk += kStep) {
+  for (int64_t kk = 0; kk < p.bk; kk += kStep) {
     SmallVector<Value> aFrags, bFrags;
     for (int64_t i = 0; i < mt; ++i) {
       Value r0 = add(add(wm, g), cst(i * 16)), r1 = add(r0, cst(8));
@@ -397,10 +523,20 @@ void GemmBuilder::build() {
                                           : Type(b.getF32Type());
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
                                               gpu::AddressSpace::Workgroup);
-  auto aType = MemRefType::get({kBK, p.bm + kPad}, smemElem,
+  auto aType = MemRefType::get({p.bk, p.bm + kPad}, smemElem,
                                MemRefLayoutAttrInterface(), workgroup);
-  auto bType = MemRefType::get({kBK, p.bn + kPad}, smemElem,
+  auto bType = MemRefType::get({p.bk, p.bn + kPad}, smemElem,
                                MemRefLayoutAttrInterface(), workgroup);
+  if (wgmma) {
+    // Flat slices in the core-matrix layout, 128 bytes of slack to align
+    // them (descriptors address 16-byte units; 128 keeps core matrices
+    // whole).
+    int64_t slack = 128 / (smemElem.getIntOrFloatBitWidth() / 8);
+    aType = MemRefType::get({p.bk * p.bm + slack}, smemElem,
+                            MemRefLayoutAttrInterface(), workgroup);
+    bType = MemRefType::get({p.bk * p.bn + slack}, smemElem,
+                            MemRefLayoutAttrInterface(), workgroup);
+  }
   Value one = cst(1);
   auto launch = gpu::LaunchOp::create(
       b, loc, cst(llvm::divideCeil(N, p.bn)), cst(llvm::divideCeil(M, p.bm)),
@@ -428,12 +564,32 @@ void GemmBuilder::build() {
   }
   Value m0 = mul(launch.getBlockIds().y, cst(p.bm));
   Value n0 = mul(launch.getBlockIds().x, cst(p.bn));
+  tileM0 = m0;
+  tileN0 = n0;
+  if (wgmma) {
+    int64_t bytes = smemElem.getIntOrFloatBitWidth() / 8;
+    auto alignedBase = [&](Value smem) {
+      Value ptr = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, smem);
+      Value mis = arith::RemUIOp::create(b, loc, ptr, cst(128));
+      Value padBytes = arith::RemUIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, cst(128), mis), cst(128));
+      return arith::DivUIOp::create(b, loc, padBytes, cst(bytes)).getResult();
+    };
+    aBase = alignedBase(aSmem);
+    bBase = alignedBase(bSmem);
+  }
   Value kBegin = mul(chunkIdx, cst(p.chunk));
   kEnd = arith::MinSIOp::create(b, loc, add(kBegin, cst(p.chunk)), cst(K));
 
-  // Accumulators: TM x TN scalars (SIMT) or one vector<2x2xf32> per mma tile.
+  // Accumulators: TM x TN scalars (SIMT), one vector<2x2xf32> per mma
+  // tile, or one struct of N / 2 f32 (wgmma).
   SmallVector<Value> acc;
-  if (mma) {
+  if (wgmma) {
+    int64_t wgN = p.bm == 128 ? p.bn : p.bn / 2;
+    auto structType = LLVM::LLVMStructType::getLiteral(
+        b.getContext(), SmallVector<Type>(wgN / 2, b.getF32Type()));
+    acc.push_back(LLVM::ZeroOp::create(b, loc, structType));
+  } else if (mma) {
     int64_t tiles = (p.bm / 2 / 16) * (p.bn / 4 / 8);
     Value z2 = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(VectorType::get({2, 2}, b.getF32Type()),
@@ -448,7 +604,7 @@ void GemmBuilder::build() {
   pre.append(preB);
   SmallVector<Value> init(acc);
   init.append(pre);
-  auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, cst(kBK), init);
+  auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, cst(p.bk), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -460,19 +616,33 @@ void GemmBuilder::build() {
               aSmem);
     storeTile(SmallVector<Value>(tileArgs.drop_front(numA)), p.x, p.n, p.bn,
               bSmem);
+    // wgmma reads shared memory through the async proxy: order the
+    // threads' ordinary stores before it.
+    if (wgmma)
+      NVVM::FenceProxyOp::create(
+          b, loc,
+          NVVM::ProxyKindAttr::get(b.getContext(),
+                                   NVVM::ProxyKind::async_shared),
+          NVVM::SharedSpaceAttr::get(b.getContext(),
+                                     NVVM::SharedSpace::shared_cta));
     gpu::BarrierOp::create(b, loc);
     // The next slice's loads, in flight during this slice's math.
-    Value k1 = add(k0, cst(kBK));
+    Value k1 = add(k0, cst(p.bk));
     SmallVector<Value> next = loadTile(p.y, p.m, p.bm, m0, k1);
     next.append(loadTile(p.x, p.n, p.bn, n0, k1));
-    SmallVector<Value> sums = mma ? computeMma(accArgs) : computeSimt(accArgs);
+    SmallVector<Value> sums =
+        wgmma ? SmallVector<Value>{computeWgmma(accArgs.front())}
+        : mma ? computeMma(accArgs)
+              : computeSimt(accArgs);
     gpu::BarrierOp::create(b, loc);
     sums.append(next);
     scf::YieldOp::create(b, loc, sums);
   }
   ValueRange results = loop.getResults().take_front(acc.size());
 
-  if (!mma) {
+  if (wgmma) {
+    storeWgmmaOut(results.front());
+  } else if (!mma) {
     int64_t rm = p.bm / 64, rn = p.bn / 64, tm = 4 * rm, tn = 4 * rn;
     Value ty = arith::DivUIOp::create(b, loc, tid, cst(16));
     Value tx = arith::RemUIOp::create(b, loc, tid, cst(16));
@@ -534,10 +704,11 @@ struct GemmKernelsPass
         if (auto linalgOp = dyn_cast<linalg::LinalgOp>(inner))
           ops.push_back(linalgOp);
     for (linalg::LinalgOp op : ops) {
+      bool useWgmma = wgmma && prec != Precision::FP32;
       FailureOr<GemmPlan> p = plan(op, minBlocks);
       if (failed(p))
         continue;
-      GemmBuilder(op, *p, prec).build();
+      GemmBuilder(op, *p, prec, useWgmma).build();
     }
   }
 };

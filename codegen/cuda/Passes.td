@@ -65,6 +65,14 @@ def KilnCudaGemmKernels
       `tf32`: 8 warps (2 x 4) of `nvgpu.mma.sync` m16n8k8 with tf32
       operands; `fp16`: m16n8k16 with the slices rounded to f16 in shared
       memory. Both accumulate in f32.
+    - `wgmma=true` (--cuda-arch sm_90 with tf32/fp16): the
+      slices are stored (f16, or f32 rounded to tf32) in the no-swizzle
+      K-major core-matrix layout of wgmma's shared-memory descriptors
+      (8 rows x 16 bytes per core matrix), `nvvm.fence.proxy` (async
+      shared) before the barrier, then each of the 2 warpgroups issues
+      `nvvm.wgmma.mma_async` m64nNk16 (f16) / m64nNk8 (tf32) on its
+      64 x BN (BM = 128) or 64 x BN/2 (BM = 64) part, commit, wait 0.
+      Needs PTX for sm_90a.
     - Epilogue: out = out + acc (the op's init holds the bias or zero).
   }];
   let options = [
@@ -72,12 +80,16 @@ def KilnCudaGemmKernels
            "fp32 (SIMT), tf32 or fp16 (tensor cores, f32 accumulate)">,
     Option<"minBlocks", "min-blocks", "int64_t", /*default=*/"264",
            "Fewest thread blocks before K is split (2 per H100/H200 SM)">,
+    Option<"wgmma", "wgmma", "bool", /*default=*/"false",
+           "tf32/fp16: Hopper warpgroup MMA (sm_90a) instead of mma.sync">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::gpu::GPUDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];
 }

@@ -25,6 +25,11 @@ using namespace mlir;
 
 namespace kiln::cuda {
 
+bool usesWgmma(const CudaLoweringOptions &options) {
+  StringRef arch = options.arch;
+  return (arch == "sm_90" || arch == "sm_90a") && options.precision != "fp32";
+}
+
 void buildCudaLinalgToGpuPipeline(OpPassManager &pm,
                                   const CudaLoweringOptions &options) {
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
@@ -34,6 +39,7 @@ void buildCudaLinalgToGpuPipeline(OpPassManager &pm,
   // cores under --precision tf32|fp16).
   KilnCudaGemmKernelsOptions gemm;
   gemm.precision = options.precision;
+  gemm.wgmma = usesWgmma(options);
   funcPm.addPass(createKilnCudaGemmKernels(gemm));
   // Row reductions (softmax, LayerNorm statistics) as a warp per row.
   funcPm.addPass(createKilnCudaWarpReductions());
@@ -73,6 +79,9 @@ void buildCudaGpuToLLVMPipeline(OpPassManager &pm,
   // nvgpu.mma.sync (tensor-core GEMMs) to nvvm.mma.sync.
   gpuPm.addPass(createConvertNVGPUToNVVMPass());
   gpuPm.addPass(createConvertGpuOpsToNVVMOps());
+  // nvvm.wgmma.mma_async (sm_90 GEMMs) to inline PTX.
+  if (usesWgmma(options))
+    gpuPm.addPass(createConvertNVVMToLLVMPass());
   // What convert-gpu-to-nvvm sent to libdevice, back to intrinsics.
   gpuPm.addPass(createKilnCudaReplaceLibdevice());
   gpuPm.addPass(createReconcileUnrealizedCastsPass());
@@ -82,6 +91,10 @@ void buildCudaGpuToLLVMPipeline(OpPassManager &pm,
   // driver for newer GPUs).
   GpuNVVMAttachTargetOptions target;
   target.chip = options.arch;
+  // wgmma exists only in the arch-specific sm_90a PTX (runs on sm_90 GPUs
+  // alone: no JIT to later architectures).
+  if (usesWgmma(options))
+    target.chip = "sm_90a";
   target.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(target));
   // Host: as the CPU backend, plus gpu.launch_func to mgpu* runtime calls

@@ -29,6 +29,10 @@ struct CudaLoweringOptions
                             llvm::cl::init(256)};
 };
 
+/// Whether the GEMM kernels use Hopper's wgmma (--cuda-arch sm_90 or sm_90a
+/// with --precision tf32|fp16); the PTX then targets sm_90a.
+bool usesWgmma(const CudaLoweringOptions &options);
+
 /// Bufferized linalg (kiln's buffer ABI) to outlined gpu.func kernels and
 /// host functions that launch them.
 void buildCudaLinalgToGpuPipeline(mlir::OpPassManager &pm,
