@@ -181,6 +181,24 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
       return rewriter.notifyMatchFailure(op, "mixed element types");
     if (!isa<NoneType>(adaptor.getNonpadKvSeqlen().getType()))
       return rewriter.notifyMatchFailure(op, "nonpad_kv_seqlen");
+    // float16/bfloat16 attention computes in f32 and rounds each result
+    // once (the ONNX reference's numbers: numpy promotes through the f64
+    // scale); present_key/value round-trip exactly.
+    Type storageEt = et;
+    et = getAccumulationType(et);
+    // Widens the float operands (not a bool mask, not an omitted one).
+    auto widen = [&](Value x) -> Value {
+      auto t = dyn_cast<RankedTensorType>(x.getType());
+      return t && t.getElementType() == storageEt
+                 ? castElements(rewriter, loc, x, et)
+                 : x;
+    };
+    q = widen(q);
+    k = widen(k);
+    v = widen(v);
+    Value widenedMask = widen(adaptor.getAttnMask());
+    Value widenedPastK = widen(adaptor.getPastKey());
+    Value widenedPastV = widen(adaptor.getPastValue());
     int64_t qHeads, kvHeads;
     if (rank == 3) {
       if (!op.getQNumHeads() || !op.getKvNumHeads() ||
@@ -240,8 +258,8 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
           return failure();
         return p;
       };
-      FailureOr<Value> pastK = pastOf(adaptor.getPastKey());
-      FailureOr<Value> pastV = pastOf(adaptor.getPastValue());
+      FailureOr<Value> pastK = pastOf(widenedPastK);
+      FailureOr<Value> pastV = pastOf(widenedPastV);
       if (failed(pastK) || failed(pastV))
         return rewriter.notifyMatchFailure(op,
                                            "past key/value must be static");
@@ -283,7 +301,7 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
           });
 
     // Bias: the mask (padded to the total length) and the causal triangle.
-    Value mask = adaptor.getAttnMask();
+    Value mask = widenedMask;
     SmallVector<Value> inputs = {capped};
     SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(4, ctx)};
     bool boolMask = false;
@@ -489,8 +507,9 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
         return rewriter.notifyMatchFailure(op, "qk_matmul_output_mode > 3");
       RankedTensorType t = getConvertedResultType(*getTypeConverter(), op, r);
       Value c = candidates[r];
-      if (!t || t.getElementType() != et)
+      if (!t || t.getElementType() != storageEt)
         return rewriter.notifyMatchFailure(op, "result type");
+      c = castElements(rewriter, loc, c, storageEt);
       if (failed(verifyCompatibleShape(t, c.getType())))
         return rewriter.notifyMatchFailure(op, "result shape mismatch");
       replacements.push_back(

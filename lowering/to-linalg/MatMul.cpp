@@ -84,11 +84,16 @@ Value buildMatMulGeneric(OpBuilder &b, Location loc, Value lhs, Value rhs,
              b, loc, TypeRange{resultType}, ValueRange{lhs, rhs},
              ValueRange{init}, maps, iterators,
              [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Type acc = args[2].getType();
+               Value x = isFloat ? convertScalar(nb, nloc, args[0], acc,
+                                                 false, false)
+                                 : args[0];
+               Value y = isFloat ? convertScalar(nb, nloc, args[1], acc,
+                                                 false, false)
+                                 : args[1];
                Value product =
-                   isFloat ? (Value)arith::MulFOp::create(nb, nloc, args[0],
-                                                          args[1])
-                           : (Value)arith::MulIOp::create(nb, nloc, args[0],
-                                                          args[1]);
+                   isFloat ? (Value)arith::MulFOp::create(nb, nloc, x, y)
+                           : (Value)arith::MulIOp::create(nb, nloc, x, y);
                Value sum =
                    isFloat
                        ? (Value)arith::AddFOp::create(nb, nloc, product, args[2])
@@ -146,6 +151,14 @@ struct MatMulLowering : OpConversionPattern<onnx::MatMulOp> {
         getConvertedResultType(*getTypeConverter(), op);
     if (!lhsType || !rhsType || !resultType)
       return rewriter.notifyMatchFailure(op, "expects ranked tensors");
+    // float16/bfloat16 products accumulate in f32 (the named ops widen
+    // their inputs) and are rounded once.
+    Type storageType = resultType.getElementType();
+    resultType = resultType.clone(getAccumulationType(storageType));
+    auto replace = [&](Value result) {
+      rewriter.replaceOp(op, castElements(rewriter, loc, result, storageType));
+      return success();
+    };
     int64_t lhsRank = lhsType.getRank(), rhsRank = rhsType.getRank();
     SmallVector<OpFoldResult> sizes =
         matMulResultSizes(rewriter, loc, lhs, rhs, resultType);
@@ -179,8 +192,7 @@ struct MatMulLowering : OpConversionPattern<onnx::MatMulOp> {
         result = tensor::ExpandShapeOp::create(rewriter, loc, resultType,
                                                result, groups, sizes);
       }
-      rewriter.replaceOp(op, result);
-      return success();
+      return replace(result);
     }
 
     // Equal batch dims on both sides: one batch_matmul.
@@ -215,14 +227,12 @@ struct MatMulLowering : OpConversionPattern<onnx::MatMulOp> {
         if (lhsRank > 3)
           result = tensor::ExpandShapeOp::create(rewriter, loc, resultType,
                                                  result, groups, sizes);
-        rewriter.replaceOp(op, result);
-        return success();
+        return replace(result);
       }
     }
 
-    rewriter.replaceOp(op, buildMatMulGeneric(rewriter, loc, lhs, rhs,
-                                              resultType, sizes));
-    return success();
+    return replace(
+        buildMatMulGeneric(rewriter, loc, lhs, rhs, resultType, sizes));
   }
 };
 

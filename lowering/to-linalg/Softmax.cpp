@@ -18,8 +18,11 @@ namespace kiln {
 
 Value buildSoftmax(OpBuilder &rewriter, Location loc, Value x, int64_t axis,
                    bool isLog) {
+  // float16/bfloat16 rows are computed in f32 and rounded once.
+  Type storageType = cast<RankedTensorType>(x.getType()).getElementType();
+  Type elementType = getAccumulationType(storageType);
+  x = castElements(rewriter, loc, x, elementType);
   auto type = cast<RankedTensorType>(x.getType());
-  Type elementType = type.getElementType();
   SmallVector<int64_t> axes = {axis};
 
   Value maxes =
@@ -57,7 +60,7 @@ Value buildSoftmax(OpBuilder &rewriter, Location loc, Value x, int64_t axis,
         [](OpBuilder &b, Location l, ValueRange args) -> Value {
           return arith::DivFOp::create(b, l, args[0], args[1]);
         });
-  return result;
+  return castElements(rewriter, loc, result, storageType);
 }
 
 namespace {

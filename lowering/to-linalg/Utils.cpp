@@ -442,6 +442,24 @@ Value buildInternalBroadcast(OpBuilder &b, Location loc,
                                /*knownEqual=*/true);
 }
 
+Type getAccumulationType(Type elementType) {
+  auto ft = dyn_cast<FloatType>(elementType);
+  if (ft && ft.getWidth() < 32 && (ft.isF16() || ft.isBF16()))
+    return Float32Type::get(elementType.getContext());
+  return elementType;
+}
+
+Value castElements(OpBuilder &b, Location loc, Value value, Type elementType) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || type.getElementType() == elementType)
+    return value;
+  return buildInternalBroadcast(
+      b, loc, {value}, value, elementType,
+      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        return convertScalar(nb, l, args[0], elementType, false, false);
+      });
+}
+
 Value buildReduction(OpBuilder &b, Location loc, Value input,
                      ArrayRef<int64_t> axes, Value init, ScalarBodyFn combine) {
   auto inputType = cast<RankedTensorType>(input.getType());

@@ -128,6 +128,15 @@ mlir::Value buildInternalBroadcast(mlir::OpBuilder &b, mlir::Location loc,
                                    mlir::Type resultElementType,
                                    ScalarBodyFn body);
 
+/// The type float16/bfloat16 arithmetic accumulates in (f32, as ORT and the
+/// ONNX reference do); other types accumulate in themselves.
+mlir::Type getAccumulationType(mlir::Type elementType);
+
+/// `value` with its elements converted to `elementType` (arith.extf/truncf
+/// for floats); `value` itself when the types already agree.
+mlir::Value castElements(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value value, mlir::Type elementType);
+
 /// Reduces `input` over the sorted, unique `axes`, starting from `init` and
 /// folding each (optionally `map`ped) element into the accumulator with
 /// `combine(b, loc, {element, accumulator})`. The reduced dims are dropped.

@@ -19,7 +19,9 @@ Outcomes:
 expected_failures.txt lists every test that does not PASS, one per line:
 `test_name  OUTCOME: reason`. The run fails when a test fails but is not
 listed, or a listed test passes (the list never goes stale); a changed
-reason is only reported. `--update` rewrites the list from this run.
+reason is only reported. A reason may be followed by an explanation in
+parentheses, which `--update` keeps while the reason holds. `--update`
+rewrites the list from this run.
 
 Usage:
   python test/conformance/run_node_tests.py --kiln build/bin/kiln
@@ -147,13 +149,23 @@ def read_expected(path: str) -> dict[str, str]:
     return expected
 
 
-def write_expected(path: str, results: list[dict], keep: dict[str, str]) -> None:
-    """Rewrites the list: this run's failures plus `keep` (tests not run)."""
+def same_reason(listed: str | None, r: dict) -> bool:
+    """Whether a listed line says what this run found: the same text, or the
+    same text followed by a hand-written explanation in parentheses."""
+    found = f"{r['outcome']}: {r['reason']}"
+    return listed is not None and (listed == found or listed.startswith(found + " ("))
+
+
+def write_expected(path: str, results: list[dict], keep: dict[str, str],
+                   listed: dict[str, str]) -> None:
+    """Rewrites the list: this run's failures plus `keep` (tests not run);
+    explanations added to a reason that still holds are kept."""
     lines = dict(keep)
     for r in results:
         lines.pop(r["name"], None)
         if r["outcome"] != "PASS":
-            lines[r["name"]] = f"{r['outcome']}: {r['reason']}"
+            old = listed.get(r["name"])
+            lines[r["name"]] = old if same_reason(old, r) else f"{r['outcome']}: {r['reason']}"
     with open(path, "w", encoding="utf-8") as f:
         f.write("# ONNX backend tests that kiln does not pass, with the reason.\n"
                 "# Format: test_name  OUTCOME: reason   (two spaces). Checked by\n"
@@ -219,14 +231,14 @@ def main() -> int:
     if args.update:
         ran = {r["name"] for r in results}
         write_expected(args.expected, results,
-                       {k: v for k, v in expected.items() if k not in ran})
+                       {k: v for k, v in expected.items() if k not in ran}, expected)
         print(f"run_node_tests: wrote {args.expected}")
         return 0
 
     unexpected_fail = [r for r in results if r["outcome"] != "PASS" and r["name"] not in expected]
     unexpected_pass = [r for r in results if r["outcome"] == "PASS" and r["name"] in expected]
     changed = [r for r in results if r["outcome"] != "PASS" and r["name"] in expected
-               and expected[r["name"]] != f"{r['outcome']}: {r['reason']}"]
+               and not same_reason(expected[r["name"]], r)]
     for r in changed:
         print(f"note: {r['name']}: reason changed to {r['outcome']}: {r['reason']} "
               f"(listed: {expected[r['name']]})")

@@ -78,3 +78,20 @@ func.func @attention_3d_present(%q: tensor<1x3x16xf32>, %k: tensor<1x3x16xf32>, 
   %y, %pk, %pv, %qk = "onnx.Attention"(%q, %k, %v, %n, %n, %n, %n) {q_num_heads = 2 : i64, kv_num_heads = 2 : i64} : (tensor<1x3x16xf32>, tensor<1x3x16xf32>, tensor<1x3x16xf32>, none, none, none, none) -> (tensor<1x3x16xf32>, tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>, none)
   return %y, %pk : tensor<1x3x16xf32>, tensor<1x2x3x8xf32>
 }
+
+// -----
+
+// Tests that float16 attention computes in f32: Q, K and V are widened
+// first, the scores, softmax and product stay in f32, and only Y is rounded
+// back to f16.
+// CHECK-LABEL: func.func @attention_f16
+// CHECK-COUNT-3: arith.extf %{{.*}} : f16 to f32
+// CHECK: math.exp %{{.*}} : f32
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK-NOT: arith.truncf
+// CHECK: return
+func.func @attention_f16(%q: tensor<1x2x3x8xf16>, %k: tensor<1x2x5x8xf16>, %v: tensor<1x2x5x8xf16>) -> tensor<1x2x3x8xf16> {
+  %n = onnx.NoValue
+  %y, %pk, %pv, %qk = "onnx.Attention"(%q, %k, %v, %n, %n, %n, %n) : (tensor<1x2x3x8xf16>, tensor<1x2x5x8xf16>, tensor<1x2x5x8xf16>, none, none, none, none) -> (tensor<1x2x3x8xf16>, none, none, none)
+  return %y : tensor<1x2x3x8xf16>
+}

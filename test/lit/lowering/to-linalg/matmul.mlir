@@ -90,3 +90,34 @@ func.func @gemm_alpha_beta(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %c: tensor<
   %0 = "onnx.Gemm"(%a, %b, %c) {alpha = 0.5 : f32, beta = 2.0 : f32} : (tensor<2x3xf32>, tensor<3x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
+
+// -----
+
+// Tests that a float16 MatMul accumulates in f32 (the named op widens its
+// f16 inputs) and rounds once.
+// CHECK-LABEL: func.func @matmul_f16
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x4xf32>)
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x3xf16>, tensor<3x4xf16>) outs(%[[INIT]] : tensor<2x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[MM]] : tensor<2x4xf32>) outs(%{{.*}} : tensor<2x4xf16>)
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+func.func @matmul_f16(%a: tensor<2x3xf16>, %b: tensor<3x4xf16>) -> tensor<2x4xf16> {
+  %0 = "onnx.MatMul"(%a, %b) : (tensor<2x3xf16>, tensor<3x4xf16>) -> tensor<2x4xf16>
+  return %0 : tensor<2x4xf16>
+}
+
+// -----
+
+// Tests that a bfloat16 MatMul with a 1-D operand (the generic form) widens
+// each element and accumulates in f32.
+// CHECK-LABEL: func.func @matmul_bf16_vector
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[X:.*]]: bf16, %[[Y:.*]]: bf16, %[[ACC:.*]]: f32)
+// CHECK: %[[XW:.*]] = arith.extf %[[X]] : bf16 to f32
+// CHECK: %[[YW:.*]] = arith.extf %[[Y]] : bf16 to f32
+// CHECK: %[[P:.*]] = arith.mulf %[[XW]], %[[YW]] : f32
+// CHECK: arith.addf %[[P]], %[[ACC]] : f32
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+func.func @matmul_bf16_vector(%a: tensor<3xbf16>, %b: tensor<3x4xbf16>) -> tensor<4xbf16> {
+  %0 = "onnx.MatMul"(%a, %b) : (tensor<3xbf16>, tensor<3x4xbf16>) -> tensor<4xbf16>
+  return %0 : tensor<4xbf16>
+}

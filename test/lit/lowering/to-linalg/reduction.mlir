@@ -70,6 +70,22 @@ func.func @softmax(%x: tensor<2x12x128x128xf32>) -> tensor<2x12x128x128xf32> {
 
 // -----
 
+// Tests that a float16 Softmax widens its row to f32, computes there and
+// rounds once at the end.
+// CHECK-LABEL: func.func @softmax_f16
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK-NOT: f16
+// CHECK: math.exp %{{.*}} : f32
+// CHECK-NOT: f16
+// CHECK: arith.divf %{{.*}} : f32
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+func.func @softmax_f16(%x: tensor<2x10xf16>) -> tensor<2x10xf16> {
+  %0 = "onnx.Softmax"(%x) {axis = -1 : i64} : (tensor<2x10xf16>) -> tensor<2x10xf16>
+  return %0 : tensor<2x10xf16>
+}
+
+// -----
+
 // Tests that LogSoftmax is x - max - log(sum(exp(x - max))).
 // CHECK-LABEL: func.func @log_softmax
 // CHECK: math.exp
