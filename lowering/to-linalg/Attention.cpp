@@ -179,8 +179,6 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
     if (!isa<FloatType>(et) || kType.getElementType() != et ||
         vType.getElementType() != et)
       return rewriter.notifyMatchFailure(op, "mixed element types");
-    if (!isa<NoneType>(adaptor.getNonpadKvSeqlen().getType()))
-      return rewriter.notifyMatchFailure(op, "nonpad_kv_seqlen");
     // float16/bfloat16 attention computes in f32 and rounds each result
     // once (the ONNX reference's numbers: numpy promotes through the f64
     // scale); present_key/value round-trip exactly.
@@ -348,17 +346,46 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
       inputs.push_back(mask);
       maps.push_back(AffineMap::get(4, 0, exprs, ctx));
     }
-    bool causal = op.getIsCausal() != 0;
     bool hasMask = inputs.size() > 1;
-    // The mask (element `m`, null without one) and the causal triangle
+    // nonpad_kv_seqlen[b]: keys at j >= it are padding, masked like the
+    // causal triangle.
+    Value nonpad = adaptor.getNonpadKvSeqlen();
+    bool hasNonpad = !isa<NoneType>(nonpad.getType());
+    if (hasNonpad) {
+      auto nt = dyn_cast<RankedTensorType>(nonpad.getType());
+      if (!nt || nt.getRank() != 1 || !nt.getElementType().isInteger(64) ||
+          (!nt.isDynamicDim(0) && nt.getDimSize(0) != qk.getDimSize(0)))
+        return rewriter.notifyMatchFailure(
+            op, "nonpad_kv_seqlen must be an int64 [batch] tensor");
+      inputs.push_back(nonpad);
+      maps.push_back(AffineMap::get(4, 0, {getAffineDimExpr(0, ctx)}, ctx));
+    }
+    bool causal = op.getIsCausal() != 0;
+    // The generic's mask and nonpad_kv_seqlen elements (null without them).
+    auto maskArg = [&](ValueRange args) {
+      return hasMask ? args[1] : Value();
+    };
+    auto nonpadArg = [&](ValueRange args) {
+      return hasNonpad ? args[hasMask ? 2 : 1] : Value();
+    };
+    // The mask (element `m`), the padding limit `np` and the causal triangle
     // applied to score `s` at loop indices (.., i = 2, j = 3).
-    auto biasBody = [&](OpBuilder &nb, Location l, Value s, Value m) -> Value {
+    auto biasBody = [&](OpBuilder &nb, Location l, Value s, Value m,
+                        Value np) -> Value {
       Value negInf = createScalarConstant(
           nb, l, et, -std::numeric_limits<double>::infinity());
       if (m)
         s = boolMask
                 ? arith::SelectOp::create(nb, l, m, s, negInf).getResult()
                 : arith::AddFOp::create(nb, l, s, m).getResult();
+      if (np) {
+        Value j = arith::IndexCastOp::create(nb, l, nb.getI64Type(),
+                                             linalg::IndexOp::create(nb, l, 3));
+        Value padding =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, j, np);
+        s = arith::SelectOp::create(nb, l, padding,
+                                    arith::AddFOp::create(nb, l, s, negInf), s);
+      }
       if (causal) {
         Value i = linalg::IndexOp::create(nb, l, 2);
         Value j = linalg::IndexOp::create(nb, l, 3);
@@ -378,8 +405,8 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
       // e = exp(biased - max) in place, then the row sums; Y is divided by
       // them after the product with V (fewer elements than P when H < T).
       auto score = [&](OpBuilder &nb, Location l, ValueRange args) {
-        return biasBody(nb, l, scaleBody(nb, l, args[0]),
-                        hasMask ? args[1] : Value());
+        return biasBody(nb, l, scaleBody(nb, l, args[0]), maskArg(args),
+                        nonpadArg(args));
       };
       auto rowType = RankedTensorType::get(
           {qk.getDimSize(0), qk.getDimSize(1), qk.getDimSize(2)}, et);
@@ -430,15 +457,15 @@ struct AttentionLowering : OpConversionPattern<onnx::AttentionOp> {
             return arith::AddFOp::create(nb, l, args[0], args[1]);
           });
     } else {
-      if (hasMask || causal) {
+      if (hasMask || hasNonpad || causal) {
         Value init = tensor::EmptyOp::create(rewriter, loc, qk.getShape(), et);
         maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
         biased = linalg::GenericOp::create(
                      rewriter, loc, TypeRange{qk}, inputs, ValueRange{init},
                      maps, parallelIterators(4),
                      [&](OpBuilder &nb, Location l, ValueRange args) {
-                       Value s = biasBody(nb, l, args[0],
-                                          hasMask ? args[1] : Value());
+                       Value s = biasBody(nb, l, args[0], maskArg(args),
+                                          nonpadArg(args));
                        linalg::YieldOp::create(nb, l, ValueRange{s});
                      })
                      .getResult(0);

@@ -95,3 +95,19 @@ func.func @attention_f16(%q: tensor<1x2x3x8xf16>, %k: tensor<1x2x5x8xf16>, %v: t
   %y, %pk, %pv, %qk = "onnx.Attention"(%q, %k, %v, %n, %n, %n, %n) : (tensor<1x2x3x8xf16>, tensor<1x2x5x8xf16>, tensor<1x2x5x8xf16>, none, none, none, none) -> (tensor<1x2x3x8xf16>, none, none, none)
   return %y : tensor<1x2x3x8xf16>
 }
+
+// -----
+
+// Tests that nonpad_kv_seqlen masks the keys at j >= nonpad[b]: the batch's
+// length is read per score and compared with the key index.
+// CHECK-LABEL: func.func @attention_nonpad
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x2x3x5xf32>, tensor<2xi64>)
+// CHECK: %[[J:.*]] = linalg.index 3 : index
+// CHECK: %[[JI:.*]] = arith.index_cast %[[J]] : index to i64
+// CHECK: arith.cmpi sge, %[[JI]], %{{.*}} : i64
+// CHECK: math.exp
+func.func @attention_nonpad(%q: tensor<2x2x3x8xf32>, %k: tensor<2x2x5x8xf32>, %v: tensor<2x2x5x8xf32>, %np: tensor<2xi64>) -> tensor<2x2x3x8xf32> {
+  %n = onnx.NoValue
+  %y, %pk, %pv, %qk = "onnx.Attention"(%q, %k, %v, %n, %n, %n, %np) : (tensor<2x2x3x8xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x8xf32>, none, none, none, tensor<2xi64>) -> (tensor<2x2x3x8xf32>, none, none, none)
+  return %y : tensor<2x2x3x8xf32>
+}
