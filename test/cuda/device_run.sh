@@ -18,6 +18,8 @@
 #   gemm     kiln's 4096^3 MatMul, device time -> TFLOP/s
 #   profile  per-kernel device time of ResNet-50, MobileNetV2, BERT
 #   node     the backend node tests through `kiln run --target cuda`
+# KILN_CUDA_ARCH (default sm_80) is passed as --cuda-arch to every compile
+# (sm_90: the Hopper wgmma GEMM kernels at tf32/fp16).
 # KILN_PRECISIONS (comma list, default fp32) compiles the models and the GEMM
 # with each `--precision` (fp32 into the model folder, tf32/fp16 into a
 # subfolder), compares each with ORT (rtol 1e-3 / atol 1e-4 for fp32,
@@ -49,7 +51,8 @@ if has env; then
   say env
   { nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
     $py -c 'import torch, onnx, onnxruntime, numpy; print("torch", torch.__version__, "cuda", torch.version.cuda, "onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__, "numpy", numpy.__version__)'
-    cc --version | head -1; nproc; "$kiln" --help | head -1; } >> "$summary" 2>&1
+    cc --version | head -1; nproc; "$kiln" --help | head -1
+    echo "cuda-arch ${KILN_CUDA_ARCH:-sm_80}"; } >> "$summary" 2>&1
 fi
 
 # One model folder per name: model.onnx, test_data_set_*, lib<name>.so.
@@ -61,7 +64,7 @@ compile_model() { # name dir [precision]
   local t0=$SECONDS p=${3:-fp32} o
   o=$(libdir "$2" "$p"); mkdir -p "$o"
   (cd "$2" && timeout "${KILN_COMPILE_TIMEOUT:-900}" "$kiln" compile model.onnx --target cuda --emit shared \
-      --precision "$p" --weights file --name "$1" -o "$o" > "$o/compile.log" 2>&1)
+      --cuda-arch "${KILN_CUDA_ARCH:-sm_80}" --precision "$p" --weights file --name "$1" -o "$o" > "$o/compile.log" 2>&1)
   local rc=$?
   echo "$1 ($p): kiln compile --target cuda rc=$rc $((SECONDS - t0)) s" >> "$work/compile.txt"
   tail -3 "$o/compile.log" >> "$work/compile.txt"
