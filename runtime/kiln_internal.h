@@ -104,8 +104,13 @@ struct kiln_rt_session {
   kiln_rt_buffer *out_buffers;
   unsigned char *published; /* data-dependent outputs the kernel published */
   kiln_rt_strings strings;  /* strings made by the last run */
+  uint64_t random_draws;    /* unseeded random ops run so far (kiln_random.c) */
   char error[KILN_RT_ERROR_BYTES];
 };
+
+/// The session whose kernel runs on this thread (NULL outside a run and on
+/// pool workers).
+kiln_rt_session *kiln_rt_running_session(void);
 
 /// Dispatch timers of --profile builds (kiln_profile.c): the monotonic
 /// clock in nanoseconds, and adding the time since `start` and one call to

@@ -234,6 +234,15 @@ int32_t kiln_rt_str_stopword(int64_t x, int32_t fold, int64_t w0, int64_t w1,
                              int64_t w13, int64_t w14, int64_t w15);
 const char *kiln_rt_str_case_check(const char *s);
 
+/// The stream of an unseeded random op (RandomUniform, RandomNormal, their
+/// -Like forms, Bernoulli, training-mode Dropout without a seed): how many
+/// such ops the running session executed before this one, over all its runs
+/// (runtime/kiln_random.c). The lowered op hashes it with each element's
+/// index, so every run (and every loop iteration) draws new numbers, while
+/// a fresh session replays the same sequence. Called on the thread that
+/// runs the kernel; 0 outside a run.
+int64_t kiln_rt_random_draw(void);
+
 /// Runs fn(ctx, begin, end) over [0, n) split into at most `threads`
 /// contiguous chunks of near-equal size (static partitioning: which indices
 /// run together never depends on timing). `runtime` is frame->runtime; NULL,

@@ -24,6 +24,8 @@ static _Thread_local char kiln_rt_thread_error[KILN_RT_ERROR_BYTES];
 static _Thread_local kiln_rt_session *kiln_rt_running;
 static _Thread_local jmp_buf *kiln_rt_check_jump;
 
+kiln_rt_session *kiln_rt_running_session(void) { return kiln_rt_running; }
+
 void kiln_rt_check_failed(const char *message) {
   kiln_rt_session *s = kiln_rt_running;
   if (!s || !kiln_rt_check_jump) {
