@@ -55,6 +55,7 @@ void populateOnnxToLinalgPatterns(TypeConverter &converter,
   populateOnnxLinearAttentionToLinalgPatterns(converter, patterns);
   populateOnnxLossToLinalgPatterns(converter, patterns);
   populateOnnxShapeToLinalgPatterns(converter, patterns);
+  populateOnnxRandomToLinalgPatterns(converter, patterns);
   populateOnnxDataMovementToLinalgPatterns(converter, patterns);
   populateOnnxPadToLinalgPatterns(converter, patterns);
   populateOnnxResizeToLinalgPatterns(converter, patterns);

@@ -60,9 +60,13 @@ void populateOnnxLinearAttentionToLinalgPatterns(
 void populateOnnxLossToLinalgPatterns(mlir::TypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);
 /// Constants and shape ops: Constant, Reshape, Flatten, Squeeze, Unsqueeze,
-/// Shape, Size, ConstantOfShape, Range, Expand, Identity, Dropout.
+/// Shape, Size, ConstantOfShape, Range, Expand, Identity.
 void populateOnnxShapeToLinalgPatterns(mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
+/// RandomUniform, RandomNormal, RandomUniformLike, RandomNormalLike,
+/// Bernoulli and Dropout (counter-based draws; see Random.cpp).
+void populateOnnxRandomToLinalgPatterns(mlir::TypeConverter &converter,
+                                        mlir::RewritePatternSet &patterns);
 /// Data movement: Transpose, Concat, Split, Slice, Gather, GatherElements,
 /// Tile.
 void populateOnnxDataMovementToLinalgPatterns(

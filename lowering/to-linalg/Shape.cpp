@@ -637,76 +637,6 @@ struct IdentityLowering : OpConversionPattern<onnx::IdentityOp> {
   }
 };
 
-/// Dropout that drops nothing: the data unchanged, the mask all true. That
-/// is inference mode and, in training mode, a ratio of 0. A training_mode
-/// or ratio known only at run time is checked there: training with a
-/// non-zero ratio needs random numbers, which kiln does not generate, so
-/// m_run fails with a message naming the node instead of returning numbers
-/// that differ from the model's.
-struct DropoutLowering : OpConversionPattern<onnx::DropoutOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(onnx::DropoutOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value trainingMode = adaptor.getTrainingMode();
-    Value ratio = adaptor.getRatio();
-    // Whether the op drops values: known at compile time (`training`
-    // with a ratio that is not constant 0), or a run-time condition.
-    FailureOr<SmallVector<int64_t>> mode = failure();
-    if (!isa<NoneType>(trainingMode.getType()))
-      mode = getConstantInts(trainingMode);
-    bool maybeTraining = !isa<NoneType>(trainingMode.getType()) &&
-                         (failed(mode) || mode->size() != 1 || (*mode)[0] != 0);
-    FailureOr<SmallVector<double>> r = failure();
-    if (!isa<NoneType>(ratio.getType()))
-      r = getConstantFloats(ratio);
-    bool zeroRatio = succeeded(r) && r->size() == 1 && (*r)[0] == 0;
-    if (maybeTraining && !zeroRatio) {
-      bool runtimeRatio = !isa<NoneType>(ratio.getType()) && failed(r);
-      if (succeeded(mode) && !runtimeRatio)
-        return rewriter.notifyMatchFailure(
-            op, "training mode with a non-zero ratio (random)");
-      auto ratioType = dyn_cast<RankedTensorType>(ratio.getType());
-      if (runtimeRatio && (!ratioType || ratioType.getRank() != 0 ||
-                           !isa<FloatType>(ratioType.getElementType())))
-        return rewriter.notifyMatchFailure(op, "ratio is not a scalar");
-      Value drops = arith::ConstantIntOp::create(rewriter, loc, 1, 1);
-      if (failed(mode))
-        drops = tensor::ExtractOp::create(rewriter, loc, trainingMode,
-                                          ValueRange{});
-      if (runtimeRatio) {
-        Value value =
-            tensor::ExtractOp::create(rewriter, loc, ratio, ValueRange{});
-        Value nonZero = arith::CmpFOp::create(
-            rewriter, loc, arith::CmpFPredicate::UNE, value,
-            createScalarConstant(rewriter, loc, ratioType.getElementType(), 0));
-        drops = arith::AndIOp::create(rewriter, loc, drops, nonZero);
-      }
-      Value keeps = arith::XOrIOp::create(
-          rewriter, loc, drops,
-          arith::ConstantIntOp::create(rewriter, loc, 1, 1));
-      emitRuntimeCheck(rewriter, op, keeps,
-                       "training mode with a non-zero ratio needs random "
-                       "numbers, which kiln does not generate");
-    }
-    Value data = adaptor.getData();
-    Value mask;
-    if (!isa<NoneType>(op.getMask().getType()) && !op.getMask().use_empty()) {
-      RankedTensorType maskType =
-          getConvertedResultType(*getTypeConverter(), op, 1);
-      if (!maskType || !isa<RankedTensorType>(data.getType()))
-        return rewriter.notifyMatchFailure(op, "unranked mask");
-      mask = createFilled(rewriter, loc, maskType, getSizes(rewriter, loc, data),
-                          arith::ConstantOp::create(rewriter, loc,
-                                                    rewriter.getBoolAttr(true)));
-    }
-    rewriter.replaceOp(op, {data, mask});
-    return success();
-  }
-};
-
 } // namespace
 
 void populateOnnxShapeToLinalgPatterns(TypeConverter &converter,
@@ -715,8 +645,8 @@ void populateOnnxShapeToLinalgPatterns(TypeConverter &converter,
                UnitDimLowering<onnx::SqueezeOp, true>,
                UnitDimLowering<onnx::UnsqueezeOp, false>, ShapeLowering,
                SizeLowering, ConstantOfShapeLowering, RangeLowering,
-               ExpandLowering, IdentityLowering, DropoutLowering>(
-      converter, patterns.getContext());
+               ExpandLowering, IdentityLowering>(converter,
+                                                 patterns.getContext());
 }
 
 } // namespace kiln

@@ -87,15 +87,13 @@ func.func @shape_dynamic(%x: tensor<?x4xf32>) -> tensor<2xi64> {
 
 // -----
 
-// Tests that Identity and inference Dropout forward their input.
-// CHECK-LABEL: func.func @identity_dropout
+// Tests that Identity forwards its input.
+// CHECK-LABEL: func.func @identity
 // CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
 // CHECK-NEXT: return %[[X]]
-func.func @identity_dropout(%x: tensor<4xf32>) -> tensor<4xf32> {
+func.func @identity(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = "onnx.Identity"(%x) : (tensor<4xf32>) -> tensor<4xf32>
-  %none = onnx.NoValue
-  %1, %m = "onnx.Dropout"(%0, %none, %none) : (tensor<4xf32>, none, none) -> (tensor<4xf32>, none)
-  return %1 : tensor<4xf32>
+  return %0 : tensor<4xf32>
 }
 
 // -----
@@ -168,21 +166,4 @@ func.func @unsqueeze_runtime_axes(%x: tensor<3x4xf32>, %a: tensor<2xi64>) -> ten
 func.func @squeeze_runtime_axes(%x: tensor<?x4xf32>, %a: tensor<1xi64>) -> tensor<4xf32> {
   %0 = "onnx.Squeeze"(%x, %a) : (tensor<?x4xf32>, tensor<1xi64>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
-}
-
-// -----
-
-// Tests that Dropout with a run-time training_mode and ratio forwards its
-// input and checks at run time that it would drop nothing.
-// CHECK-LABEL: func.func @dropout_runtime
-// CHECK: %[[T:.*]] = tensor.extract %{{.*}}[] : tensor<i1>
-// CHECK: %[[R:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
-// CHECK: %[[NZ:.*]] = arith.cmpf une, %[[R]]
-// CHECK: %[[DROPS:.*]] = arith.andi %[[T]], %[[NZ]]
-// CHECK: %[[KEEPS:.*]] = arith.xori %[[DROPS]]
-// CHECK: cf.assert %[[KEEPS]], "onnx.Dropout: training mode with a non-zero ratio needs random numbers, which kiln does not generate"
-// CHECK: return %{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<3x4xi1>
-func.func @dropout_runtime(%x: tensor<3x4xf32>, %r: tensor<f32>, %t: tensor<i1>) -> (tensor<3x4xf32>, tensor<3x4xi1>) {
-  %0, %1 = "onnx.Dropout"(%x, %r, %t) : (tensor<3x4xf32>, tensor<f32>, tensor<i1>) -> (tensor<3x4xf32>, tensor<3x4xi1>)
-  return %0, %1 : tensor<3x4xf32>, tensor<3x4xi1>
 }

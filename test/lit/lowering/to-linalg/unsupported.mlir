@@ -43,18 +43,6 @@ func.func @resize_runtime_scales(%x: tensor<1x1x4x4xf32>, %scales: tensor<4xf32>
 
 // -----
 
-// Tests that training-mode Dropout with a constant non-zero ratio (random
-// numbers kiln does not generate) is reported by name.
-func.func @dropout_training(%x: tensor<4xf32>) -> tensor<4xf32> {
-  %r = "onnx.Constant"() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
-  %t = "onnx.Constant"() {value = dense<true> : tensor<i1>} : () -> tensor<i1>
-  // expected-error @+1 {{kiln does not lower onnx.Dropout to linalg yet}}
-  %0, %m = "onnx.Dropout"(%x, %r, %t) : (tensor<4xf32>, tensor<f32>, tensor<i1>) -> (tensor<4xf32>, none)
-  return %0 : tensor<4xf32>
-}
-
-// -----
-
 // Tests that RoiAlign with the adaptive sampling ratio (0: a per-ROI point
 // count) is reported by name.
 func.func @roialign_adaptive(%x: tensor<1x1x10x10xf32>, %r: tensor<3x4xf32>, %b: tensor<3xi64>) -> tensor<3x1x5x5xf32> {
