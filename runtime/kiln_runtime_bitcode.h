@@ -12,5 +12,9 @@
 
 extern const unsigned char kiln_runtime_bitcode[];
 extern const size_t kiln_runtime_bitcode_size;
+/* The -fsanitize= list the bitcode was compiled with ("" in a normal build;
+ * "address,undefined" in a KILN_SANITIZE build): its code then calls the
+ * sanitizer runtime, which the program loading the model provides. */
+extern const char kiln_runtime_bitcode_sanitizers[];
 
 #endif // KILN_RUNTIME_KILN_RUNTIME_BITCODE_H

@@ -177,9 +177,13 @@ Error linkShared(StringRef linker, ArrayRef<OutputObject> objects,
       return createStringError("cannot write '" + path.str().str() + "'");
     args.push_back(path.str().str());
   }
-  for (const char *a :
-       {"-Wl,-z,noexecstack", "-Wl,--no-undefined", "-lpthread", "-lm"})
+  for (const char *a : {"-Wl,-z,noexecstack", "-lpthread", "-lm"})
     args.push_back(a);
+  // An instrumented runtime's __asan_*/__ubsan_* calls resolve against the
+  // sanitizer runtime of the program that dlopens the model, as with any
+  // sanitized shared object; otherwise every symbol must resolve here.
+  if (!runtimeIsSanitized())
+    args.push_back("-Wl,--no-undefined");
   std::vector<StringRef> argRefs(args.begin(), args.end());
   std::optional<StringRef> redirects[] = {std::nullopt, log.str(), log.str()};
   std::string errMsg;

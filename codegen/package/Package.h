@@ -112,6 +112,11 @@ llvm::Error buildEntryPoints(llvm::Module &module, const ModelInterface &iface,
 llvm::Error linkRuntime(llvm::Module &module,
                         llvm::ArrayRef<std::string> exported);
 
+/// Whether the embedded runtime is instrumented (a KILN_SANITIZE build of
+/// kiln): a model's code then calls into a sanitizer runtime that only the
+/// program loading it provides (RuntimeLinking.cpp).
+bool runtimeIsSanitized();
+
 /// The names of the exported API functions of model `symbol`.
 std::vector<std::string> exportedNames(const ModelInterface &iface,
                                        llvm::StringRef symbol);

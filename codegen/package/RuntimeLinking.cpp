@@ -24,6 +24,8 @@ using namespace llvm;
 
 namespace kiln::package {
 
+bool runtimeIsSanitized() { return kiln_runtime_bitcode_sanitizers[0] != 0; }
+
 Error linkRuntime(Module &module, ArrayRef<std::string> exported) {
   StringRef bytes(reinterpret_cast<const char *>(kiln_runtime_bitcode),
                   kiln_runtime_bitcode_size);
