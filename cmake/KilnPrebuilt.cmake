@@ -41,8 +41,6 @@ foreach(lib ${KILN_PREBUILT_LIBS})
   endif()
   list(APPEND kiln_prebuilt_archives "${archive}")
 endforeach()
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-             ${kiln_prebuilt_archives})
 
 # Every prebuilt archive is linked whole and ahead of the program's own
 # objects (link options precede the objects on the command line), so that
@@ -60,6 +58,8 @@ add_library(KilnPrebuilt INTERFACE)
 list(JOIN kiln_prebuilt_archives " " kiln_prebuilt_archive_list)
 target_link_options(KilnPrebuilt INTERFACE
   "SHELL:-Wl,--whole-archive ${kiln_prebuilt_archive_list} -Wl,--no-whole-archive")
+set_property(TARGET KilnPrebuilt PROPERTY INTERFACE_LINK_DEPENDS
+             ${kiln_prebuilt_archives})
 target_link_libraries(KilnPrebuilt INTERFACE
   KilnRuntime KilnRuntimeBitcode MLIR LLVM)
 foreach(lib ${KILN_PREBUILT_LIBS})

@@ -5,8 +5,10 @@
 #   --with-torch  also install python3-torch and python3-torchvision (model-export tests).
 set -euo pipefail
 
+# libclang-rt-22-dev: clang-22's ASan/UBSan runtimes and libFuzzer
+# (scripts/sanitize.sh, run by scripts/test.sh).
 pkgs=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22
-      libprotobuf-dev protobuf-compiler libonnx-dev libgtest-dev
+      libclang-rt-22-dev libprotobuf-dev protobuf-compiler libonnx-dev libgtest-dev
       cmake ninja-build ccache python3-venv python3-numpy)
 for arg in "$@"; do
   case "$arg" in
