@@ -44,11 +44,14 @@ python=${KILN_PYTHON:-/usr/bin/python3}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 start=$(date +%s)
+loadavg=$(cut -d' ' -f1 /proc/loadavg)
+ccache=off
 flags=(-G Ninja -S . -DCMAKE_BUILD_TYPE=Release
   -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22
   "-DKILN_SANITIZE=address;undefined" -DKILN_FUZZ=ON -DKILN_PYTHON="$python")
 if command -v ccache >/dev/null; then
   flags+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  [[ -n "${CCACHE_DISABLE:-}" ]] || ccache=on
 fi
 if [[ $full == 1 ]]; then
   build=build-asan
@@ -147,6 +150,8 @@ fuzzed=$(date +%s)
   echo "fuzz_s $((fuzzed - tested))"
   echo "total_s $((fuzzed - start))"
   echo "jobs $jobs"
+  echo "ccache $ccache"
+  echo "loadavg $loadavg"
   echo "tier $([[ $full == 1 ]] && echo full || echo light)"
 } > "$build/sanitize-times.txt"
 result=$([[ $status == 0 ]] && echo ok || echo FAILED)

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Regenerates docs/reliability.md from the reliability checks' own runs.
 
-    write_reliability_md.py BUILD_DIR [--asan-dir build-asan] [-o docs/reliability.md]
+    write_reliability_md.py BUILD_DIR [--san-dir build-san] [--fuzz-dir DIR]
+                            [-o docs/reliability.md]
 
 Runs, against BUILD_DIR (a normal build with kiln and the e2e targets
 built): the bad-model corpus (run_bad_models.py --generate), the
 reproducibility check (check_repro.py), the stress test and the valgrind
-test binaries; reads scripts/sanitize.sh's results from --asan-dir when
-present (sanitize-times.txt, fuzz-stats.txt). Every figure in the page
+test binaries; reads scripts/sanitize.sh's results from --san-dir (build-san:
+sanitize-times.txt, ctest-summary.txt, fuzz-frontend.txt, fuzz-text.txt)
+and a long fuzz run's from --fuzz-dir. Every figure in the page
 comes from these runs.
 """
 import argparse
@@ -29,13 +31,131 @@ def sh(cmd, **kw):
     return p.returncode, p.stdout + p.stderr, time.monotonic() - start
 
 
+def read_pairs(path):
+    """`key value...` lines (sanitize-times.txt) as a dict."""
+    pairs = {}
+    with open(path) as f:
+        for line in f:
+            key, _, value = line.strip().partition(" ")
+            if key:
+                pairs[key] = value
+    return pairs
+
+
+def fuzz_stats(path):
+    """Executions, seconds, corpus additions, peak RSS and exit status of
+    one libFuzzer run, from the last lines of its output."""
+    with open(path) as f:
+        text = f.read()
+    def last(pattern):
+        found = re.findall(pattern, text, re.M)
+        return found[-1] if found else None
+    return {
+        "execs": last(r"^stat::number_of_executed_units:\s*(\d+)"),
+        "secs": last(r"^Done \d+ runs in (\d+) second"),
+        "new_units": last(r"^stat::new_units_added:\s*(\d+)"),
+        "rss_mb": last(r"^stat::peak_rss_mb:\s*(\d+)"),
+        "exit": last(r"^exit_status (\d+)"),
+    }
+
+
+def fuzz_line(name, st):
+    secs = f" in {st['secs']} s" if st["secs"] else ""
+    return (f"`kiln-{name}-fuzzer`: {st['execs'] or '?'} executions{secs}, "
+            f"{st['new_units'] or '?'} inputs added to the corpus, peak RSS "
+            f"{st['rss_mb'] or '?'} MB, exit status {st['exit'] or '?'}")
+
+
+def write_sanitizer_section(w, san_dir, fuzz_dir):
+    w("## Sanitizers and fuzzing\n")
+    w("**CI tier** (`scripts/sanitize.sh --fuzz 60`, run by `scripts/test.sh` "
+      "after the main ctest). `build-san/` is configured with clang-22, "
+      "`-DKILN_SANITIZE=\"address;undefined\" -DKILN_FUZZ=ON "
+      "-DKILN_PREBUILT_DIR=build` (cmake/KilnPrebuilt.cmake): only the code "
+      "that handles hostile input is compiled, instrumented -- frontend/, the "
+      "`kiln` driver, runtime/ (its C library, and the runtime bitcode that "
+      "every generated library links, so the e2e programs' models run an "
+      "instrumented runtime; the GEMM/conv microkernels excepted), the e2e "
+      "programs and the fuzzers -- and linked against build/'s gcc-built, "
+      "uninstrumented dialect, shape-inference, lowering and codegen "
+      "archives. Under ASan+UBSan (every report aborts) and LSan: the e2e "
+      "tests (tiny_c, two_models, failed_create, kiln_run_tiny, strings, "
+      "stress), hostile.models (the corpus above, compiled by the "
+      "instrumented `kiln`), every fuzz seed once (fuzz.frontend_corpus, "
+      "fuzz.text_corpus), then both fuzzers side by side for 60 s each. A "
+      "failed test, a sanitizer report anywhere in the tests' output or a "
+      "fuzzer crash, leak or timeout fails CI.\n")
+    times = os.path.join(san_dir, "sanitize-times.txt")
+    if os.path.exists(times):
+        t = read_pairs(times)
+        w(f"- last run ({t.get('tier', '?')} tier, ccache "
+          f"{t.get('ccache', '?')}, -j{t.get('jobs', '?')}, load average "
+          f"{t.get('loadavg', '?')} at the start on the 2-core development "
+          f"machine shared with other builds): build {t.get('build_s', '?')} "
+          f"s, tests {t.get('test_s', '?')} s, fuzzing "
+          f"{t.get('fuzz_s', '?')} s; **{t.get('total_s', '?')} s** added "
+          "to `scripts/test.sh`")
+        summary = os.path.join(san_dir, "ctest-summary.txt")
+        if os.path.exists(summary):
+            with open(summary) as f:
+                line = [l.strip() for l in f if "tests passed" in l]
+            w(f"- tests: `{line[-1] if line else '?'}`")
+        hostile = os.path.join(san_dir, "test", "hostile",
+                               "hostile-summary.json")
+        if os.path.exists(hostile):
+            with open(hostile) as f:
+                h = json.load(f)
+            w(f"- bad-model corpus under the sanitizers: {h['clean']}/"
+              f"{h['cases']} cases rejected cleanly, failures: "
+              f"{', '.join(h['failures']) or 'none'}")
+        for name in ("frontend", "text"):
+            path = os.path.join(san_dir, f"fuzz-{name}.txt")
+            if os.path.exists(path):
+                w(f"- {fuzz_line(name, fuzz_stats(path))}")
+        w("")
+    else:
+        w("- no run of scripts/sanitize.sh in this checkout's build-san/.\n")
+
+    w("**Long fuzz run.** The same two fuzzers (test/fuzz/frontend_fuzzer.cpp: "
+      "binary protobuf bytes; text_fuzzer.cpp: protobuf text format; both "
+      "then import, verify and run the import pipeline with shape inference, "
+      "test/fuzz/FuzzFrontend.h), one process each, one after the other. A "
+      "crash, sanitizer report, leak or timeout stops the run; each one "
+      "found is fixed and its input added to test/fuzz/corpus/ "
+      "(fuzz.frontend_corpus runs every seed).\n")
+    if fuzz_dir and os.path.isdir(fuzz_dir):
+        setup = os.path.join(fuzz_dir, "fuzz-setup.txt")
+        if os.path.exists(setup):
+            with open(setup) as f:
+                w(f.read().strip() + "\n")
+        for name in ("frontend", "text"):
+            path = os.path.join(fuzz_dir, f"fuzz-{name}.txt")
+            if os.path.exists(path):
+                w(f"- {fuzz_line(name, fuzz_stats(path))}")
+        crash_dir = os.path.join(fuzz_dir, "fuzz-crashes")
+        crashes = sorted(os.listdir(crash_dir)) if os.path.isdir(crash_dir) else []
+        w(f"- crash artifacts: {len(crashes)}"
+          f"{' (' + ', '.join(crashes) + ')' if crashes else ''}")
+        fixed = os.path.join(fuzz_dir, "fuzz-fixed.txt")
+        if os.path.exists(fixed):
+            with open(fixed) as f:
+                w(f.read().strip())
+        w("")
+    else:
+        w("- no long run recorded (pass --fuzz-dir).\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
-    ap.add_argument("--asan-dir", default=os.path.join(ROOT, "build-asan"))
+    ap.add_argument("--san-dir", default=os.path.join(ROOT, "build-san"),
+                    help="scripts/sanitize.sh's build folder (its "
+                         "sanitize-times.txt, ctest-summary.txt, "
+                         "fuzz-{frontend,text}.txt)")
     ap.add_argument("--fuzz-dir", default=None,
-                    help="folder with fuzz-stats.txt, fuzz-crashes/ and an "
-                         "optional fuzz-setup.txt (default: --asan-dir)")
+                    help="a long fuzz run's folder: fuzz-frontend.txt, "
+                         "fuzz-text.txt (libFuzzer's final lines), "
+                         "fuzz-crashes/, fuzz-setup.txt")
     ap.add_argument("-o", "--output",
                     default=os.path.join(ROOT, "docs", "reliability.md"))
     args = ap.parse_args()
@@ -118,56 +238,7 @@ def main():
         w(f"- `{summary_line[-1].split('== ')[-1] if summary_line else '?'}`"
           f"; `{leaks[-1].split('== ')[-1] if leaks else '?'}` (exit {rc})\n")
 
-    w("## Sanitizers and fuzzing\n")
-    w("`-DKILN_SANITIZE=\"address;undefined\"` instruments kiln's own "
-      "targets (compiler, runtime library, tests; LLVM/MLIR shared libraries "
-      "as installed; the runtime bitcode linked into generated libraries "
-      "stays uninstrumented). `-DKILN_FUZZ=ON` (clang) builds "
-      "`kiln-frontend-fuzzer` (test/fuzz/frontend_fuzzer.cpp: bytes -> parse "
-      "-> import -> verify -> import pipeline with shape inference) and the "
-      "test `fuzz.frontend_corpus` (the seed corpus test/fuzz/corpus once). "
-      "`scripts/sanitize.sh [--fuzz SECONDS]` configures build-asan with "
-      "clang-22, runs unit-frontend, the e2e tests and hostile.models under "
-      "ASan+UBSan, and fuzzes for SECONDS.\n")
-    times = os.path.join(args.asan_dir, "sanitize-times.txt")
-    fuzz_dir = args.fuzz_dir or args.asan_dir
-    asan_hostile = os.path.join(fuzz_dir, "hostile-asan.json")
-    if os.path.exists(asan_hostile):
-        with open(asan_hostile) as f:
-            h = json.load(f)
-        w(f"- bad-model corpus under ASan+UBSan+LSan (frontend instrumented, "
-          f"`KILN_HOSTILE_MEMORY_MB=0`): {h['clean']}/{h['cases']} cases "
-          f"rejected cleanly, failures: {', '.join(h['failures']) or 'none'}"
-          "\n")
-    stats = os.path.join(fuzz_dir, "fuzz-stats.txt")
-    if os.path.exists(times):
-        with open(times) as f:
-            w("- sanitize.sh: " + ", ".join(
-                l.strip() for l in f if l.strip()) + "\n")
-    else:
-        w("- sanitize.sh has not completed in this checkout's build-asan/. "
-          "Measured on the development machine (2 cores shared with other "
-          "builds, load average ~20): the from-scratch ASan build reached "
-          "12 of 133 steps in 12 minutes, so it does not fit the 45-minute "
-          "2-core CI budget next to the normal build; it is left for a "
-          "longer CI tier, run by `scripts/sanitize.sh`.\n")
-    if os.path.exists(stats):
-        with open(stats) as f:
-            text = f.read()
-        execs = re.findall(r"stat::number_of_executed_units:\s*(\d+)", text)
-        secs_ = re.findall(r"Done (\d+) runs in (\d+) second", text)
-        crash_dir = os.path.join(fuzz_dir, "fuzz-crashes")
-        crashes = len(os.listdir(crash_dir)) if os.path.isdir(crash_dir) else 0
-        setup = os.path.join(fuzz_dir, "fuzz-setup.txt")
-        if os.path.exists(setup):
-            with open(setup) as f:
-                w(f.read().strip() + "\n")
-        w(f"- fuzzing: {execs[-1] if execs else '?'} executions"
-          f"{' in ' + secs_[-1][1] + ' s' if secs_ else ''}, "
-          f"{crashes} crash artifacts\n")
-    else:
-        w("- fuzzing: no recorded run yet (see above); the 30-minute run the "
-          "issue asks for is outstanding.\n")
+    write_sanitizer_section(w, args.san_dir, args.fuzz_dir)
 
     with open(args.output, "w") as f:
         f.write("\n".join(out))
