@@ -79,6 +79,34 @@ void kiln_rt_strings_free(kiln_rt_strings *st);
 /// KILN_ERR_OUT_OF_MEMORY.
 int kiln_rt_strings_adopt(kiln_rt_strings *st, const char **elems, size_t n);
 
+/// The kernel's heap buffers of a session's run (kiln_heap.c): a list, so
+/// that a failed run-time check can free what the kernel still held. Each
+/// block starts with this 32-byte header (the caller's pointer keeps
+/// malloc's 16-byte alignment); `head` is the list's sentinel.
+typedef struct kiln_rt_heap kiln_rt_heap;
+typedef struct kiln_rt_heap_block {
+  struct kiln_rt_heap_block *prev, *next;
+  kiln_rt_heap *heap; /* NULL: not linked (made outside a run's thread) */
+  size_t reserved;
+} kiln_rt_heap_block;
+struct kiln_rt_heap {
+  pthread_mutex_t mu;
+  int32_t ready; /* mu initialized */
+  kiln_rt_heap_block head;
+};
+
+/// 0 on success. A zeroed kiln_rt_heap is valid to free.
+int kiln_rt_heap_init(kiln_rt_heap *h);
+void kiln_rt_heap_free(kiln_rt_heap *h);
+/// The heap that blocks allocated on this thread join (NULL: none); set by
+/// run around the kernel. Setting it returns the previous one.
+kiln_rt_heap *kiln_rt_heap_make_current(kiln_rt_heap *h);
+/// Frees every block still linked (after a failed check).
+void kiln_rt_heap_release(kiln_rt_heap *h);
+/// Unlinks every block still linked without freeing it (after a run that
+/// completed: none should be left, and any that is stays a visible leak).
+void kiln_rt_heap_forget(kiln_rt_heap *h);
+
 /// The string arena of the run on this thread (NULL outside a run): set by
 /// run for the kernel and by the pool for the chunks it runs. Setting it
 /// returns the previous one.
@@ -105,6 +133,7 @@ struct kiln_rt_session {
   unsigned char *published; /* data-dependent outputs the kernel published */
   kiln_rt_strings strings;  /* strings made by the last run */
   uint64_t random_draws;    /* unseeded random ops run so far (kiln_random.c) */
+  kiln_rt_heap heap;        /* the kernel's heap buffers during a run */
   char error[KILN_RT_ERROR_BYTES];
 };
 

@@ -259,9 +259,16 @@ int32_t kiln_rt_num_threads(void *runtime);
 /// returns KILN_ERR_INVALID_ARGUMENT with `message` as the session's error.
 /// Does not return: it jumps back into kiln_rt_run (checks run on the
 /// thread that called run, outside parallel_for chunks). Heap buffers the
-/// kernel allocated before the check are not freed. Called outside a run
-/// (a kernel object used without the runtime), it prints and aborts.
+/// kernel allocated before the check and still held are freed (they come
+/// from _mlir_memref_to_llvm_alloc below). Called outside a run (a kernel
+/// object used without the runtime), it prints and aborts.
 void kiln_rt_check_failed(const char *message);
+
+/// The kernel's heap buffers (memref.alloc/dealloc of dynamic sizes; the
+/// CPU pipeline lowers memrefs with use-generic-functions): malloc/free
+/// that also keep the run's list of live blocks (kiln_heap.c).
+void *_mlir_memref_to_llvm_alloc(size_t bytes);
+void _mlir_memref_to_llvm_free(void *p);
 
 /// Called by a kernel once per data-dependent output `output` (graph order)
 /// when it has computed it: `data` is its first element, `dims_strides`

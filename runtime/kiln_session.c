@@ -165,7 +165,8 @@ int kiln_rt_create(const kiln_rt_model *m, kiln_rt_session **out,
     s->out_shapes[o] = s->out_dims + off;
     off += (size_t)m->outputs[o].rank;
   }
-  if (kiln_rt_strings_init(&s->strings) != KILN_OK) {
+  if (kiln_rt_strings_init(&s->strings) != KILN_OK ||
+      kiln_rt_heap_init(&s->heap) != KILN_OK) {
     kiln_rt_fail(s, KILN_ERR_OUT_OF_MEMORY, "create: out of memory");
     return create_failed(s, KILN_ERR_OUT_OF_MEMORY);
   }
@@ -184,6 +185,7 @@ void kiln_rt_destroy(kiln_rt_session *s) {
     return;
   kiln_rt_pool_destroy(s->pool);
   kiln_rt_strings_free(&s->strings);
+  kiln_rt_heap_free(&s->heap);
   if (s->out_buffers)
     for (int32_t o = 0; o < s->model->num_outputs; ++o)
       free(s->out_buffers[o].data);
@@ -380,26 +382,33 @@ void kiln_rt_publish_output(int32_t o, const void *data,
 }
 
 /* Runs the kernel; a failed run-time check (kiln_rt_check_failed) comes back
- * here through longjmp. Nothing this function keeps in locals changes
- * between setjmp and longjmp. */
+ * here through longjmp, and the heap buffers the kernel had not freed yet
+ * are freed. Nothing this function keeps in locals changes between setjmp
+ * and longjmp. */
 static int run_kernel(kiln_rt_session *s, const kiln_frame *frame) {
   jmp_buf jump;
   kiln_rt_session *outer = kiln_rt_running;
   jmp_buf *outer_jump = kiln_rt_check_jump;
   kiln_rt_strings *outer_strings = kiln_rt_strings_current();
+  kiln_rt_heap *outer_heap = kiln_rt_heap_make_current(NULL);
   if (setjmp(jump)) {
     kiln_rt_running = outer;
     kiln_rt_check_jump = outer_jump;
     kiln_rt_strings_make_current(outer_strings);
+    kiln_rt_heap_make_current(outer_heap);
+    kiln_rt_heap_release(&s->heap);
     return KILN_ERR_INVALID_ARGUMENT;
   }
   kiln_rt_running = s;
   kiln_rt_check_jump = &jump;
   kiln_rt_strings_make_current(&s->strings);
+  kiln_rt_heap_make_current(&s->heap);
   s->model->kernel(frame);
   kiln_rt_running = outer;
   kiln_rt_check_jump = outer_jump;
   kiln_rt_strings_make_current(outer_strings);
+  kiln_rt_heap_make_current(outer_heap);
+  kiln_rt_heap_forget(&s->heap);
   return KILN_OK;
 }
 

@@ -86,7 +86,11 @@ void buildCpuLoopsToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertVectorToLLVMPass());
   // Dialect conversions to LLVM. memref first (its descriptors), func last
   // but one (signatures), then the casts between the two type systems fold.
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Heap buffers come from the runtime's _mlir_memref_to_llvm_alloc/_free
+  // (generic functions), which a failed run-time check can free.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
