@@ -120,7 +120,8 @@ if [[ "$fuzz" != 0 ]]; then
   rm -rf "$build/fuzz-crashes" "$build/fuzz-corpus" "$build/fuzz-text-corpus"
   mkdir -p "$build/fuzz-crashes" "$build/fuzz-corpus" "$build/fuzz-text-corpus"
   cp test/fuzz/corpus/* "$build/fuzz-corpus/"
-  find "$build/test/hostile/bad-models" -name model.onnx 2>/dev/null |
+  # The bad-model corpus, which hostile.models has just generated.
+  { find "$build/test/hostile/bad-models" -name model.onnx 2>/dev/null || true; } |
     while read -r f; do
       cp "$f" "$build/fuzz-corpus/$(basename "$(dirname "$f")").onnx"
     done
