@@ -57,6 +57,7 @@ if [[ $full == 1 ]]; then
   build=build-asan
   targets=(kiln KilnFrontendTests KilnRuntimeTests kiln_e2e_tiny_c
     kiln_e2e_two_models kiln_e2e_stress kiln_e2e_failed_create kiln_e2e_strings
+    kiln_e2e_check_failed
     kiln-frontend-fuzzer kiln-text-fuzzer)
   tests='^(unit-frontend|unit-runtime|e2e\..*|hostile\.models|fuzz\..*)$'
 else
