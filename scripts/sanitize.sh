@@ -24,7 +24,8 @@
 #
 # Prints one summary line `sanitize: ...` and exits non-zero on a failed
 # test, a sanitizer report or a fuzzer crash (artifacts in BUILD/fuzz-crashes/).
-# Writes BUILD/sanitize-times.txt and BUILD/fuzz-{frontend,text}.txt (the
+# Writes BUILD/sanitize-times.txt (also appended as one line to
+# BUILD/sanitize-history.txt) and BUILD/fuzz-{frontend,text}.txt (the
 # fuzzers' final statistics), which test/hostile/write_reliability_md.py reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +70,7 @@ else
   targets=(all)
   tests=.
 fi
+fresh=$([[ -f "$build/build.ninja" ]] && echo no || echo yes)
 mkdir -p "$build"
 cmake "${flags[@]}" -B "$build" > "$build/configure.log" 2>&1 ||
   { cat "$build/configure.log" >&2; exit 1; }
@@ -153,9 +155,16 @@ fuzzed=$(date +%s)
   echo "total_s $((fuzzed - start))"
   echo "jobs $jobs"
   echo "ccache $ccache"
+  echo "fresh_dir $fresh"
   echo "loadavg $loadavg"
   echo "tier $([[ $full == 1 ]] && echo full || echo light)"
+  echo "result $([[ $status == 0 ]] && echo ok || echo FAILED)"
+  echo "date $(date -u +%Y-%m-%dT%H:%MZ)"
 } > "$build/sanitize-times.txt"
+# One line per run, so that both a cold (CCACHE_DISABLE=1, fresh folder)
+# and a warm run can be reported.
+tr '\n' ' ' < "$build/sanitize-times.txt" >> "$build/sanitize-history.txt"
+echo >> "$build/sanitize-history.txt"
 result=$([[ $status == 0 ]] && echo ok || echo FAILED)
 echo "sanitize: $result ($build, ASan+UBSan+LSan): $tests_line; $fuzz_line;" \
   "build $((built - start)) s, tests $((tested - built)) s, fuzz $((fuzzed - tested)) s"

@@ -87,14 +87,35 @@ def write_sanitizer_section(w, san_dir, fuzz_dir):
       "fuzzer crash, leak or timeout fails CI.\n")
     times = os.path.join(san_dir, "sanitize-times.txt")
     if os.path.exists(times):
-        t = read_pairs(times)
-        w(f"- last run ({t.get('tier', '?')} tier, ccache "
-          f"{t.get('ccache', '?')}, -j{t.get('jobs', '?')}, load average "
-          f"{t.get('loadavg', '?')} at the start on the 2-core development "
-          f"machine shared with other builds): build {t.get('build_s', '?')} "
-          f"s, tests {t.get('test_s', '?')} s, fuzzing "
-          f"{t.get('fuzz_s', '?')} s; **{t.get('total_s', '?')} s** added "
-          "to `scripts/test.sh`")
+        runs = []
+        history = os.path.join(san_dir, "sanitize-history.txt")
+        if os.path.exists(history):
+            with open(history) as f:
+                for line in f:
+                    words = line.split()
+                    runs.append(dict(zip(words[::2], words[1::2])))
+        cold = [r for r in runs if r.get("ccache") == "off"
+                and r.get("fresh_dir") == "yes" and r.get("fuzz_s") != "0"]
+        warm = [r for r in runs if r.get("ccache") == "on"
+                and r.get("fuzz_s") != "0"]
+        shown = ([("from scratch: fresh build-san/, CCACHE_DISABLE=1",
+                   cold[-1])] if cold else []) + \
+                ([("ccache warm, as in a CI job after an earlier one",
+                   warm[-1])] if warm else [])
+        if not shown:
+            shown = [("last run", read_pairs(times))]
+        w("Time the tier adds to `scripts/test.sh`, measured on the 2-core "
+          "development machine, shared with other builds (load average at "
+          "the start given), `-j2`:\n")
+        w("| run | build | tests | fuzzing | total | load | result |")
+        w("|---|---|---|---|---|---|---|")
+        for what, t in shown:
+            w(f"| {what} ({t.get('date', '?')}) | {t.get('build_s', '?')} s "
+              f"| {t.get('test_s', '?')} s | {t.get('fuzz_s', '?')} s | "
+              f"**{t.get('total_s', '?')} s** | {t.get('loadavg', '?')} | "
+              f"{t.get('result', '?')} |")
+        w("")
+        w("Last run:")
         summary = os.path.join(san_dir, "ctest-summary.txt")
         if os.path.exists(summary):
             with open(summary) as f:
