@@ -79,7 +79,8 @@ def write_sanitizer_section(w, san_dir, fuzz_dir):
       "programs and the fuzzers -- and linked against build/'s gcc-built, "
       "uninstrumented dialect, shape-inference, lowering and codegen "
       "archives. Under ASan+UBSan (every report aborts) and LSan: the e2e "
-      "tests (tiny_c, two_models, failed_create, kiln_run_tiny, strings, "
+      "tests (tiny_c, two_models, failed_create, check_failed, kiln_run_tiny, "
+      "strings, "
       "stress), hostile.models (the corpus above, compiled by the "
       "instrumented `kiln`), every fuzz seed once (fuzz.frontend_corpus, "
       "fuzz.text_corpus), then both fuzzers side by side for 60 s each. A "
@@ -161,6 +162,9 @@ def write_sanitizer_section(w, san_dir, fuzz_dir):
         if os.path.exists(fixed):
             with open(fixed) as f:
                 w(f.read().strip())
+        elif not crashes:
+            w("- no crash, leak or timeout found: nothing to fix, no "
+              "regression seed added")
         w("")
     else:
         w("- no long run recorded (pass --fuzz-dir).\n")
