@@ -30,6 +30,15 @@
 
 using namespace kiln::cpu;
 
+// The generated kernels allocate their dynamic buffers through MLIR's
+// generic allocation functions, which the runtime defines (kiln_heap.c,
+// tracked per session). These tests load a kernel object without the
+// runtime: the executable exports plain malloc/free versions (ENABLE_EXPORTS).
+extern "C" void *_mlir_memref_to_llvm_alloc(size_t bytes) {
+  return std::malloc(bytes);
+}
+extern "C" void _mlir_memref_to_llvm_free(void *p) { std::free(p); }
+
 namespace {
 
 /// Hex of a dense_resource blob: 4-byte alignment header, then the floats.
