@@ -101,7 +101,9 @@ def write_sanitizer_section(w, san_dir, fuzz_dir):
                 and r.get("fuzz_s") != "0"]
         shown = ([("from scratch: fresh build-san/, CCACHE_DISABLE=1",
                    cold[-1])] if cold else []) + \
-                ([("ccache warm, as in a CI job after an earlier one",
+                ([("ccache on, " + ("fresh build-san/"
+                   if warm[-1].get("fresh_dir") == "yes" else
+                   "build-san/ of an earlier run kept (incremental)"),
                    warm[-1])] if warm else [])
         if not shown:
             shown = [("last run", read_pairs(times))]
