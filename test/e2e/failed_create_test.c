@@ -15,14 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                              \
-    }                                                                          \
-  } while (0)
+#include "e2e_check.h"
 
 /* Writes `n` bytes of `src` (or zeros when src is NULL) to `path`. */
 static int write_file(const char *path, const void *src, size_t n) {

@@ -13,14 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                              \
-    }                                                                          \
-  } while (0)
+#include "e2e_check.h"
 
 static int close_to(float got, float want) {
   return fabsf(got - want) <= 1e-4f + 1e-3f * fabsf(want);
