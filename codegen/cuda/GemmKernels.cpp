@@ -40,12 +40,19 @@ constexpr int64_t kPad = 8;
 
 enum class Precision { FP32, TF32, FP16 };
 
-/// The loops of a matmul-shaped op and how its kernel is tiled.
+/// The loops of a matmul-shaped op and how its kernel is tiled. M, N and K
+/// are groups of loops flattened outermost first (one loop each for a
+/// matmul; output channel x (oh, ow) x (c, kh, kw) for an implicit-GEMM
+/// convolution).
 struct GemmPlan {
   SmallVector<int64_t> extents;
   SmallVector<unsigned> batch; // other parallel loops, outermost first
-  unsigned m = 0, n = 0, k = 0;
+  SmallVector<unsigned> mDims, nDims, kDims;
+  int64_t M = 0, N = 0, K = 0; // the groups' flattened extents
   unsigned x = 0, y = 1; // X depends on n (B operand), Y on m (A operand)
+  // Per input operand: whether consecutive threads load along K (the
+  // operand's addresses are closer along K than along its M/N group).
+  bool kInner[2] = {false, false};
   int64_t bm = 64, bn = 64;
   int64_t split = 1, chunk = 0; // K chunks (f32 atomics when split > 1)
   // K step (one shared-memory slice). wgmma too: 32 would need more than
@@ -76,6 +83,56 @@ bool isMulAddPayload(linalg::LinalgOp op) {
          (mul.getLhs() == b && mul.getRhs() == a);
 }
 
+/// The coefficient of loop `d` in `e` when `e` is a sum of loops times
+/// constants plus a constant (conv windows: oh * stride + kh * dilation).
+std::optional<int64_t> coefficient(AffineExpr e, unsigned d) {
+  if (auto dim = dyn_cast<AffineDimExpr>(e))
+    return dim.getPosition() == d ? 1 : 0;
+  if (isa<AffineConstantExpr>(e))
+    return 0;
+  auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!bin)
+    return std::nullopt;
+  if (bin.getKind() == AffineExprKind::Add) {
+    auto l = coefficient(bin.getLHS(), d), r = coefficient(bin.getRHS(), d);
+    if (!l || !r)
+      return std::nullopt;
+    return *l + *r;
+  }
+  if (bin.getKind() == AffineExprKind::Mul) {
+    auto c = dyn_cast<AffineConstantExpr>(bin.getRHS());
+    auto l = coefficient(bin.getLHS(), d);
+    if (!c || !l)
+      return std::nullopt;
+    return *l * c.getValue();
+  }
+  return std::nullopt;
+}
+
+/// The element distance in `operand`'s buffer between loop `d` and `d + 1`;
+/// nullopt when not a constant.
+std::optional<int64_t> addressStride(linalg::LinalgOp op, OpOperand *operand,
+                                     unsigned d) {
+  auto type = cast<MemRefType>(operand->get().getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return std::nullopt;
+  AffineMap map = op.getMatchingIndexingMap(operand);
+  int64_t total = 0;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    std::optional<int64_t> c = coefficient(e, d);
+    if (!c)
+      return std::nullopt;
+    if (*c == 0)
+      continue;
+    if (ShapedType::isDynamic(strides[i]))
+      return std::nullopt;
+    total += *c * strides[i];
+  }
+  return total;
+}
+
 FailureOr<GemmPlan> plan(linalg::LinalgOp op, int64_t minBlocks) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || op.hasIndexSemantics() ||
@@ -88,57 +145,82 @@ FailureOr<GemmPlan> plan(linalg::LinalgOp op, int64_t minBlocks) {
   p.extents = op.getStaticLoopRanges();
   if (llvm::any_of(p.extents, ShapedType::isDynamic))
     return failure();
-  for (AffineMap map : op.getIndexingMapsArray())
-    if (!map.isProjectedPermutation())
-      return failure();
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  if (out.getNumResults() != op.getNumParallelLoops() || out.getNumResults() < 2)
-    return failure();
-  // One reduction loop longer than 1 (the others are unit loops).
-  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
-  int reductions = 0;
-  for (unsigned d = 0; d < kinds.size(); ++d)
-    if (kinds[d] == utils::IteratorType::reduction && p.extents[d] > 1) {
-      p.k = d;
-      ++reductions;
-    }
-  if (reductions != 1)
+  if (!out.isProjectedPermutation() ||
+      out.getNumResults() != op.getNumParallelLoops() ||
+      out.getNumResults() < 2)
     return failure();
   AffineMap in0 = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
   AffineMap in1 = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
-  p.n = cast<AffineDimExpr>(out.getResults().back()).getPosition();
-  bool uses0 = in0.isFunctionOfDim(p.n), uses1 = in1.isFunctionOfDim(p.n);
+  // Inputs: sums of loops times constants (matmul operands, conv windows).
+  for (AffineMap map : {in0, in1})
+    for (AffineExpr e : map.getResults())
+      for (unsigned d = 0; d < map.getNumDims(); ++d)
+        if (!coefficient(e, d))
+          return failure();
+  // X reads the innermost output loop, Y does not.
+  unsigned inner = cast<AffineDimExpr>(out.getResults().back()).getPosition();
+  bool uses0 = in0.isFunctionOfDim(inner), uses1 = in1.isFunctionOfDim(inner);
   if (uses0 == uses1)
     return failure();
   p.x = uses0 ? 0 : 1;
   p.y = 1 - p.x;
   AffineMap xMap = p.x == 0 ? in0 : in1, yMap = p.x == 0 ? in1 : in0;
-  if (!xMap.isFunctionOfDim(p.k) || !yMap.isFunctionOfDim(p.k))
-    return failure();
-  bool found = false;
-  for (int i = out.getNumResults() - 2; i >= 0; --i) {
-    unsigned d = cast<AffineDimExpr>(out.getResult(i)).getPosition();
-    if (!xMap.isFunctionOfDim(d) && yMap.isFunctionOfDim(d)) {
-      p.m = d;
-      found = true;
-      break;
-    }
-  }
-  if (!found)
-    return failure();
+  // Output loops longer than 1 that only X reads form N, those only Y reads
+  // M (outermost first, as the output is laid out); the rest are batch.
   for (AffineExpr e : out.getResults()) {
     unsigned d = cast<AffineDimExpr>(e).getPosition();
-    if (d != p.m && d != p.n)
+    bool inX = xMap.isFunctionOfDim(d), inY = yMap.isFunctionOfDim(d);
+    if (p.extents[d] > 1 && inX && !inY)
+      p.nDims.push_back(d);
+    else if (p.extents[d] > 1 && inY && !inX)
+      p.mDims.push_back(d);
+    else
       p.batch.push_back(d);
   }
-  int64_t M = p.extents[p.m], N = p.extents[p.n], K = p.extents[p.k];
+  // Reduction loops longer than 1, read by both operands, in the order of
+  // Y's layout (a conv filter's (c, kh, kw): contiguous along K).
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  for (AffineExpr e : yMap.getResults())
+    for (unsigned d = 0; d < kinds.size(); ++d)
+      if (kinds[d] == utils::IteratorType::reduction && p.extents[d] > 1 &&
+          e.isFunctionOfDim(d) && !llvm::is_contained(p.kDims, d))
+        p.kDims.push_back(d);
+  for (unsigned d = 0; d < kinds.size(); ++d)
+    if (kinds[d] == utils::IteratorType::reduction && p.extents[d] > 1 &&
+        (!xMap.isFunctionOfDim(d) || !yMap.isFunctionOfDim(d)))
+      return failure();
+  if (p.mDims.empty() || p.nDims.empty() || p.kDims.empty())
+    return failure();
+  auto product = [&](ArrayRef<unsigned> group) {
+    int64_t v = 1;
+    for (unsigned d : group)
+      v *= p.extents[d];
+    return v;
+  };
+  p.M = product(p.mDims);
+  p.N = product(p.nDims);
+  p.K = product(p.kDims);
+  // Coalescing: per operand, load along K when its innermost K loop is
+  // closer in memory than the innermost loop of its M/N group.
+  for (unsigned operand : {0u, 1u}) {
+    ArrayRef<unsigned> group = operand == p.x ? p.nDims : p.mDims;
+    OpOperand *in = op.getDpsInputOperand(operand);
+    auto sk = addressStride(op, in, p.kDims.back());
+    auto sg = addressStride(op, in, group.back());
+    if (sk && sg)
+      p.kInner[operand] = std::abs(*sk) < std::abs(*sg);
+    else
+      p.kInner[operand] =
+          (operand == p.x ? xMap : yMap).getResults().back().isFunctionOfDim(
+              p.kDims.back());
+  }
+  int64_t M = p.M, N = p.N, K = p.K;
   // Small or skinny products (GEMV at batch 1) stay with
   // kiln-cuda-tile-contractions.
   if (M < 32 || N < 32 || K < kBK)
     return failure();
-  int64_t batch = 1;
-  for (unsigned d : p.batch)
-    batch *= p.extents[d];
+  int64_t batch = product(p.batch);
   auto blocks = [&](int64_t t) {
     return llvm::divideCeil(M, t) * llvm::divideCeil(N, t) * batch;
   };
@@ -183,12 +265,16 @@ private:
     return memref::LoadOp::create(b, loc, buf, at);
   }
 
+  /// Sets the loops of `group` in `at` from their flattened index.
+  void assignGroup(SmallVector<Value> &at, ArrayRef<unsigned> group,
+                   Value flat);
   /// Loads this thread's share of one operand's K slice into registers.
-  /// `rows` is the tile extent along `dim` (m or n); zero outside the op.
-  SmallVector<Value> loadTile(unsigned operand, unsigned dim, int64_t rows,
-                              Value base, Value k0);
-  void storeTile(ArrayRef<Value> values, unsigned operand, unsigned dim,
-                 int64_t rows, Value smem);
+  /// `rows` is the tile extent along the operand's m or n group; zero
+  /// outside the op.
+  SmallVector<Value> loadTile(unsigned operand, int64_t rows, Value base,
+                              Value k0);
+  void storeTile(ArrayRef<Value> values, unsigned operand, int64_t rows,
+                 Value smem);
   Value roundToTf32(Value v);
   SmallVector<Value> computeSimt(ValueRange acc);
   SmallVector<Value> computeMma(ValueRange acc);
@@ -211,15 +297,27 @@ private:
   Type smemElem;
 };
 
-SmallVector<Value> GemmBuilder::loadTile(unsigned operand, unsigned dim,
-                                         int64_t rows, Value base, Value k0) {
+void GemmBuilder::assignGroup(SmallVector<Value> &at,
+                              ArrayRef<unsigned> group, Value flat) {
+  for (unsigned d : llvm::reverse(group)) {
+    if (d == group.front()) {
+      at[d] = flat;
+      break;
+    }
+    at[d] = arith::RemUIOp::create(b, loc, flat, cst(p.extents[d]));
+    flat = arith::DivUIOp::create(b, loc, flat, cst(p.extents[d]));
+  }
+}
+
+SmallVector<Value> GemmBuilder::loadTile(unsigned operand, int64_t rows,
+                                         Value base, Value k0) {
   OpOperand *in = op.getDpsInputOperand(operand);
   AffineMap map = op.getMatchingIndexingMap(in);
-  // Consecutive threads read consecutive addresses: along k when k is the
-  // buffer's innermost dim, else along `dim`.
-  bool kInner = cast<AffineDimExpr>(map.getResults().back()).getPosition() ==
-                p.k;
-  int64_t extent = p.extents[dim], K = p.extents[p.k];
+  ArrayRef<unsigned> group = operand == p.x ? p.nDims : p.mDims;
+  // Consecutive threads read consecutive addresses where they can: along k
+  // or along the operand's m/n group (see GemmPlan::kInner).
+  bool kInner = p.kInner[operand];
+  int64_t extent = operand == p.x ? p.N : p.M, K = p.K;
   SmallVector<Value> values;
   Value zero = fconst(0.0f);
   for (int64_t i = 0; i < rows * p.bk / kThreads; ++i) {
@@ -237,8 +335,8 @@ SmallVector<Value> GemmBuilder::loadTile(unsigned operand, unsigned dim,
     if (extent % rows != 0)
       ok = arith::AndIOp::create(b, loc, ok, lt(gr, extent));
     SmallVector<Value> at = dims;
-    at[dim] = extent % rows != 0 ? minI(gr, extent - 1) : gr;
-    at[p.k] = minI(gk, K - 1);
+    assignGroup(at, group, extent % rows != 0 ? minI(gr, extent - 1) : gr);
+    assignGroup(at, p.kDims, minI(gk, K - 1));
     auto idx = affine::expandAffineMap(b, loc, map, at);
     Value v = load(in->get(), *idx);
     values.push_back(arith::SelectOp::create(b, loc, ok, v, zero));
@@ -261,10 +359,8 @@ Value GemmBuilder::roundToTf32(Value v) {
 }
 
 void GemmBuilder::storeTile(ArrayRef<Value> values, unsigned operand,
-                            unsigned dim, int64_t rows, Value smem) {
-  AffineMap map = op.getMatchingIndexingMap(op.getDpsInputOperand(operand));
-  bool kInner = cast<AffineDimExpr>(map.getResults().back()).getPosition() ==
-                p.k;
+                            int64_t rows, Value smem) {
+  bool kInner = p.kInner[operand];
   for (auto [i, v] : llvm::enumerate(values)) {
     Value e = add(tid, cst(i * kThreads));
     Value r, kk;
@@ -485,7 +581,7 @@ SmallVector<Value> GemmBuilder::computeMma(ValueRange acc) {
 
 void GemmBuilder::storeOut(Value value, Value mIdx, Value nIdx) {
   OpBuilder::InsertionGuard guard(b);
-  int64_t M = p.extents[p.m], N = p.extents[p.n];
+  int64_t M = p.M, N = p.N;
   Value inRange;
   if (M % p.bm != 0)
     inRange = lt(mIdx, M);
@@ -499,8 +595,8 @@ void GemmBuilder::storeOut(Value value, Value mIdx, Value nIdx) {
     b.setInsertionPointToStart(&guardOp.getThenRegion().front());
   }
   SmallVector<Value> at = dims;
-  at[p.m] = mIdx;
-  at[p.n] = nIdx;
+  assignGroup(at, p.mDims, mIdx);
+  assignGroup(at, p.nDims, nIdx);
   OpOperand *init = op.getDpsInitOperand(0);
   auto idx = affine::expandAffineMap(b, loc, op.getMatchingIndexingMap(init), at);
   if (p.split > 1) {
@@ -514,7 +610,7 @@ void GemmBuilder::storeOut(Value value, Value mIdx, Value nIdx) {
 }
 
 void GemmBuilder::build() {
-  int64_t M = p.extents[p.m], N = p.extents[p.n], K = p.extents[p.k];
+  int64_t M = p.M, N = p.N, K = p.K;
   int64_t batch = 1;
   for (unsigned d : p.batch)
     batch *= p.extents[d];
@@ -598,8 +694,8 @@ void GemmBuilder::build() {
   } else {
     acc.assign((p.bm / 16) * (p.bn / 16), fconst(0.0f));
   }
-  SmallVector<Value> pre = loadTile(p.y, p.m, p.bm, m0, kBegin);
-  SmallVector<Value> preB = loadTile(p.x, p.n, p.bn, n0, kBegin);
+  SmallVector<Value> pre = loadTile(p.y, p.bm, m0, kBegin);
+  SmallVector<Value> preB = loadTile(p.x, p.bn, n0, kBegin);
   size_t numA = pre.size();
   pre.append(preB);
   SmallVector<Value> init(acc);
@@ -612,10 +708,8 @@ void GemmBuilder::build() {
     ValueRange args = loop.getRegionIterArgs();
     ValueRange accArgs = args.take_front(acc.size());
     ValueRange tileArgs = args.drop_front(acc.size());
-    storeTile(SmallVector<Value>(tileArgs.take_front(numA)), p.y, p.m, p.bm,
-              aSmem);
-    storeTile(SmallVector<Value>(tileArgs.drop_front(numA)), p.x, p.n, p.bn,
-              bSmem);
+    storeTile(SmallVector<Value>(tileArgs.take_front(numA)), p.y, p.bm, aSmem);
+    storeTile(SmallVector<Value>(tileArgs.drop_front(numA)), p.x, p.bn, bSmem);
     // wgmma reads shared memory through the async proxy: order the
     // threads' ordinary stores before it.
     if (wgmma)
@@ -628,8 +722,8 @@ void GemmBuilder::build() {
     gpu::BarrierOp::create(b, loc);
     // The next slice's loads, in flight during this slice's math.
     Value k1 = add(k0, cst(p.bk));
-    SmallVector<Value> next = loadTile(p.y, p.m, p.bm, m0, k1);
-    next.append(loadTile(p.x, p.n, p.bn, n0, k1));
+    SmallVector<Value> next = loadTile(p.y, p.bm, m0, k1);
+    next.append(loadTile(p.x, p.bn, n0, k1));
     SmallVector<Value> sums =
         wgmma ? SmallVector<Value>{computeWgmma(accArgs.front())}
         : mma ? computeMma(accArgs)

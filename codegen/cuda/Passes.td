@@ -43,11 +43,17 @@ def KilnCudaGemmKernels
   let summary = "Matmul-shaped contractions as shared-memory tiled kernels";
   let description = [{
     Rewrites a top-level linalg op on buffers whose payload is
-    `out + x * y` on f32, whose indexing maps are projected permutations,
-    with one reduction loop k longer than 1, an output dim n (innermost)
-    that only X reads and an output dim m that only Y reads (matmul,
-    batch_matmul, transposed forms and generics of that shape; M, N >= 32)
-    into one `gpu.launch`:
+    `out + x * y` on f32, whose output map is a projected permutation and
+    whose input maps are sums of loops times constants, into one
+    `gpu.launch`. X is the input that reads the innermost output loop. The
+    output loops longer than 1 that only X reads form the group N, those
+    only Y reads the group M, the others are batch loops; the reduction
+    loops longer than 1 (read by both inputs) form K, in the order of Y's
+    layout. Each group is flattened (its loops recovered by div/rem), so
+    matmul, batch_matmul, transposed forms and generics of that shape, and
+    convolutions as implicit GEMMs (M: output channels, N: (n,) oh, ow, K:
+    c, kh, kw; no im2col buffer) all take the same kernel when M, N >= 32
+    and K >= 16:
 
     - Grid: N / BN x M / BM x (batch x S), 256 threads. BM = BN = 128 when
       that gives at least `min-blocks` blocks, else 64; when that is still
@@ -56,8 +62,9 @@ def KilnCudaGemmKernels
       atomics (so the sum's order varies from run to run).
     - Per 16-wide K step, the A (BM x 16) and B (16 x BN) slices go to two
       workgroup buffers (k-major, rows padded by 8 to spread the banks),
-      loaded by consecutive threads along the buffer's innermost dim
-      (coalesced), edges clamped and zero-filled. The next step's slices
+      loaded by consecutive threads along K or along the operand's M/N
+      group, whichever is closer in memory (coalesced), edges clamped and
+      zero-filled. The next step's slices
       are loaded into registers before this step's math (software
       pipelining across the two barriers).
     - `precision=fp32`: SIMT, 16 x 16 threads, each owning 4x4 (BM = 64)

@@ -43,8 +43,8 @@ void buildCudaLinalgToGpuPipeline(OpPassManager &pm,
   funcPm.addPass(createKilnCudaGemmKernels(gemm));
   // Row reductions (softmax, LayerNorm statistics) as a warp per row.
   funcPm.addPass(createKilnCudaWarpReductions());
-  // Other contractions (conv, GEMV) as one thread per register tile of the
-  // output, the tile's accumulators carried through the reduction loops.
+  // Other contractions (depthwise conv, GEMV) as one thread per register
+  // tile of the output, the accumulators carried through the reductions.
   funcPm.addPass(createKilnCudaTileContractions());
   // Every other linalg op: one scf.parallel (reductions as inner scf.for).
   funcPm.addPass(createConvertLinalgToParallelLoopsPass());

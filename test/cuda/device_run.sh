@@ -143,13 +143,15 @@ fi
 
 if has profile; then
   say "per-kernel profile"
-  for m in mobilenetv2 resnet50 bert_base; do
-    d=$work/models/$m
-    [ -f "$d/lib$m.so" ] || continue
-    echo "## $m" >> "$out/profile.txt"
-    (cd "$d" && KILN_CUDA_PROFILE="$work/$m.profile" timeout 300 $py "$here/run_model.py" \
-       --lib "$d/lib$m.so" --name "$m" --model "$d/model.onnx" --iterations 5 > /dev/null 2>&1)
-    head -25 "$work/$m.profile" >> "$out/profile.txt" 2>/dev/null
+  for p in ${precisions//,/ }; do
+    for m in mobilenetv2 resnet50 bert_base; do
+      d=$work/models/$m; o=$(libdir "$d" "$p")
+      [ -f "$o/lib$m.so" ] || continue
+      echo "## $m ($p)" >> "$out/profile.txt"
+      (cd "$o" && KILN_CUDA_PROFILE="$work/$m.$p.profile" timeout 300 $py "$here/run_model.py" \
+         --lib "$o/lib$m.so" --name "$m" --model "$d/model.onnx" --iterations 5 > /dev/null 2>&1)
+      head -25 "$work/$m.$p.profile" >> "$out/profile.txt" 2>/dev/null
+    done
   done
 fi
 

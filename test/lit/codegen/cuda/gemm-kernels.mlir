@@ -92,3 +92,55 @@ func.func @attention(%q: memref<1x12x128x64xf32>, %k: memref<1x12x128x64xf32>, %
   }
   return
 }
+
+// -----
+
+// Tests that a convolution is an implicit GEMM: M is the output channel, N
+// the output pixels (oh, ow) and K the filter's (c, kh, kw), each loaded by
+// delinearizing its flattened index; the input's rows are oh + kh, its
+// columns ow + kw. 128 x 196 x 576 gives 2 x 4 blocks of 64 x 64, so K is
+// split into 8 chunks of 80.
+
+// CHECK-LABEL: func.func @conv3x3
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c4{{.*}}, %{{.*}} = %c2{{.*}}, %{{.*}} = %c8{{.*}})
+// CHECK: %[[KW:.*]] = arith.remui %[[K:.*]], %c3
+// CHECK: %[[KCH:.*]] = arith.divui %[[K]], %c3
+// CHECK: %[[KH:.*]] = arith.remui %[[KCH]], %c3
+// CHECK: %[[C:.*]] = arith.divui %[[KCH]], %c3
+// CHECK: memref.load %arg1[%{{.*}}, %[[C]], %[[KH]], %[[KW]]] : memref<128x64x3x3xf32>
+// CHECK: %[[OW:.*]] = arith.remui %[[P:.*]], %c14
+// CHECK: %[[OH:.*]] = arith.divui %[[P]], %c14
+// CHECK: %[[IH:.*]] = arith.addi %[[OH]], %{{.*}}
+// CHECK: %[[IW:.*]] = arith.addi %[[OW]], %{{.*}}
+// CHECK: memref.load %arg0[%c0, %{{.*}}, %[[IH]], %[[IW]]] : memref<1x64x16x16xf32>
+// CHECK: scf.for
+// CHECK: memref.atomic_rmw addf %{{.*}}, %arg2[%c0, %{{.*}}, %{{.*}}, %{{.*}}] : (f32, memref<1x128x14x14xf32>)
+// CHECK-NOT: linalg.conv
+func.func @conv3x3(%i: memref<1x64x16x16xf32>, %w: memref<128x64x3x3xf32>, %o: memref<1x128x14x14xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%i, %w : memref<1x64x16x16xf32>, memref<128x64x3x3xf32>) outs(%o : memref<1x128x14x14xf32>)
+  return
+}
+
+// -----
+
+// Tests that a strided 1x1 convolution at batch 2 takes the batch into N
+// (n, oh, ow: 98 pixels, 2 x 8 blocks of 64 x 64, K split into 4 chunks of
+// 64), reads the input at 2 * oh and 2 * ow, and that a depthwise
+// convolution (no loop only the filter reads) is left alone.
+
+// CHECK-LABEL: func.func @pointwise
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c2{{.*}}, %{{.*}} = %c8{{.*}}, %{{.*}} = %c4{{.*}})
+// CHECK: memref.load %arg1[%{{.*}}, %{{.*}}, %c0, %c0] : memref<512x256x1x1xf32>
+// CHECK: %[[OW:.*]] = arith.remui %[[P:.*]], %c7
+// CHECK: %[[REST:.*]] = arith.divui %[[P]], %c7
+// CHECK: %[[OH:.*]] = arith.remui %[[REST]], %c7
+// CHECK: %[[N:.*]] = arith.divui %[[REST]], %c7
+// CHECK: %[[IH:.*]] = arith.muli %[[OH]], %c2
+// CHECK: %[[IW:.*]] = arith.muli %[[OW]], %c2
+// CHECK: memref.load %arg0[%[[N]], %{{.*}}, %[[IH]], %[[IW]]] : memref<2x256x14x14xf32>
+// CHECK: linalg.depthwise_conv_2d_nchw_chw
+func.func @pointwise(%i: memref<2x256x14x14xf32>, %w: memref<512x256x1x1xf32>, %o: memref<2x512x7x7xf32>, %di: memref<1x32x9x9xf32>, %dw: memref<32x3x3xf32>, %do: memref<1x32x7x7xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%i, %w : memref<2x256x14x14xf32>, memref<512x256x1x1xf32>) outs(%o : memref<2x512x7x7xf32>)
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%di, %dw : memref<1x32x9x9xf32>, memref<32x3x3xf32>) outs(%do : memref<1x32x7x7xf32>)
+  return
+}
