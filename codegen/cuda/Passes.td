@@ -11,6 +11,24 @@
 
 include "mlir/Pass/PassBase.td"
 
+def KilnCudaOrderLoops : Pass<"kiln-cuda-order-loops", "::mlir::func::FuncOp"> {
+  let summary = "Order a linalg op's parallel loops as its output is laid out";
+  let description = [{
+    kiln-cuda-map-to-gpu gives consecutive threads consecutive values of a
+    loop nest's innermost parallel loop. Named ops whose loops do not follow
+    the output's layout (linalg.depthwise_conv_2d_nchw_chw iterates
+    (n, oh, ow, c, kh, kw) over an NCHW output) would then have
+    neighbouring threads write a channel apart. This pass generalizes such
+    ops on buffers and interchanges their loops to [the parallel loops in
+    the order of the output's dims, the reduction loops], so that the
+    innermost parallel loop walks the output's contiguous dimension and
+    convert-linalg-to-parallel-loops puts every parallel loop in the
+    scf.parallel. Ops already in that order, and ops whose output map is
+    not a permutation of their parallel loops, are left alone.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def KilnCudaMapToGpu : Pass<"kiln-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
   let summary = "Turn every top-level loop nest into a gpu.launch";
   let description = [{

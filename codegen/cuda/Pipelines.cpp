@@ -46,13 +46,21 @@ void buildCudaLinalgToGpuPipeline(OpPassManager &pm,
   // Other contractions (depthwise conv, GEMV) as one thread per register
   // tile of the output, the accumulators carried through the reductions.
   funcPm.addPass(createKilnCudaTileContractions());
-  // Every other linalg op: one scf.parallel (reductions as inner scf.for).
+  // Every other linalg op: parallel loops in the output's layout order
+  // (coalesced threads), then one scf.parallel (reductions as inner
+  // scf.for).
+  funcPm.addPass(createKilnCudaOrderLoops());
   funcPm.addPass(createConvertLinalgToParallelLoopsPass());
   funcPm.addPass(createCanonicalizerPass());
   // Every loop nest (and every other memory access) into a gpu.launch.
   KilnCudaMapToGpuOptions map;
   map.blockSize = options.blockSize;
   funcPm.addPass(createKilnCudaMapToGpu(map));
+  // Trip counts computed on the host fold to constants, which are then
+  // copied into the launch bodies (constant divisors in the kernels, not
+  // kernel arguments).
+  funcPm.addPass(createCanonicalizerPass());
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   // Launch bodies to gpu.func kernels in gpu.modules.
   pm.addPass(createGpuKernelOutliningPass());
   // Kernels named after their ONNX nodes (profiles, PTX).
