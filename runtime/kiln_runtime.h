@@ -130,9 +130,14 @@ typedef struct kiln_rt_model {
   uint64_t weights_bytes;
   uint64_t weights_hash; /* FNV-1a 64 of the blob */
   int32_t weights_in_file;
-  int32_t reserved;
+  int32_t flags; /* KILN_RT_MODEL_* */
   kiln_kernel_fn kernel;
 } kiln_rt_model;
+
+/* kiln_rt_model.flags: the kernel's host code reads values the device
+ * computed (--target cuda: shapes from tensors), so a run cannot be
+ * recorded as a CUDA graph. */
+#define KILN_RT_MODEL_HOST_READS_DEVICE 1
 
 typedef struct kiln_rt_session kiln_rt_session;
 

@@ -99,6 +99,8 @@ struct CompiledKernel {
   /// Symbols besides the kernel that must stay visible (the profile
   /// globals of a --profile build).
   std::vector<std::string> exports;
+  /// kiln_rt_model.flags (KILN_RT_MODEL_* of runtime/kiln_runtime.h).
+  uint32_t flags = 0;
 };
 
 /// Registers what the CPU backend needs in a context: dialects, bufferization

@@ -8,6 +8,7 @@
 
 #include "codegen/cuda/CudaCodegen.h"
 
+#include "codegen/cuda/Passes.h"
 #include "codegen/cuda/Pipelines.h"
 #include "lowering/bufferize/BufferizePipeline.h"
 #include "lowering/bufferize/EntryAbi.h"
@@ -19,6 +20,7 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -53,6 +55,9 @@ void registerCudaCodegenDialects(DialectRegistry &registry) {
 }
 
 namespace {
+
+/// KILN_RT_MODEL_HOST_READS_DEVICE of runtime/kiln_runtime.h.
+constexpr uint32_t kKilnModelHostReadsDevice = 1;
 
 LogicalResult runPipeline(ModuleOp module,
                           llvm::function_ref<void(OpPassManager &)> build) {
@@ -103,7 +108,15 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
   lowering.arch = options.arch;
   lowering.precision = options.precision;
   if (failed(runPipeline(module, [&](OpPassManager &pm) {
-        buildCudaLowerToLLVMPipeline(pm, lowering);
+        buildCudaLinalgToGpuPipeline(pm, lowering);
+      })))
+    return failure();
+  // Host code that waits for device values cannot be a CUDA graph.
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func->hasAttr(kHostReadsDeviceAttr))
+      kernel.flags |= kKilnModelHostReadsDevice;
+  if (failed(runPipeline(module, [&](OpPassManager &pm) {
+        buildCudaGpuToLLVMPipeline(pm, lowering);
       })))
     return failure();
 

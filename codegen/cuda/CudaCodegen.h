@@ -47,6 +47,9 @@ struct CudaCompiledKernel {
   cpu::WeightsLayout weights;
   /// PTX text of every GPU module, in launch order of first use.
   std::vector<std::string> ptx;
+  /// kiln_rt_model.flags: KILN_RT_MODEL_HOST_READS_DEVICE when a function
+  /// has kiln-cuda-map-to-gpu's `kiln.host_reads_device`.
+  uint32_t flags = 0;
 };
 
 /// Registers the dialects, interfaces and translations the backend uses.

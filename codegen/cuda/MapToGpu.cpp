@@ -155,15 +155,72 @@ bool touchesMemory(Operation *op) {
              memref::StoreOp>(op);
 }
 
-/// Moves `op` into a launch of one thread.
+/// Moves `op` into a launch of one thread. Results the host uses (a shape
+/// read from a tensor, a loop computing a size) are stored by the thread
+/// into a device buffer each, copied into a host buffer
+/// (`gpu.memcpy` to host memory: the runtime waits for the copy) and read
+/// there; the function is marked kHostReadsDeviceAttr.
 LogicalResult mapSingleThread(Operation *op) {
-  if (op->getNumResults() != 0 && !op->use_empty())
-    return op->emitError("kiln-cuda-map-to-gpu: a device computation whose "
-                         "result the host uses is not supported");
   OpBuilder b(op);
-  Value one = arith::ConstantIndexOp::create(b, op->getLoc(), 1);
-  gpu::LaunchOp launch = createLaunch(b, op->getLoc(), one, one);
-  op->moveBefore(launch.getBody().front().getTerminator());
+  Location loc = op->getLoc();
+  SmallVector<Value> hostUsed;
+  for (Value result : op->getResults())
+    if (!result.use_empty())
+      hostUsed.push_back(result);
+  for (Value result : hostUsed)
+    if (!result.getType().isIntOrIndexOrFloat())
+      return op->emitError("kiln-cuda-map-to-gpu: the host uses a device "
+                           "result of type ")
+             << result.getType() << ", which it cannot copy back";
+  Type token = b.getType<gpu::AsyncTokenType>();
+  auto stored = [&](Type t) { return t.isIndex() ? b.getI64Type() : t; };
+  SmallVector<Value> scratch;
+  for (Value result : hostUsed) {
+    auto type = MemRefType::get({1}, stored(result.getType()));
+    Value start =
+        gpu::WaitOp::create(b, loc, token, ValueRange()).getAsyncToken();
+    auto alloc = gpu::AllocOp::create(b, loc, type, token, ValueRange{start},
+                                      ValueRange(), ValueRange(),
+                                      /*hostShared=*/UnitAttr());
+    gpu::WaitOp::create(b, loc, Type(), ValueRange{alloc.getAsyncToken()});
+    scratch.push_back(alloc.getMemref());
+  }
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  gpu::LaunchOp launch = createLaunch(b, loc, one, one);
+  Operation *terminator = launch.getBody().front().getTerminator();
+  op->moveBefore(terminator);
+  if (hostUsed.empty())
+    return success();
+  b.setInsertionPoint(terminator);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  for (auto [result, buffer] : llvm::zip(hostUsed, scratch)) {
+    Value v = result;
+    if (v.getType().isIndex())
+      v = arith::IndexCastOp::create(b, loc, b.getI64Type(), v);
+    memref::StoreOp::create(b, loc, v, buffer, ValueRange{zero});
+  }
+  b.setInsertionPointAfter(launch);
+  Value hostZero = arith::ConstantIndexOp::create(b, loc, 0);
+  for (auto [result, buffer] : llvm::zip(hostUsed, scratch)) {
+    auto type = cast<MemRefType>(buffer.getType());
+    Value host = memref::AllocaOp::create(b, loc, type);
+    Value start =
+        gpu::WaitOp::create(b, loc, token, ValueRange()).getAsyncToken();
+    auto copy = gpu::MemcpyOp::create(b, loc, token, ValueRange{start}, host,
+                                      buffer);
+    auto free = gpu::DeallocOp::create(b, loc, token,
+                                       ValueRange{copy.getAsyncToken()},
+                                       buffer);
+    gpu::WaitOp::create(b, loc, Type(), ValueRange{free.getAsyncToken()});
+    Value v = memref::LoadOp::create(b, loc, host, ValueRange{hostZero});
+    if (result.getType().isIndex())
+      v = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+    result.replaceUsesWithIf(v, [&](OpOperand &use) {
+      return !launch->isAncestor(use.getOwner());
+    });
+  }
+  op->getParentOfType<func::FuncOp>()->setAttr(kiln::cuda::kHostReadsDeviceAttr,
+                                               b.getUnitAttr());
   return success();
 }
 

@@ -20,6 +20,12 @@
 
 namespace kiln::cuda {
 
+/// Unit attribute kiln-cuda-map-to-gpu sets on a function whose host code
+/// reads values computed on the device (the runtime then runs it without a
+/// CUDA graph).
+inline constexpr llvm::StringLiteral kHostReadsDeviceAttr =
+    "kiln.host_reads_device";
+
 #define GEN_PASS_DECL
 #include "codegen/cuda/Passes.h.inc"
 

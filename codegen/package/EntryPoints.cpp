@@ -208,7 +208,7 @@ Error EntryPointBuilder::build(const KernelArtifact &kernel,
       ConstantInt::get(i64, weightsBytes),
       ConstantInt::get(i64, weightsBytes ? kernel.weights.hash() : 0),
       ConstantInt::get(i32, inFile && weightsBytes > 0 ? 1 : 0),
-      ConstantInt::get(i32, 0),
+      ConstantInt::get(i32, kernel.flags),
       kernelFn};
   descriptor = new GlobalVariable(m, modelTy, true, GlobalValue::PrivateLinkage,
                                   ConstantStruct::get(modelTy, fields),

@@ -79,6 +79,8 @@ struct KernelArtifact {
   /// Symbols of the kernel module exported besides the C API (the profile
   /// globals of a --profile build).
   std::vector<std::string> extraExports;
+  /// kiln_rt_model.flags (KILN_RT_MODEL_* of runtime/kiln_runtime.h).
+  uint32_t flags = 0;
 };
 
 struct PackageOptions {

@@ -398,10 +398,34 @@ void mgpuMemFree(void *ptr, void *stream) {
 }
 
 /* Copies between buffers of the frame (weights, arena, inputs, outputs,
- * dynamic-size buffers: all device memory), on the session's stream. */
+ * dynamic-size buffers: all device memory), on the session's stream; or,
+ * into host memory, a value the host code reads (kiln-cuda-map-to-gpu:
+ * models with KILN_RT_MODEL_HOST_READS_DEVICE, run without a CUDA graph),
+ * which waits for the stream. */
 void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
   kiln_cu_session *s = kiln_cu_current;
-  if (!bytes || (s && s->failed))
+  if (!bytes)
+    return;
+  int type = 0;
+  if (kiln_cu_drv.cuPointerGetAttribute(
+          &type, KILN_CU_POINTER_ATTRIBUTE_MEMORY_TYPE,
+          (CUdeviceptr)(uintptr_t)dst) != 0) {
+    /* Host memory: zeros unless the copy succeeds, so that host code never
+     * computes with uninitialized values after a failure. */
+    memset(dst, 0, bytes);
+    if (s && s->failed)
+      return;
+    CUresult rc = kiln_cu_drv.cuMemcpyDtoHAsync(
+        dst, (CUdeviceptr)(uintptr_t)src, bytes, (CUstream)stream);
+    if (rc == 0)
+      rc = kiln_cu_drv.cuStreamSynchronize((CUstream)stream);
+    if (rc != 0) {
+      memset(dst, 0, bytes);
+      cu_fail(s, "reading a device value on the host", rc);
+    }
+    return;
+  }
+  if (s && s->failed)
     return;
   CUresult rc = kiln_cu_drv.cuMemcpyAsync((CUdeviceptr)(uintptr_t)dst,
                                           (CUdeviceptr)(uintptr_t)src, bytes,
@@ -752,6 +776,9 @@ int kiln_cu_create(const kiln_rt_model *m, kiln_cu_session **out,
   env = getenv("KILN_CUDA_PROFILE");
   s->profile_path = env && *env ? env : NULL;
   if (s->profile_path)
+    s->use_graph = 0;
+  /* Host code that waits for device values cannot be captured. */
+  if (m->flags & KILN_RT_MODEL_HOST_READS_DEVICE)
     s->use_graph = 0;
   env = getenv("KILN_CUDA_TIMING");
   s->timing_path = env && *env ? env : NULL;

@@ -198,6 +198,7 @@ int compileBackend(ModuleOp module, const BackendOptions &opts,
     host.kernelName = gpu->kernelName;
     host.workspaceBytes = gpu->workspaceBytes;
     host.weights = std::move(gpu->weights);
+    host.flags = gpu->flags;
     kernel = std::move(host);
   } else {
     kernel = cpu::compileLinalgModule(module, llvmContext, copts);
@@ -215,6 +216,7 @@ int compileBackend(ModuleOp module, const BackendOptions &opts,
   artifact.workspaceBytes = static_cast<uint64_t>(kernel->workspaceBytes);
   artifact.weights = toBlob(kernel->weights);
   artifact.extraExports = kernel->exports;
+  artifact.flags = kernel->flags;
   if (cuda)
     artifact.runtimePrefix = "kiln_cu_";
   artifact.emit = [&](llvm::Module &m, package::EmitKind kind)

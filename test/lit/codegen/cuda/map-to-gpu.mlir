@@ -101,3 +101,31 @@ func.func @contiguous_copy(%a: memref<2x3xf32>, %b: memref<2x3xf32>) {
   memref.copy %a, %b : memref<2x3xf32> to memref<2x3xf32>
   return
 }
+
+// -----
+
+// Tests that a value the host needs from device memory (a shape element
+// sizing an allocation) is loaded by a one-thread launch into a device
+// scratch buffer, copied into a host buffer (the runtime waits for that
+// copy) and read there, and that the function is marked for the runtime.
+
+// CHECK-LABEL: func.func @host_read
+// CHECK-SAME: attributes {kiln.host_reads_device}
+// CHECK: %[[SCRATCH:.*]], %{{.*}} = gpu.alloc async [%{{.*}}] () : memref<1xi64>
+// CHECK: gpu.launch
+// CHECK: %[[V:.*]] = memref.load %arg0[%{{.*}}] : memref<2xi64>
+// CHECK: memref.store %[[V]], %[[SCRATCH]][%{{.*}}] : memref<1xi64>
+// CHECK: gpu.terminator
+// CHECK: %[[HOST:.*]] = memref.alloca() : memref<1xi64>
+// CHECK: gpu.memcpy async [%{{.*}}] %[[HOST]], %[[SCRATCH]] : memref<1xi64>, memref<1xi64>
+// CHECK: gpu.dealloc async [%{{.*}}] %[[SCRATCH]] : memref<1xi64>
+// CHECK: %[[N:.*]] = memref.load %[[HOST]][%{{.*}}] : memref<1xi64>
+// CHECK: %[[SIZE:.*]] = arith.index_cast %[[N]] : i64 to index
+// CHECK: gpu.alloc async [%{{.*}}] (%[[SIZE]]) : memref<?xf32>
+func.func @host_read(%shape: memref<2xi64>) -> memref<?xf32> {
+  %c1 = arith.constant 1 : index
+  %n = memref.load %shape[%c1] : memref<2xi64>
+  %size = arith.index_cast %n : i64 to index
+  %buf = memref.alloc(%size) : memref<?xf32>
+  return %buf : memref<?xf32>
+}
