@@ -40,7 +40,12 @@ def KilnCudaMapToGpu : Pass<"kiln-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
     once, guarded by id < N. Any other top-level op that touches memory
     (scf.for, scf.if, memref.load/store: reductions to a scalar, 0-d
     tensors) runs in a one-thread launch, because the buffers it reads are
-    device memory. Top-level memref.alloc/dealloc (buffers whose size
+    device memory. Where the host uses such an op's scalar results (a
+    shape element read from a tensor, a size computed by a loop), the
+    thread stores each into a device scratch buffer that `gpu.memcpy`
+    copies into a host `memref.alloca` (the runtime waits for a copy into
+    host memory), the host reads it there, and the function gets the unit
+    attribute `kiln.host_reads_device` (its runs are not CUDA graphs). Top-level memref.alloc/dealloc (buffers whose size
     depends on dynamic dims, which the arena planner leaves alone) become
     stream-ordered gpu.alloc/gpu.dealloc, and top-level memref.copy
     between contiguous buffers a stream-ordered gpu.memcpy. The host keeps
