@@ -30,9 +30,8 @@
  * group of scalar copies into a gather. */
 #define UK_OPAQUE(v) __asm__("" : "+x"(v))
 
-#ifndef UK_KC
-#define UK_KC 256
-#endif
+/* The packed layouts of kiln_uk.h assume this K block. */
+#define UK_KC KILN_UK_KC
 #ifndef UK_MC
 #define UK_MC 96
 #endif
@@ -157,8 +156,8 @@ static void uk_kernel_generic(int64_t kc, const float *ap, int64_t lda,
 
 #define UK_SUFFIX generic
 #define UK_TARGET
-#define UK_MR 4
-#define UK_NR 8
+#define UK_MR KILN_UK_MR_GENERIC
+#define UK_NR KILN_UK_NR_GENERIC
 #define UK_KERNEL uk_kernel_generic
 #include "runtime/ukernels/kiln_uk_impl.inc"
 #undef UK_SUFFIX
@@ -243,8 +242,8 @@ static UK_TARGET_AVX2 void uk_kernel_avx2(int64_t kc, const float *ap,
 
 #define UK_SUFFIX avx2
 #define UK_TARGET UK_TARGET_AVX2
-#define UK_MR 6
-#define UK_NR 16
+#define UK_MR KILN_UK_MR_AVX2
+#define UK_NR KILN_UK_NR_AVX2
 #define UK_KERNEL uk_kernel_avx2
 #include "runtime/ukernels/kiln_uk_impl.inc"
 #undef UK_SUFFIX
@@ -517,8 +516,8 @@ uk_kernel_avx512(int64_t kc, const float *ap, int64_t lda, const float *bp,
 
 #define UK_SUFFIX avx512
 #define UK_TARGET UK_TARGET_AVX512
-#define UK_MR 12
-#define UK_NR 32
+#define UK_MR KILN_UK_MR_AVX512
+#define UK_NR KILN_UK_NR_AVX512
 #define UK_KERNEL uk_kernel_avx512
 #define UK_EDGE_KERNEL 1
 #define UK_COPY_RUN uk_copy_run_avx512

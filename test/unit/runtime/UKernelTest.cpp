@@ -3,8 +3,9 @@
 // Every ISA variant the host supports against a double-precision naive
 // reference over sizes that are not multiples of any tile or block, with
 // strided/transposed/broadcast operands, groups, strides, dilations,
-// accumulation and the bias/residual/clamp epilogue; 1 and 3 threads give
-// bitwise equal results.
+// accumulation and the bias/residual/clamp epilogue, with the constant
+// operand (B of a GEMM, a convolution's filter) as given or pre-packed
+// (kiln_uk_pack_panels); 1 and 3 threads give bitwise equal results.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,17 +29,21 @@ struct Variant {
   std::string name;
   SgemmFn sgemm;
   ConvFn conv;
+  int64_t mr, nr; ///< register tile: the packed layouts' tiles
 };
 
 std::vector<Variant> variants() {
-  std::vector<Variant> v = {
-      {"generic", kiln_uk_sgemm_generic, kiln_uk_sconv2d_generic}};
+  std::vector<Variant> v = {{"generic", kiln_uk_sgemm_generic,
+                             kiln_uk_sconv2d_generic, KILN_UK_MR_GENERIC,
+                             KILN_UK_NR_GENERIC}};
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    v.push_back({"avx2", kiln_uk_sgemm_avx2, kiln_uk_sconv2d_avx2});
+    v.push_back({"avx2", kiln_uk_sgemm_avx2, kiln_uk_sconv2d_avx2,
+                 KILN_UK_MR_AVX2, KILN_UK_NR_AVX2});
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
-    v.push_back({"avx512", kiln_uk_sgemm_avx512, kiln_uk_sconv2d_avx512});
+    v.push_back({"avx512", kiln_uk_sgemm_avx512, kiln_uk_sconv2d_avx512,
+                 KILN_UK_MR_AVX512, KILN_UK_NR_AVX512});
   return v;
 }
 
@@ -57,6 +62,17 @@ float clampRef(double v, int64_t flags, float lo, float hi) {
     f = std::fmin(std::fmax(f, lo), hi);
   return f;
 }
+
+/// n floats at a 64-byte boundary (the kernels load packed panels aligned,
+/// as from the weights blob).
+struct AlignedFloats {
+  explicit AlignedFloats(size_t n) : storage(n + 16) {}
+  float *data() {
+    auto at = reinterpret_cast<uintptr_t>(storage.data());
+    return storage.data() + ((64 - at % 64) % 64) / sizeof(float);
+  }
+  std::vector<float> storage;
+};
 
 struct Pools {
   kiln_rt_pool *three = kiln_rt_pool_create(3);
@@ -82,11 +98,17 @@ TEST(UKernel, SgemmMatchesNaive) {
        KILN_UK_ACCUMULATE | KILN_UK_CLAMP},
       {1, 7, 1000, 0, false, false, false, KILN_UK_CLAMP},
       {1, 300, 9, 260, false, false, false, 0},
+      {1, 1, 1000, 700, false, true, false, 0},
   };
   for (const Variant &v : variants()) {
-    for (const GemmCase &g : cases) {
+    for (const GemmCase &g : cases)
+    for (int packed = 0; packed < 2; ++packed) {
+      // A pre-packed B is one B for every problem.
+      if (packed && !g.broadcastB && g.batch > 1)
+        continue;
       SCOPED_TRACE(v.name + " M=" + std::to_string(g.M) +
-                   " N=" + std::to_string(g.N) + " K=" + std::to_string(g.K));
+                   " N=" + std::to_string(g.N) + " K=" + std::to_string(g.K) +
+                   (packed ? " packed B" : ""));
       // A row stride padded by 3, B column block padded by 5, C row
       // stride padded by 2, to exercise strides.
       int64_t a_rs = g.transA ? 1 : g.K + 3, a_cs = g.transA ? g.M + 3 : 1;
@@ -101,12 +123,15 @@ TEST(UKernel, SgemmMatchesNaive) {
       std::vector<float> c0 = randomVector(g.batch * c_bs, 3);
       float lo = -0.25f, hi = 0.5f;
       std::vector<float> c1 = c0, c3 = c0;
+      AlignedFloats bp(kiln_uk_packed_size(g.N, g.K, v.nr));
+      kiln_uk_pack_panels(b.data(), g.N, g.K, b_cs, b_rs, v.nr, bp.data());
+      const float *bArg = packed ? bp.data() : b.data();
+      int64_t flags = g.flags | (packed ? KILN_UK_PACKED_B : 0);
       v.sgemm(nullptr, g.batch, g.M, g.N, g.K, a.data(), a_bs, a_rs, a_cs,
-              b.data(), b_bs, b_rs, b_cs, c1.data(), c_bs, c_rs, g.flags, lo,
-              hi);
+              bArg, b_bs, b_rs, b_cs, c1.data(), c_bs, c_rs, flags, lo, hi);
       v.sgemm(pools.three, g.batch, g.M, g.N, g.K, a.data(), a_bs, a_rs,
-              a_cs, b.data(), b_bs, b_rs, b_cs, c3.data(), c_bs, c_rs,
-              g.flags, lo, hi);
+              a_cs, bArg, b_bs, b_rs, b_cs, c3.data(), c_bs, c_rs, flags, lo,
+              hi);
       EXPECT_EQ(std::memcmp(c1.data(), c3.data(), c1.size() * sizeof(float)),
                 0);
       for (int64_t p = 0; p < g.batch; ++p)
@@ -158,12 +183,15 @@ TEST(UKernel, Conv2dMatchesNaive) {
       {1, 1, 9, 71, 69, 14, 3, 3, 2, 2, 1, 1, 0, true, false},
       {1, 1, 8, 40, 40, 20, 3, 3, 1, 1, 1, 1, KILN_UK_CLAMP, true, false},
       {1, 1, 40, 9, 9, 36, 3, 3, 1, 1, 1, 1, 0, false, true},
+      // Several K blocks, a partial row panel.
+      {1, 1, 64, 9, 9, 70, 3, 3, 1, 1, 1, 1, KILN_UK_CLAMP, true, true},
   };
   for (const Variant &v : variants()) {
-    for (const ConvCase &q : cases) {
+    for (const ConvCase &q : cases)
+    for (int packed = 0; packed < 2; ++packed) {
       SCOPED_TRACE(v.name + " C=" + std::to_string(q.C) +
                    " F=" + std::to_string(q.F) + " g=" +
-                   std::to_string(q.groups));
+                   std::to_string(q.groups) + (packed ? " packed w" : ""));
       int64_t OH = (q.H - (q.KH - 1) * q.dh - 1) / q.sh + 1;
       int64_t OW = (q.W - (q.KW - 1) * q.dw - 1) / q.sw + 1;
       int64_t cg = q.C / q.groups, fg = q.F / q.groups;
@@ -176,12 +204,20 @@ TEST(UKernel, Conv2dMatchesNaive) {
       const float *biasP = q.bias ? bias.data() : nullptr;
       const float *resP = q.residual ? res.data() : nullptr;
       float lo = 0.0f, hi = 6.0f;
+      // The filter of each group packed, groups one after the other.
+      int64_t kg = cg * q.KH * q.KW, per = kiln_uk_packed_size(fg, kg, v.mr);
+      AlignedFloats wp(q.groups * per);
+      for (int64_t g = 0; g < q.groups; ++g)
+        kiln_uk_pack_panels(w.data() + g * fg * kg, fg, kg, kg, 1, v.mr,
+                            wp.data() + g * per);
+      const float *wArg = packed ? wp.data() : w.data();
+      int64_t flags = q.flags | (packed ? KILN_UK_PACKED_A : 0);
       v.conv(nullptr, q.batch, q.groups, q.C, q.H, q.W, q.F, q.KH, q.KW, OH,
-             OW, q.sh, q.sw, q.dh, q.dw, x.data(), w.data(), y1.data(), biasP,
-             resP, q.flags, lo, hi);
+             OW, q.sh, q.sw, q.dh, q.dw, x.data(), wArg, y1.data(), biasP,
+             resP, flags, lo, hi);
       v.conv(pools.three, q.batch, q.groups, q.C, q.H, q.W, q.F, q.KH, q.KW,
-             OH, OW, q.sh, q.sw, q.dh, q.dw, x.data(), w.data(), y3.data(),
-             biasP, resP, q.flags, lo, hi);
+             OH, OW, q.sh, q.sw, q.dh, q.dw, x.data(), wArg, y3.data(),
+             biasP, resP, flags, lo, hi);
       EXPECT_EQ(std::memcmp(y1.data(), y3.data(), y1.size() * sizeof(float)),
                 0);
       for (int64_t n = 0; n < q.batch; ++n)
