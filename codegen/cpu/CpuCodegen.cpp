@@ -237,10 +237,6 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
   if (failed(entry))
     return failure();
   collectSignatures(*entry, kernel);
-  FailureOr<WeightsLayout> weights = collectWeights(module);
-  if (failed(weights))
-    return failure();
-  kernel.weights = std::move(*weights);
   if (auto bytes = module->getAttrOfType<IntegerAttr>(kWorkspaceBytesAttr))
     kernel.workspaceBytes = bytes.getInt();
 
@@ -253,6 +249,12 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
                            buildCpuLowerToLLVMPipeline(pm, lowering);
                          })))
     return failure();
+  // After lowering: kiln-cpu-lower-to-ukernels packs constant operands into
+  // the blob.
+  FailureOr<WeightsLayout> weights = collectWeights(module);
+  if (failed(weights))
+    return failure();
+  kernel.weights = std::move(*weights);
 
   // The records are read; LLVM IR translation has no use for them.
   for (StringRef name :

@@ -4,12 +4,16 @@
 // the packed microkernels of runtime/ukernels/kiln_uk.h. Operands are passed
 // as raw pointers with element strides read from the memref descriptors at
 // run time; the runtime handle comes from the thread-local the kernel
-// wrapper sets. Anything not matched stays on the loop path.
+// wrapper sets. Anything not matched stays on the loop path. Constant
+// operands (a convolution's filter, a GEMM's B) are packed at compile time
+// into the weights blob, in the panels the kernel reads.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Passes.h"
 #include "codegen/cpu/UKernelEpilogue.h"
+#include "codegen/cpu/UKernelWeights.h"
+#include "runtime/ukernels/kiln_uk.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -20,6 +24,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/FormatVariadic.h"
 
 namespace kiln::cpu {
 #define GEN_PASS_DEF_KILNCPULOWERTOUKERNELS
@@ -31,8 +36,19 @@ using namespace mlir;
 namespace {
 
 // Flags of kiln_uk.h.
-constexpr int64_t kAccumulate = 1;
-constexpr int64_t kClamp = 2;
+constexpr int64_t kAccumulate = KILN_UK_ACCUMULATE;
+constexpr int64_t kClamp = KILN_UK_CLAMP;
+constexpr int64_t kPackedA = KILN_UK_PACKED_A;
+constexpr int64_t kPackedB = KILN_UK_PACKED_B;
+
+/// Register tile (rows of A, columns of B) of a kernel variant.
+std::pair<int64_t, int64_t> registerTile(StringRef isa) {
+  if (isa == "avx512")
+    return {KILN_UK_MR_AVX512, KILN_UK_NR_AVX512};
+  if (isa == "avx2")
+    return {KILN_UK_MR_AVX2, KILN_UK_NR_AVX2};
+  return {KILN_UK_MR_GENERIC, KILN_UK_NR_GENERIC};
+}
 
 /// Builds the values a microkernel call takes.
 class CallBuilder {
@@ -176,12 +192,14 @@ public:
       if (op.hasPureBufferSemantics())
         ops.push_back(op);
     });
+    kiln::cpu::WeightsBlobEditor weights(module);
     for (linalg::LinalgOp op : ops) {
       if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation()))
-        (void)lowerConv(module, conv);
+        (void)lowerConv(module, conv, weights);
       else if (linalg::isaContractionOpInterface(op))
-        (void)lowerContraction(module, op);
+        (void)lowerContraction(module, op, weights);
     }
+    weights.finalize();
   }
 
 private:
@@ -197,12 +215,52 @@ private:
     func::CallOp::create(b, loc, fn, operands);
   }
 
-  LogicalResult lowerContraction(ModuleOp module, linalg::LinalgOp op);
-  LogicalResult lowerConv(ModuleOp module, linalg::Conv2DNchwFchwOp op);
+  /// A view of `memref`'s constant packed as `rows` x `K` panels of `tile`
+  /// (element (r, k) at r * rs + k * ks), or null when `memref` is no
+  /// constant of the weights blob or packing is off.
+  Value packConstant(kiln::cpu::WeightsBlobEditor &weights, OpBuilder &b,
+                     Location loc, Value memref, int64_t rows, int64_t K,
+                     int64_t rs, int64_t ks, int64_t tile, StringRef what);
+
+  LogicalResult lowerContraction(ModuleOp module, linalg::LinalgOp op,
+                                 kiln::cpu::WeightsBlobEditor &weights);
+  LogicalResult lowerConv(ModuleOp module, linalg::Conv2DNchwFchwOp op,
+                          kiln::cpu::WeightsBlobEditor &weights);
 };
 
-LogicalResult LowerToUKernels::lowerContraction(ModuleOp module,
-                                                linalg::LinalgOp op) {
+Value LowerToUKernels::packConstant(kiln::cpu::WeightsBlobEditor &weights,
+                                    OpBuilder &b, Location loc, Value memref,
+                                    int64_t rows, int64_t K, int64_t rs,
+                                    int64_t ks, int64_t tile,
+                                    StringRef what) {
+  if (!packWeights || rows <= 0 || K <= 0)
+    return {};
+  auto view = memref.getDefiningOp<memref::ViewOp>();
+  APInt offset;
+  if (!view || !matchPattern(view.getByteShift(), m_ConstantInt(&offset)))
+    return {};
+  // One key per constant (its offset in the blob), layout and tile.
+  std::string key = llvm::formatv("__packed_{0}_{1}_{2}_{3}x{4}_{5}_{6}",
+                                  what, isa, offset.getSExtValue(), rows, K,
+                                  rs, ks);
+  std::optional<std::vector<float>> data;
+  if (!weights.contains(key)) {
+    data = weights.readF32(memref);
+    if (!data)
+      return {};
+  }
+  std::vector<float> packed;
+  if (data) {
+    packed.resize(kiln_uk_packed_size(rows, K, tile));
+    kiln_uk_pack_panels(data->data(), rows, K, rs, ks, tile, packed.data());
+  }
+  return weights.add(b, loc, key, packed);
+}
+
+
+LogicalResult
+LowerToUKernels::lowerContraction(ModuleOp module, linalg::LinalgOp op,
+                                  kiln::cpu::WeightsBlobEditor &weights) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
     return failure();
   Value a = op.getDpsInputs()[0], bv = op.getDpsInputs()[1],
@@ -257,6 +315,32 @@ LogicalResult LowerToUKernels::lowerContraction(ModuleOp module,
     return getValueOrCreateConstantIndexOp(b, loc, ranges[d].size);
   };
 
+  // A constant B that every problem reads goes in packed (N x K panels).
+  Value packedB;
+  int64_t staticK = loopSizes[dims->k[0]], staticN = loopSizes[dims->n[0]];
+  auto bType = cast<MemRefType>(bv.getType());
+  SmallVector<int64_t> bStrides;
+  int64_t bOffset;
+  bool sharedB = !batch || loopSizes[*batch] == 1 ||
+                 !maps[1].isFunctionOfDim(*batch);
+  if (sharedB && !ShapedType::isDynamic(staticK) &&
+      !ShapedType::isDynamic(staticN) &&
+      succeeded(bType.getStridesAndOffset(bStrides, bOffset)) &&
+      bOffset == 0) {
+    int64_t ks = 0, ns = 0;
+    for (auto [i, expr] : llvm::enumerate(maps[1].getResults())) {
+      auto d = dyn_cast<AffineDimExpr>(expr);
+      if (d && d.getPosition() == dims->k[0])
+        ks += bStrides[i];
+      if (d && d.getPosition() == dims->n[0])
+        ns += bStrides[i];
+    }
+    packedB = packConstant(weights, b, loc, bv, staticN, staticK, ns, ks,
+                           registerTile(isa).second, "rhs");
+  }
+  if (packedB)
+    flags |= kPackedB;
+
   SmallVector<Value> operands = {cb.i64(batch ? size(*batch) : cb.index(1)),
                                  cb.i64(size(dims->m[0])),
                                  cb.i64(size(dims->n[0])),
@@ -285,9 +369,16 @@ LogicalResult LowerToUKernels::lowerContraction(ModuleOp module,
   };
   // Checked above: every result is a dim or 0, so these cannot fail; the
   // ops built so far are unused and folded away if they somehow did.
-  if (failed(addOperand(a, maps[0], dims->m[0], dims->k[0])) ||
-      failed(addOperand(bv, maps[1], dims->k[0], dims->n[0])) ||
-      failed(addOperand(c, maps[2], dims->m[0], std::nullopt)))
+  if (failed(addOperand(a, maps[0], dims->m[0], dims->k[0])))
+    return failure();
+  if (packedB) {
+    auto md = memref::ExtractStridedMetadataOp::create(b, loc, packedB);
+    operands.append({cb.pointer(packedB, md.getOffset()), cb.i64(0),
+                     cb.i64(0), cb.i64(0)});
+  } else if (failed(addOperand(bv, maps[1], dims->k[0], dims->n[0]))) {
+    return failure();
+  }
+  if (failed(addOperand(c, maps[2], dims->m[0], std::nullopt)))
     return failure();
   operands.append({cb.i64(flags), cb.f32(0.0f), cb.f32(0.0f)});
   emitCall(module, b, loc, "sgemm", operands);
@@ -297,8 +388,9 @@ LogicalResult LowerToUKernels::lowerContraction(ModuleOp module,
   return success();
 }
 
-LogicalResult LowerToUKernels::lowerConv(ModuleOp module,
-                                         linalg::Conv2DNchwFchwOp op) {
+LogicalResult
+LowerToUKernels::lowerConv(ModuleOp module, linalg::Conv2DNchwFchwOp op,
+                           kiln::cpu::WeightsBlobEditor &weights) {
   Value x = op.getInputs()[0], w = op.getInputs()[1], y = op.getOutputs()[0];
   if (!isF32Memref(x) || !isF32Memref(w) || !isF32Memref(y))
     return failure();
@@ -371,6 +463,9 @@ LogicalResult LowerToUKernels::lowerConv(ModuleOp module,
   Location loc = op.getLoc();
   CallBuilder cb(b, loc);
   auto dim = [&](Value v, int64_t d) {
+    auto type = cast<MemRefType>(v.getType());
+    if (!type.isDynamicDim(d))
+      return cb.i64(type.getDimSize(d));
     return cb.i64(memref::DimOp::create(b, loc, v, d));
   };
   auto pointer = [&](Value v) -> Value {
@@ -380,13 +475,24 @@ LogicalResult LowerToUKernels::lowerConv(ModuleOp module,
     auto md = memref::ExtractStridedMetadataOp::create(b, loc, v);
     return cb.pointer(v, md.getOffset());
   };
+  // A constant filter goes in packed (F x C*KH*KW panels).
+  auto wType = cast<MemRefType>(w.getType());
+  Value filter = w;
+  if (wType.hasStaticShape() && wType.getDimSize(0) > 0) {
+    int64_t F = wType.getDimSize(0), K = wType.getNumElements() / F;
+    if (Value packed = packConstant(weights, b, loc, w, F, K, K, 1,
+                                    registerTile(isa).first, "filter")) {
+      filter = packed;
+      flags |= kPackedA;
+    }
+  }
   SmallVector<Value> operands = {
       dim(x, 0),          cb.i64(1),          dim(x, 1),
       dim(x, 2),          dim(x, 3),          dim(w, 0),
       dim(w, 2),          dim(w, 3),          dim(y, 2),
       dim(y, 3),          cb.i64(strides[0]), cb.i64(strides[1]),
       cb.i64(dilations[0]), cb.i64(dilations[1]), pointer(x),
-      pointer(w),         pointer(out),       pointer(bias),
+      pointer(filter),    pointer(out),       pointer(bias),
       pointer(residual),  cb.i64(flags),      cb.f32(lo),
       cb.f32(hi)};
   emitCall(module, b, loc, "sconv2d", operands);

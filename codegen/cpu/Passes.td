@@ -211,10 +211,22 @@ def KilnCpuLowerToUKernels
     handle is read from the thread-local `__kiln_runtime` that the kernel
     wrapper sets. Every other op is left for the loop path. `isa` picks the
     variant: avx512, avx2 or generic; the others never reach the binary.
+
+    With `pack-weights` (the default), a convolution filter or a GEMM B
+    operand (one B for every problem) that is a whole constant of the
+    weights blob (kiln-externalize-weights) is packed here, once, into the
+    panel layout of kiln_uk.h for the variant's register tile: the packed
+    copy is added to the blob, the call passes it with KILN_UK_PACKED_A /
+    KILN_UK_PACKED_B, and constants no view reads any more leave the blob
+    (the others move up; `kiln.weights_layout`, `kiln.weights_bytes` and
+    the weights argument's type are rewritten). A run then neither packs
+    nor gathers those operands.
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"avx512\"",
            "Microkernel variant: avx512, avx2 or generic">,
+    Option<"packWeights", "pack-weights", "bool", /*default=*/"true",
+           "Pack constant filters and B operands into the weights blob">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::arith::ArithDialect",
