@@ -271,7 +271,8 @@ static inline __attribute__((always_inline)) UK_TARGET_AVX512 void
 uk_tile_avx512(const int R, const int NV, const int MASKED, int64_t kc,
                const float *ap, int64_t lda, const float *bp, float *c,
                int64_t ldc, int init, const float *bias, const float *res,
-               int64_t ldr, int clamp, float lo, float hi, __mmask16 mask) {
+               int64_t ldr, int clamp, float lo, float hi, __mmask16 mask,
+               const char *pf) {
   __m512 acc[12][2];
   UK_UNROLL
   for (int i = 0; i < R; ++i)
@@ -289,7 +290,12 @@ uk_tile_avx512(const int R, const int NV, const int MASKED, int64_t kc,
     const char *p4 = (const char *)(ap + 4 * lda);
     const char *p8 = (const char *)(ap + (R > 8 ? 8 : 0) * lda);
     int64_t l1 = lda * 4, l2 = 2 * l1, l3 = 3 * l1;
-    for (int64_t k = 0; k < kc; ++k, bp += 32, p0 += 4, p4 += 4, p8 += 4) {
+    for (int64_t k = 0; k < kc; ++k, bp += 32, p0 += 4, p4 += 4, p8 += 4,
+                 pf += 128) {
+      if (pf) {
+        _mm_prefetch(pf, _MM_HINT_T0);
+        _mm_prefetch(pf + 64, _MM_HINT_T0);
+      }
       __m512 b[2];
       UK_UNROLL
       for (int v = 0; v < NV; ++v)
@@ -305,7 +311,9 @@ uk_tile_avx512(const int R, const int NV, const int MASKED, int64_t kc,
       }
     }
   } else {
-    for (int64_t k = 0; k < kc; ++k, ap += 12, bp += 32) {
+    for (int64_t k = 0; k < kc; ++k, ap += 12, bp += 32, pf += 48) {
+      if (pf)
+        _mm_prefetch(pf, _MM_HINT_T0);
       __m512 b[2];
       UK_UNROLL
       for (int v = 0; v < NV; ++v)
@@ -484,7 +492,10 @@ static UK_TARGET_AVX512 void
 uk_kernel_avx512(int64_t kc, const float *ap, int64_t lda, const float *bp,
                  float *c, int64_t ldc, int init, const float *bias,
                  const float *res, int64_t ldr, int clamp, float lo, float hi,
-                 int64_t mr, int64_t nr) {
+                 int64_t mr, int64_t nr, const void *prefetch) {
+  /* Prefetched along k when non-NULL: a packed A panel's 48 bytes per k,
+   * or a B panel's 128 with A in place. */
+  const char *pf = (const char *)prefetch;
   int nv = nr > 16 ? 2 : 1;
   __mmask16 mask = (__mmask16)((1u << (nr - 16 * (nv - 1))) - 1);
   /* Masks only where the columns do not fill whole vectors (masked
@@ -493,16 +504,16 @@ uk_kernel_avx512(int64_t kc, const float *ap, int64_t lda, const float *bp,
   case r:                                                                      \
     if (nr == 32)                                                              \
       uk_tile_avx512(r, 2, 0, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,   \
-                     clamp, lo, hi, mask);                                     \
+                     clamp, lo, hi, mask, pf);                                     \
     else if (nr == 16)                                                         \
       uk_tile_avx512(r, 1, 0, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,   \
-                     clamp, lo, hi, mask);                                     \
+                     clamp, lo, hi, mask, pf);                                     \
     else if (nv == 2)                                                          \
       uk_tile_avx512(r, 2, 1, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,   \
-                     clamp, lo, hi, mask);                                     \
+                     clamp, lo, hi, mask, pf);                                     \
     else                                                                       \
       uk_tile_avx512(r, 1, 1, kc, ap, lda, bp, c, ldc, init, bias, res, ldr,   \
-                     clamp, lo, hi, mask);                                     \
+                     clamp, lo, hi, mask, pf);                                     \
     return;
   switch (mr) {
     UK_TILE512(1) UK_TILE512(2) UK_TILE512(3) UK_TILE512(4)
