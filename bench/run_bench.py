@@ -336,11 +336,15 @@ def other_threads_cpu_ns():
     return total
 
 
-def quiesce(max_s=2.0, window_s=0.002, idle_fraction=0.05):
+def quiesce(max_s=2.0, window_s=0.012, idle_fraction=0.05):
     """Waits until the engines' pool threads are idle: both runtimes keep
     their workers spinning for a while after a run (ONNX Runtime's for tens
     of milliseconds), and a run timed while the other engine's workers still
-    spin shares the CPUs with them. Returns after `max_s` at the latest."""
+    spin shares the CPUs with them. Returns after `max_s` at the latest.
+    The window spans several scheduler ticks: a thread spinning on its own
+    CPU has its schedstat time brought up to date only at a tick (4 ms at
+    HZ=250), so a shorter window can read 0 while it spins (a 2 ms window
+    let ONNX Runtime's worker spin through most of kiln's 2-thread runs)."""
     deadline = time.perf_counter() + max_s
     before = other_threads_cpu_ns()
     if before is None:
