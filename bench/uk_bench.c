@@ -152,7 +152,7 @@ int main(int argc, char **argv) {
       double t0 = now(), c0 = cycles();
       if (gemm) /* y[F x HW] = w[F x C] * x[C x HW] */
         gemm_fn(pool, 1, s->F, s->HW, s->C, w, 0, s->C, 1, x, 0, s->HW, 1, y,
-                0, s->HW, 0, 0.0f, 0.0f);
+                0, s->HW, 0, 0.0f, 0.0f, NULL);
       else
         fn(pool, 1, 1, s->C, H, W, s->F, s->KH, s->KH, OH, OW, s->stride,
            s->stride, 1, 1, x, w, y, bias, s->KH == 1 ? res : NULL,

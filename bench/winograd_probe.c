@@ -219,7 +219,7 @@ int main(int argc, char **argv) {
             input4(x, C, H, W, TH, TW, V);
           double p1 = now();
           kiln_uk_sgemm_avx512(NULL, A * A, F, T, C, U, F * C, C, 1, V, C * T,
-                               T, 1, Mp, F * T, T, 0, 0.0f, 0.0f);
+                               T, 1, Mp, F * T, T, 0, 0.0f, 0.0f, NULL);
           double p2 = now();
           if (m == 2)
             output2(Mp, F, TH, TW, OH, OW, bias, y);

@@ -309,6 +309,22 @@ LowerToUKernels::lowerContraction(ModuleOp module, linalg::LinalgOp op,
   linalg::FillOp fill = zeroFillBefore(op, c);
   if (fill)
     flags = 0;
+  // A broadcast of a vector along N into the output (a Gemm's bias): the
+  // kernel starts from it instead.
+  Operation *biasInit = nullptr;
+  Value bias;
+  if (!fill) {
+    biasInit = kiln::cpu::previousWithMemoryEffects(op);
+    bias = kiln::cpu::matchBroadcastInit(biasInit, c, *nResult);
+    auto biasType = bias ? cast<MemRefType>(bias.getType()) : MemRefType();
+    if (!bias || biasType.getRank() != 1 ||
+        biasType.getDimSize(0) != cType.getDimSize(*nResult) ||
+        ShapedType::isDynamic(biasType.getDimSize(0)) ||
+        !kiln::cpu::provablyDisjoint(c, bias))
+      bias = {};
+    if (bias)
+      flags = 0;
+  }
 
   SmallVector<Range> ranges = op.createLoopRanges(b, loc);
   auto size = [&](unsigned d) {
@@ -381,9 +397,18 @@ LowerToUKernels::lowerContraction(ModuleOp module, linalg::LinalgOp op,
   if (failed(addOperand(c, maps[2], dims->m[0], std::nullopt)))
     return failure();
   operands.append({cb.i64(flags), cb.f32(0.0f), cb.f32(0.0f)});
+  if (bias) {
+    auto md = memref::ExtractStridedMetadataOp::create(b, loc, bias);
+    operands.push_back(cb.pointer(bias, md.getOffset()));
+  } else {
+    operands.push_back(LLVM::ZeroOp::create(
+        b, loc, LLVM::LLVMPointerType::get(b.getContext())));
+  }
   emitCall(module, b, loc, "sgemm", operands);
   if (fill)
     fill.erase();
+  if (bias)
+    biasInit->erase();
   op.erase();
   return success();
 }

@@ -80,6 +80,10 @@ std::optional<Extent> extentOf(Value v) {
 } // namespace
 
 Value matchChannelBiasInit(Operation *op, Value out) {
+  return matchBroadcastInit(op, out, 1);
+}
+
+Value matchBroadcastInit(Operation *op, Value out, unsigned dim) {
   auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
   if (!generic || generic.getNumDpsInputs() != 1 ||
       generic.getNumDpsInits() != 1 || generic.getDpsInits()[0] != out ||
@@ -93,7 +97,7 @@ Value matchChannelBiasInit(Operation *op, Value out) {
   MLIRContext *ctx = op->getContext();
   if (maps[1] != AffineMap::getMultiDimIdentityMap(maps[1].getNumDims(), ctx) ||
       maps[0] != AffineMap::get(maps[0].getNumDims(), 0,
-                                {getAffineDimExpr(1, ctx)}, ctx))
+                                {getAffineDimExpr(dim, ctx)}, ctx))
     return {};
   Block *body = generic.getBlock();
   auto yield = dyn_cast<linalg::YieldOp>(body->getTerminator());

@@ -16,8 +16,12 @@
 
 namespace kiln::cpu {
 
-/// `linalg.generic` that only broadcasts a contiguous f32 vector along dim 1
-/// into `out` (a convolution's bias init): the vector, or null.
+/// `linalg.generic` that only broadcasts a contiguous f32 vector along dim
+/// `dim` into `out` (a bias init): the vector, or null.
+mlir::Value matchBroadcastInit(mlir::Operation *op, mlir::Value out,
+                               unsigned dim);
+
+/// matchBroadcastInit along dim 1 (a convolution's bias over channels).
 mlir::Value matchChannelBiasInit(mlir::Operation *op, mlir::Value out);
 
 /// An elementwise consumer `output = clamp(in [+ residual])`.

@@ -78,12 +78,15 @@ static inline void kiln_uk_pack_panels(const float *src, int64_t rows,
 /* C[b] (+)= A[b] * B[b], b < batch: A[b] is M x K at a + b*a_bs with element
  * (m, k) at m*a_rs + k*a_cs; B[b] is K x N with (k, n) at k*b_rs + n*b_cs;
  * C[b] is M x N with (m, n) at c + b*c_bs + m*c_rs + n (unit column stride).
- * Strides are in elements and may be 0 (broadcast). */
+ * Strides are in elements and may be 0 (broadcast). With `bias` non-NULL
+ * and no KILN_UK_ACCUMULATE, each sum starts from bias[n] (one vector of N
+ * for every problem and row: a Gemm's bias). */
 #define KILN_UK_SGEMM_PARAMS                                                   \
   void *runtime, int64_t batch, int64_t M, int64_t N, int64_t K,               \
       const float *a, int64_t a_bs, int64_t a_rs, int64_t a_cs,                \
       const float *b, int64_t b_bs, int64_t b_rs, int64_t b_cs, float *c,      \
-      int64_t c_bs, int64_t c_rs, int64_t flags, float lo, float hi
+      int64_t c_bs, int64_t c_rs, int64_t flags, float lo, float hi,           \
+      const float *bias
 
 /* Grouped 2-D convolution of an already padded NCHW input
  * x[batch][C][H][W] with w[F][C/groups][KH][KW] (or w packed, with

@@ -53,8 +53,10 @@ typedef struct uk_job {
    * with k = (c, kh, kw) and n = (oh, ow). */
   int conv;
   int64_t H, W, KH, KW, OW, sh, sw, dh, dw;
-  /* Epilogue: per-row bias (initial value), residual (layout of c). */
+  /* Epilogue: bias (initial value) per row (per column with bias_cols),
+   * residual (layout of c). */
   const float *bias;
+  int bias_cols;
   const float *res;
   int64_t bias_s1, bias_s2;
   int64_t flags;
@@ -125,7 +127,8 @@ static void uk_run(uk_job *J, void *runtime, int64_t mr, int64_t nr,
 
 /* Every kernel: A is packed (lda 0: UK_MR values per k) or read in place
  * (row i at ap + i*lda, unit stride in k); the sum starts from zero
- * (init 0), from c (init 1) or from bias[i] per row (init 2); after the kc
+ * (init 0), from c (init 1), from bias[i] per row (init 2) or from bias[j]
+ * per column (init 3); after the kc
  * steps, res (when non-NULL, row stride ldr) is added, then the clamp (when
  * set); stored into c. */
 static void uk_kernel_generic(int64_t kc, const float *ap, int64_t lda,
@@ -135,7 +138,10 @@ static void uk_kernel_generic(int64_t kc, const float *ap, int64_t lda,
   float acc[4][8];
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 8; ++j)
-      acc[i][j] = init == 1 ? c[i * ldc + j] : init == 2 ? bias[i] : 0.0f;
+      acc[i][j] = init == 1   ? c[i * ldc + j]
+                  : init == 2 ? bias[i]
+                  : init == 3 ? bias[j]
+                              : 0.0f;
   int64_t ai = lda ? lda : 1, ak = lda ? 1 : 4;
   for (int64_t k = 0; k < kc; ++k, ap += ak, bp += 8)
     for (int i = 0; i < 4; ++i)
@@ -181,6 +187,9 @@ static void uk_kernel_generic(int64_t kc, const float *ap, int64_t lda,
   if (init == 1) {                                                             \
     c##i##a = _mm256_loadu_ps(c + i * ldc);                                    \
     c##i##b = _mm256_loadu_ps(c + i * ldc + 8);                                \
+  } else if (init == 3) {                                                      \
+    c##i##a = _mm256_loadu_ps(bias);                                           \
+    c##i##b = _mm256_loadu_ps(bias + 8);                                       \
   } else {                                                                     \
     c##i##a = init == 2 ? _mm256_set1_ps(bias[i]) : _mm256_setzero_ps();       \
     c##i##b = c##i##a;                                                         \
@@ -283,6 +292,8 @@ uk_tile_avx512(const int R, const int NV, const int MASKED, int64_t kc,
                                             m, c + i * ldc + 16 * v)
                                       : _mm512_loadu_ps(c + i * ldc + 16 * v))
                   : init == 2 ? _mm512_set1_ps(bias[i])
+                  : init == 3 ? (MASKED ? _mm512_maskz_loadu_ps(m, bias + 16 * v)
+                                        : _mm512_loadu_ps(bias + 16 * v))
                               : _mm512_setzero_ps();
     }
   if (lda) {
@@ -433,6 +444,7 @@ uk_dot_rows_avx512(const int R, const int ND, int64_t kc, const float *a,
     for (int j = 0; j < ND; ++j) {
       float v = init == 1   ? c[i * ldc + j]
                 : init == 2 ? bias[i]
+                : init == 3 ? bias[j]
                             : 0.0f;
       v += _mm512_reduce_add_ps(acc[i][j]);
       if (res)
@@ -452,7 +464,8 @@ uk_dot_avx512(int64_t kc, const float *a, int64_t lda, int64_t rows,
               float lo, float hi) {
 #define UK_DOT_ROWS(R, ND)                                                     \
   uk_dot_rows_avx512(R, ND, kc, a + i * lda, lda, bt, c + i * ldc, ldc, init, \
-                     bias ? bias + i : NULL, res ? res + i * ldr : NULL, ldr,  \
+                     init == 3 ? bias : bias ? bias + i : NULL,                 \
+                     res ? res + i * ldr : NULL, ldr,                          \
                      clamp, lo, hi)
   int64_t i = 0;
   switch (nd) {

@@ -83,6 +83,7 @@ struct GemmCase {
   int64_t batch, M, N, K;
   bool transA, transB, broadcastB;
   int64_t flags;
+  bool bias = false; ///< a per-column bias (without KILN_UK_ACCUMULATE)
 };
 
 TEST(UKernel, SgemmMatchesNaive) {
@@ -91,14 +92,17 @@ TEST(UKernel, SgemmMatchesNaive) {
   const GemmCase cases[] = {
       {1, 1, 1, 1, false, false, false, 0},
       {1, 13, 37, 5, false, false, false, 0},
+      {1, 13, 37, 5, false, false, false, KILN_UK_CLAMP, true},
       {1, 128, 768, 300, false, false, false, KILN_UK_ACCUMULATE},
       {2, 50, 70, 513, true, false, false, 0},
       {3, 25, 33, 64, false, true, false, KILN_UK_CLAMP},
+      {3, 25, 100, 300, false, true, false, 0, true},
       {2, 97, 200, 77, true, true, true,
        KILN_UK_ACCUMULATE | KILN_UK_CLAMP},
       {1, 7, 1000, 0, false, false, false, KILN_UK_CLAMP},
       {1, 300, 9, 260, false, false, false, 0},
       {1, 1, 1000, 700, false, true, false, 0},
+      {1, 130, 771, 600, false, false, true, 0, true},
   };
   for (const Variant &v : variants()) {
     for (const GemmCase &g : cases)
@@ -127,11 +131,14 @@ TEST(UKernel, SgemmMatchesNaive) {
       kiln_uk_pack_panels(b.data(), g.N, g.K, b_cs, b_rs, v.nr, bp.data());
       const float *bArg = packed ? bp.data() : b.data();
       int64_t flags = g.flags | (packed ? KILN_UK_PACKED_B : 0);
+      std::vector<float> bias = randomVector(g.N, 9);
+      const float *biasArg = g.bias ? bias.data() : nullptr;
       v.sgemm(nullptr, g.batch, g.M, g.N, g.K, a.data(), a_bs, a_rs, a_cs,
-              bArg, b_bs, b_rs, b_cs, c1.data(), c_bs, c_rs, flags, lo, hi);
+              bArg, b_bs, b_rs, b_cs, c1.data(), c_bs, c_rs, flags, lo, hi,
+              biasArg);
       v.sgemm(pools.three, g.batch, g.M, g.N, g.K, a.data(), a_bs, a_rs,
               a_cs, bArg, b_bs, b_rs, b_cs, c3.data(), c_bs, c_rs, flags, lo,
-              hi);
+              hi, biasArg);
       EXPECT_EQ(std::memcmp(c1.data(), c3.data(), c1.size() * sizeof(float)),
                 0);
       for (int64_t p = 0; p < g.batch; ++p)
@@ -139,7 +146,8 @@ TEST(UKernel, SgemmMatchesNaive) {
           for (int64_t n = 0; n < g.N; ++n) {
             double acc = (g.flags & KILN_UK_ACCUMULATE)
                              ? c0[p * c_bs + m * c_rs + n]
-                             : 0.0;
+                         : g.bias ? bias[n]
+                                  : 0.0;
             for (int64_t k = 0; k < g.K; ++k)
               acc += (double)a[p * a_bs + m * a_rs + k * a_cs] *
                      b[p * b_bs + k * b_rs + n * b_cs];

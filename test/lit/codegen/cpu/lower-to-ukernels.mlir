@@ -11,10 +11,11 @@
 // CHECK: %[[DIM:.*]] = memref.dim %[[A]]
 // CHECK: %[[M:.*]] = arith.index_cast %[[DIM]] : index to i64
 // CHECK: %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK: %[[NOBIAS:.*]] = llvm.mlir.zero : !llvm.ptr
 // CHECK: %[[RT:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
-// CHECK: call @kiln_uk_sgemm_avx512(%[[RT]], %{{[^,]+}}, %[[M]], {{(%[^,]+, ){13}%}}[[ZERO]], %{{[^,]+}}, %{{[^,]+}})
+// CHECK: call @kiln_uk_sgemm_avx512(%[[RT]], %{{[^,]+}}, %[[M]], {{(%[^,]+, ){13}%}}[[ZERO]], %{{[^,]+}}, %{{[^,]+}}, %[[NOBIAS]])
 // CHECK-NOT: linalg.matmul
-// CHECK: func.func private @kiln_uk_sgemm_avx512(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, i64, i64, i64, !llvm.ptr, i64, i64, i64, !llvm.ptr, i64, i64, i64, f32, f32)
+// CHECK: func.func private @kiln_uk_sgemm_avx512(!llvm.ptr, i64, i64, i64, i64, !llvm.ptr, i64, i64, i64, !llvm.ptr, i64, i64, i64, !llvm.ptr, i64, i64, i64, f32, f32, !llvm.ptr)
 // AVX2-LABEL: func.func @matmul_fill
 // AVX2: call @kiln_uk_sgemm_avx2
 func.func @matmul_fill(%a: memref<?x64xf32>, %b: memref<64x48xf32>,
@@ -28,6 +29,34 @@ func.func @matmul_fill(%a: memref<?x64xf32>, %b: memref<64x48xf32>,
 
 // -----
 
+// Tests that a broadcast of a bias along N into the output before a matmul
+// (a Gemm's bias) is absorbed: the call starts from zero plus the bias
+// (flags 0, the bias pointer last) and the broadcast is gone.
+
+// CHECK-LABEL: func.func @matmul_column_bias
+// CHECK-SAME: %[[BIAS:[a-z0-9]+]]: memref<48xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK: memref.extract_aligned_pointer_as_index %[[BIAS]]
+// CHECK: %[[BPTR:.*]] = llvm.inttoptr
+// CHECK: call @kiln_uk_sgemm_avx512({{(%[^,]+, ){16}%}}[[ZERO]], %{{[^,]+}}, %{{[^,]+}}, %[[BPTR]])
+// CHECK-NOT: linalg
+func.func @matmul_column_bias(%a: memref<16x64xf32>, %b: memref<64x48xf32>,
+                              %bias: memref<48xf32>, %c: memref<16x48xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (j)>,
+                                   affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%bias : memref<48xf32>) outs(%c : memref<16x48xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.matmul ins(%a, %b : memref<16x64xf32>, memref<64x48xf32>)
+                outs(%c : memref<16x48xf32>)
+  return
+}
+
+// -----
+
 // Tests that a batch_matmul into a non-zero init is one call over the 12
 // batches that accumulates (flags 1).
 
@@ -35,7 +64,7 @@ func.func @matmul_fill(%a: memref<?x64xf32>, %b: memref<64x48xf32>,
 // CHECK: %[[C12:.*]] = arith.constant 12 : index
 // CHECK: %[[BATCH:.*]] = arith.index_cast %[[C12]] : index to i64
 // CHECK: %[[ONE:.*]] = arith.constant 1 : i64
-// CHECK: call @kiln_uk_sgemm_avx512(%{{[^,]+}}, %[[BATCH]], {{(%[^,]+, ){14}%}}[[ONE]], %{{[^,]+}}, %{{[^,]+}})
+// CHECK: call @kiln_uk_sgemm_avx512(%{{[^,]+}}, %[[BATCH]], {{(%[^,]+, ){14}%}}[[ONE]], %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}})
 func.func @batch_matmul(%a: memref<12x128x64xf32>, %b: memref<12x64x128xf32>,
                         %c: memref<12x128x128xf32>) {
   linalg.batch_matmul ins(%a, %b : memref<12x128x64xf32>, memref<12x64x128xf32>)
