@@ -20,10 +20,12 @@
  *===----------------------------------------------------------------------===*/
 
 #define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "runtime/kiln_internal.h"
 
@@ -95,7 +97,8 @@ static inline void cpu_relax(void) {
  * threads than CPUs) has used up its claim to be run promptly when the
  * thread it waits for signals, which a sleeping thread keeps. So a gap of
  * more than KILN_RT_PREEMPTED_NS between two looks at the clock ends the
- * spin and turns spinning off for the whole pool for KILN_RT_BACKOFF_NS. */
+ * spin and turns spinning off for the whole pool for KILN_RT_BACKOFF_NS,
+ * when the machine is oversubscribed (see oversubscribed). */
 #define KILN_RT_PREEMPTED_NS 200000
 #define KILN_RT_BACKOFF_NS 100000000
 typedef struct spin_state {
@@ -112,7 +115,42 @@ static int spin_begin(kiln_rt_pool *p, spin_state *s) {
                                           memory_order_relaxed);
 }
 
+/* Whether this OS has more runnable threads than online CPUs (the
+ * "running/total" field of /proc/loadavg); 1 where that cannot be read.
+ * A thread that did not get to run looks the same to the one waiting for
+ * it whether other runnable threads took its CPU or, on a virtual machine,
+ * the host took the vCPU away for a while; only the first is a reason to
+ * stop spinning (nobody else here wants the CPU in the second). Read only
+ * when about to back off; no allocation. */
+static int oversubscribed(void) {
+  char buf[128];
+  int fd = open("/proc/loadavg", O_RDONLY);
+  if (fd < 0)
+    return 1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0)
+    return 1;
+  buf[n] = '\0';
+  /* "0.52 0.58 0.59 3/111 4242": the number before the '/'. */
+  char *slash = buf;
+  while (*slash && *slash != '/')
+    ++slash;
+  if (!*slash)
+    return 1;
+  char *digits = slash;
+  while (digits > buf && digits[-1] >= '0' && digits[-1] <= '9')
+    --digits;
+  if (digits == slash)
+    return 1;
+  long running = strtol(digits, NULL, 10);
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  return cpus <= 0 || running > cpus;
+}
+
 static void spin_back_off(kiln_rt_pool *p, int64_t t) {
+  if (!oversubscribed())
+    return;
   atomic_store_explicit(&p->no_spin_until, t + KILN_RT_BACKOFF_NS,
                         memory_order_relaxed);
 }
