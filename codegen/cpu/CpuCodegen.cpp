@@ -130,19 +130,14 @@ FailureOr<WeightsLayout> collectWeights(ModuleOp module) {
   WeightsLayout layout;
   if (auto bytes = module->getAttrOfType<IntegerAttr>(kWeightsBytesAttr))
     layout.totalBytes = bytes.getInt();
-  auto entries = module->getAttrOfType<ArrayAttr>(kWeightsLayoutAttr);
-  if (!entries)
-    return layout;
-  for (Attribute attr : entries) {
-    auto dict = dyn_cast<DictionaryAttr>(attr);
-    auto name = dict ? dict.getAs<StringAttr>("name") : nullptr;
-    auto offset = dict ? dict.getAs<IntegerAttr>("offset") : nullptr;
-    auto size = dict ? dict.getAs<IntegerAttr>("size") : nullptr;
-    auto value = dict ? dict.getAs<ElementsAttr>("value") : nullptr;
-    if (!name || !offset || !size || !value)
-      return module.emitError("malformed ") << kWeightsLayoutAttr << " entry "
-                                            << attr;
-    WeightsLayout::Entry entry{name.str(), offset.getInt(), size.getInt(), {}};
+  FailureOr<SmallVector<WeightsLayoutEntry>> entries =
+      readWeightsLayout(module);
+  if (failed(entries))
+    return module.emitError("malformed ") << kWeightsLayoutAttr << " entry";
+  for (const WeightsLayoutEntry &record : *entries) {
+    ElementsAttr value = record.value;
+    WeightsLayout::Entry entry{record.name.str(), record.offset, record.size,
+                               {}};
     if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
       AsmResourceBlob *blob = resource.getRawHandle().getBlob();
       if (!blob)

@@ -40,22 +40,11 @@ bool WeightsBlobEditor::load(Value blobArg) {
     return false;
   if (loaded)
     return arg == blob;
-  auto layout = module->getAttrOfType<ArrayAttr>(kWeightsLayoutAttr);
   auto bytes = module->getAttrOfType<IntegerAttr>(kWeightsBytesAttr);
-  if (!layout || !bytes)
+  FailureOr<SmallVector<WeightsLayoutEntry>> layout = readWeightsLayout(module);
+  if (!module->hasAttr(kWeightsLayoutAttr) || !bytes || failed(layout))
     return false;
-  for (Attribute attr : layout) {
-    auto dict = dyn_cast<DictionaryAttr>(attr);
-    auto name = dict ? dict.getAs<StringAttr>("name") : nullptr;
-    auto offset = dict ? dict.getAs<IntegerAttr>("offset") : nullptr;
-    auto size = dict ? dict.getAs<IntegerAttr>("size") : nullptr;
-    auto value = dict ? dict.getAs<ElementsAttr>("value") : nullptr;
-    if (!name || !offset || !size || !value) {
-      entries.clear();
-      return false;
-    }
-    entries.push_back({name, offset.getInt(), size.getInt(), value});
-  }
+  entries.assign(layout->begin(), layout->end());
   blob = arg;
   totalBytes = bytes.getInt();
   loaded = true;
@@ -71,8 +60,8 @@ std::optional<std::vector<float>> WeightsBlobEditor::readF32(Value memref) {
   if (!offset || !type.hasStaticShape() || !type.getElementType().isF32())
     return std::nullopt;
   int64_t count = type.getNumElements();
-  const Entry *entry = nullptr;
-  for (const Entry &e : entries)
+  const WeightsLayoutEntry *entry = nullptr;
+  for (const WeightsLayoutEntry &e : entries)
     if (e.offset == *offset && e.size == count * 4)
       entry = &e;
   if (!entry || !entry->value.getElementType().isF32())
@@ -109,7 +98,7 @@ Value WeightsBlobEditor::add(OpBuilder &b, Location loc, StringRef key,
     entries.push_back({b.getStringAttr(key), offset, size, value});
     it = added.try_emplace(key, entries.size() - 1).first;
   }
-  const Entry &entry = entries[it->second];
+  const WeightsLayoutEntry &entry = entries[it->second];
   Value offset = arith::ConstantIndexOp::create(b, loc, entry.offset);
   auto type = MemRefType::get({entry.size / 4}, b.getF32Type());
   return memref::ViewOp::create(b, loc, type, blob, offset, ValueRange());
@@ -136,15 +125,15 @@ void WeightsBlobEditor::finalize() {
   }
   if (compact) {
     for (auto &[offset, views] : viewsAt)
-      if (llvm::none_of(entries, [&](const Entry &e) {
+      if (llvm::none_of(entries, [&](const WeightsLayoutEntry &e) {
             return e.offset == offset;
           }))
         compact = false;
   }
   if (compact) {
-    std::vector<Entry> kept;
+    std::vector<WeightsLayoutEntry> kept;
     int64_t next = 0;
-    for (Entry &entry : entries) {
+    for (WeightsLayoutEntry &entry : entries) {
       auto views = viewsAt.find(entry.offset);
       if (views == viewsAt.end())
         continue;
@@ -165,16 +154,7 @@ void WeightsBlobEditor::finalize() {
   }
 
   Builder b(module.getContext());
-  SmallVector<Attribute> layout;
-  for (const Entry &entry : entries)
-    layout.push_back(b.getDictionaryAttr({
-        b.getNamedAttr("name", entry.name),
-        b.getNamedAttr("offset", b.getI64IntegerAttr(entry.offset)),
-        b.getNamedAttr("size", b.getI64IntegerAttr(entry.size)),
-        b.getNamedAttr("value", entry.value),
-    }));
-  module->setAttr(kWeightsLayoutAttr, b.getArrayAttr(layout));
-  module->setAttr(kWeightsBytesAttr, b.getI64IntegerAttr(totalBytes));
+  writeWeightsLayout(module, entries, totalBytes);
   blob.setType(MemRefType::get({totalBytes}, b.getI8Type()));
   auto fn = cast<func::FuncOp>(blob.getOwner()->getParentOp());
   fn.setType(FunctionType::get(module.getContext(),

@@ -10,6 +10,7 @@
 #ifndef KILN_CODEGEN_CPU_UKERNELWEIGHTS_H
 #define KILN_CODEGEN_CPU_UKERNELWEIGHTS_H
 
+#include "lowering/bufferize/EntryAbi.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -45,17 +46,12 @@ public:
   void finalize();
 
 private:
-  struct Entry {
-    mlir::StringAttr name;
-    int64_t offset, size;
-    mlir::ElementsAttr value;
-  };
   /// Reads the layout and finds the weights argument of `view`'s function.
   bool load(mlir::Value blobArg);
 
   mlir::ModuleOp module;
   mlir::BlockArgument blob;
-  std::vector<Entry> entries;
+  std::vector<WeightsLayoutEntry> entries;
   int64_t totalBytes = 0;
   llvm::StringMap<size_t> added; ///< key -> index into entries
   bool loaded = false;

@@ -49,6 +49,7 @@ struct GemmPlan {
   SmallVector<unsigned> batch; // other parallel loops, outermost first
   SmallVector<unsigned> mDims, nDims, kDims;
   int64_t M = 0, N = 0, K = 0; // the groups' flattened extents
+  int64_t batchSize = 1;       // product of the batch loops' extents
   unsigned x = 0, y = 1; // X depends on n (B operand), Y on m (A operand)
   // Per input operand: whether consecutive threads load along K (the
   // operand's addresses are closer along K than along its M/N group).
@@ -220,7 +221,8 @@ FailureOr<GemmPlan> plan(linalg::LinalgOp op, int64_t minBlocks) {
   // kiln-cuda-tile-contractions.
   if (M < 32 || N < 32 || K < kBK)
     return failure();
-  int64_t batch = product(p.batch);
+  p.batchSize = product(p.batch);
+  int64_t batch = p.batchSize;
   auto blocks = [&](int64_t t) {
     return llvm::divideCeil(M, t) * llvm::divideCeil(N, t) * batch;
   };
@@ -611,9 +613,7 @@ void GemmBuilder::storeOut(Value value, Value mIdx, Value nIdx) {
 
 void GemmBuilder::build() {
   int64_t M = p.M, N = p.N, K = p.K;
-  int64_t batch = 1;
-  for (unsigned d : p.batch)
-    batch *= p.extents[d];
+  int64_t batch = p.batchSize;
   bool mma = precision != Precision::FP32;
   smemElem = precision == Precision::FP16 ? Type(b.getF16Type())
                                           : Type(b.getF32Type());

@@ -6,6 +6,39 @@ using namespace mlir;
 
 namespace kiln {
 
+FailureOr<SmallVector<WeightsLayoutEntry>> readWeightsLayout(ModuleOp module) {
+  SmallVector<WeightsLayoutEntry> entries;
+  auto layout = module->getAttrOfType<ArrayAttr>(kWeightsLayoutAttr);
+  if (!layout)
+    return entries;
+  for (Attribute attr : layout) {
+    auto dict = dyn_cast<DictionaryAttr>(attr);
+    auto name = dict ? dict.getAs<StringAttr>("name") : nullptr;
+    auto offset = dict ? dict.getAs<IntegerAttr>("offset") : nullptr;
+    auto size = dict ? dict.getAs<IntegerAttr>("size") : nullptr;
+    auto value = dict ? dict.getAs<ElementsAttr>("value") : nullptr;
+    if (!name || !offset || !size || !value)
+      return failure();
+    entries.push_back({name, offset.getInt(), size.getInt(), value});
+  }
+  return entries;
+}
+
+void writeWeightsLayout(ModuleOp module, ArrayRef<WeightsLayoutEntry> entries,
+                        int64_t totalBytes) {
+  Builder b(module.getContext());
+  SmallVector<Attribute> layout;
+  for (const WeightsLayoutEntry &entry : entries)
+    layout.push_back(b.getDictionaryAttr({
+        b.getNamedAttr("name", entry.name),
+        b.getNamedAttr("offset", b.getI64IntegerAttr(entry.offset)),
+        b.getNamedAttr("size", b.getI64IntegerAttr(entry.size)),
+        b.getNamedAttr("value", entry.value),
+    }));
+  module->setAttr(kWeightsLayoutAttr, b.getArrayAttr(layout));
+  module->setAttr(kWeightsBytesAttr, b.getI64IntegerAttr(totalBytes));
+}
+
 FailureOr<func::FuncOp> findEntryFunction(ModuleOp module) {
   func::FuncOp tagged, named, onlyPublic;
   unsigned numPublic = 0;

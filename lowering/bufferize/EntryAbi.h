@@ -43,6 +43,24 @@ inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
 /// Alignment of every buffer placed in the weights blob or the arena.
 inline constexpr int64_t kBufferAlignment = 64;
 
+/// One constant of the weights blob, as the module's kWeightsLayoutAttr
+/// records it (a dictionary {name, offset, size, value}).
+struct WeightsLayoutEntry {
+  mlir::StringAttr name;
+  int64_t offset = 0, size = 0;
+  mlir::ElementsAttr value;
+};
+
+/// Reads kWeightsLayoutAttr (no entries when the module has none); fails on
+/// a malformed entry.
+mlir::FailureOr<llvm::SmallVector<WeightsLayoutEntry>>
+readWeightsLayout(mlir::ModuleOp module);
+
+/// Writes kWeightsLayoutAttr and kWeightsBytesAttr.
+void writeWeightsLayout(mlir::ModuleOp module,
+                        llvm::ArrayRef<WeightsLayoutEntry> entries,
+                        int64_t totalBytes);
+
 /// Returns the entry function: the one tagged `kiln.entry`, else
 /// `@main_graph`, else the only public function with a body. Emits an error on
 /// the module and fails when there is none or the choice is ambiguous.

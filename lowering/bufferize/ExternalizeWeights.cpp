@@ -81,7 +81,7 @@ struct ExternalizeWeightsPass
       int64_t offset;
     };
     SmallVector<Placement> placements;
-    SmallVector<Attribute> layout;
+    SmallVector<kiln::WeightsLayoutEntry> layout;
     MLIRContext *ctx = &getContext();
     Builder b(ctx);
     int64_t totalBytes = 0;
@@ -118,12 +118,7 @@ struct ExternalizeWeightsPass
       int64_t offset = llvm::alignTo(totalBytes, kiln::kBufferAlignment);
       totalBytes = offset + bytes;
       placements.push_back({global, offset});
-      layout.push_back(b.getDictionaryAttr({
-          b.getNamedAttr("name", global.getSymNameAttr()),
-          b.getNamedAttr("offset", b.getI64IntegerAttr(offset)),
-          b.getNamedAttr("size", b.getI64IntegerAttr(bytes)),
-          b.getNamedAttr("value", value),
-      }));
+      layout.push_back({global.getSymNameAttr(), offset, bytes, value});
     }
     totalBytes = llvm::alignTo(totalBytes, kiln::kBufferAlignment);
 
@@ -162,8 +157,7 @@ struct ExternalizeWeightsPass
       placement.global.erase();
     }
 
-    module->setAttr(kiln::kWeightsLayoutAttr, b.getArrayAttr(layout));
-    module->setAttr(kiln::kWeightsBytesAttr, b.getI64IntegerAttr(totalBytes));
+    kiln::writeWeightsLayout(module, layout, totalBytes);
   }
 };
 

@@ -407,19 +407,20 @@ void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
   if (!bytes)
     return;
   int type = 0;
-  if (kiln_cu_drv.cuPointerGetAttribute(
+  /* Only models flagged by the compiler copy into host memory. */
+  if (s && (s->model.flags & KILN_RT_MODEL_HOST_READS_DEVICE) &&
+      kiln_cu_drv.cuPointerGetAttribute(
           &type, KILN_CU_POINTER_ATTRIBUTE_MEMORY_TYPE,
           (CUdeviceptr)(uintptr_t)dst) != 0) {
-    /* Host memory: zeros unless the copy succeeds, so that host code never
-     * computes with uninitialized values after a failure. */
-    memset(dst, 0, bytes);
-    if (s && s->failed)
-      return;
-    CUresult rc = kiln_cu_drv.cuMemcpyDtoHAsync(
-        dst, (CUdeviceptr)(uintptr_t)src, bytes, (CUstream)stream);
-    if (rc == 0)
+    CUresult rc = s->failed ? 0
+                            : kiln_cu_drv.cuMemcpyDtoHAsync(
+                                  dst, (CUdeviceptr)(uintptr_t)src, bytes,
+                                  (CUstream)stream);
+    if (rc == 0 && !s->failed)
       rc = kiln_cu_drv.cuStreamSynchronize((CUstream)stream);
-    if (rc != 0) {
+    /* After a failure the host code computes on zeros, never on
+     * uninitialized memory (the run reports the failure). */
+    if (rc != 0 || s->failed) {
       memset(dst, 0, bytes);
       cu_fail(s, "reading a device value on the host", rc);
     }
