@@ -107,6 +107,7 @@ compileLinalgModule(ModuleOp module, llvm::LLVMContext &llvmContext,
   lowering.symbol = options.symbol;
   lowering.arch = options.arch;
   lowering.precision = options.precision;
+  lowering.tma = options.tma;
   if (failed(runPipeline(module, [&](OpPassManager &pm) {
         buildCudaLinalgToGpuPipeline(pm, lowering);
       })))

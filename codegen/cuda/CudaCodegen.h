@@ -35,6 +35,8 @@ struct CudaCodegenOptions {
   std::string arch = "sm_80";
   /// GEMM math: fp32 (SIMT), tf32 or fp16 (tensor cores, f32 accumulate).
   std::string precision = "fp32";
+  /// sm_90 wgmma GEMMs: plain tensor inputs by TMA (--cuda-tma on|off).
+  bool tma = true;
   /// Dense constants of at least this many bytes go to the weights blob.
   /// Every tensor constant must: kernels cannot read host globals.
   int64_t weightsMinBytes = 1;

@@ -8,13 +8,17 @@
 // (--cuda-arch sm_90, tf32/fp16) the two warpgroups of the block issue
 // Hopper's warpgroup MMA (nvvm.wgmma.mma_async) on the slices, which the
 // threads store into shared memory in the core-matrix layout the wgmma
-// descriptors describe (no swizzle; ordinary loads and stores, no TMA).
+// descriptors describe (no swizzle). With `tma` and plain tensor inputs,
+// thread 0 fetches 3 stages of f32 slices by TMA (cp.async.bulk.tensor,
+// mbarrier completion) into dynamic shared memory, and the threads round or
+// convert them into the core-matrix slices.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cuda/Passes.h"
 
 #include "mlir/Dialect/Affine/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -59,7 +63,20 @@ struct GemmPlan {
   // K step (one shared-memory slice). wgmma too: 32 would need more than
   // 255 registers with the prefetched slices (ptxas spills).
   int64_t bk = kBK;
+  // TMA slices (see planTma): per input, the memref dim holding K, the one
+  // holding the operand's M/N loop, and the loop read by each dim (-1: a
+  // unit dim read at 0).
+  bool tma = false;
+  struct TmaOperand {
+    int64_t kDim = -1, groupDim = -1;
+    SmallVector<int64_t> loops;
+  } tmaIn[2];
 };
+
+/// Stages of TMA slices in flight.
+constexpr int64_t kTmaStages = 3;
+/// Name of the runtime function that encodes a CUtensorMap on the host.
+constexpr llvm::StringLiteral kTensorMapFn = "kiln_rt_cuda_tensor_map";
 
 /// Whether `op`'s payload is `out + in_x * in_y` (either operand order).
 bool isMulAddPayload(linalg::LinalgOp op) {
@@ -237,6 +254,67 @@ FailureOr<GemmPlan> plan(linalg::LinalgOp op, int64_t minBlocks) {
   return p;
 }
 
+/// Whether both inputs are plain strided f32 tensors TMA can slice: each
+/// dim reads one loop (K, the operand's single M/N loop, a batch loop, or
+/// a unit dim), the innermost dim is K or M/N and contiguous, the other
+/// strides and the offset are 16-byte multiples. Sets p.tmaIn and loads
+/// along the innermost dim (p.kInner).
+bool planTma(linalg::LinalgOp op, GemmPlan &p) {
+  if (p.kDims.size() != 1 || p.mDims.size() != 1 || p.nDims.size() != 1)
+    return false;
+  for (unsigned operand : {0u, 1u}) {
+    OpOperand *in = op.getDpsInputOperand(operand);
+    auto type = cast<MemRefType>(in->get().getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (!type.getElementType().isF32() || type.getRank() < 2 ||
+        type.getRank() > 5 || type.getMemorySpace() ||
+        !type.hasStaticShape() ||
+        failed(type.getStridesAndOffset(strides, offset)) ||
+        ShapedType::isDynamic(offset) || (offset * 4) % 16 != 0 ||
+        strides.back() != 1)
+      return false;
+    for (auto [i, stride] : llvm::enumerate(strides))
+      if (ShapedType::isDynamic(stride) ||
+          (i + 1 < strides.size() && type.getDimSize(i) > 1 &&
+           (stride * 4) % 16 != 0))
+        return false;
+    GemmPlan::TmaOperand t;
+    unsigned group = operand == p.x ? p.nDims.front() : p.mDims.front();
+    AffineMap map = op.getMatchingIndexingMap(in);
+    for (auto [r, e] : llvm::enumerate(map.getResults())) {
+      auto dim = dyn_cast<AffineDimExpr>(e);
+      auto zero = dyn_cast<AffineConstantExpr>(e);
+      if (zero && zero.getValue() == 0 && type.getDimSize(r) == 1) {
+        t.loops.push_back(-1);
+        continue;
+      }
+      if (!dim)
+        return false;
+      unsigned d = dim.getPosition();
+      t.loops.push_back(d);
+      if (d == p.kDims.front())
+        t.kDim = r;
+      else if (d == group)
+        t.groupDim = r;
+      else if (!llvm::is_contained(p.batch, d) && p.extents[d] != 1)
+        return false;
+    }
+    int64_t inner = type.getRank() - 1;
+    if (t.kDim < 0 || t.groupDim < 0 || (inner != t.kDim && inner != t.groupDim))
+      return false;
+    p.tmaIn[operand] = t;
+  }
+  for (unsigned operand : {0u, 1u})
+    p.kInner[operand] = p.tmaIn[operand].kDim ==
+                        cast<MemRefType>(op.getDpsInputOperand(operand)
+                                             ->get()
+                                             .getType())
+                                .getRank() -
+                            1;
+  return true;
+}
+
 /// Emits the kernel of `op` (see the pass description).
 class GemmBuilder {
 public:
@@ -284,6 +362,15 @@ private:
   Value wgmmaDescriptor(Value base, int64_t rowOffset, int64_t kStep);
   Value computeWgmma(Value acc);
   void storeWgmmaOut(Value acc);
+  // TMA (p.tma).
+  Value encodeTensorMap(unsigned operand, int64_t rows);
+  Value sharedPtr(Value memref, Value byteOffset);
+  Value barrier(Value stage);
+  Value stagingOffset(Value stage, unsigned operand);
+  void onThread0(function_ref<void()> body);
+  void issueTma(Value k, Value stage);
+  SmallVector<Value> loadStaging(unsigned operand, int64_t rows, Value stage);
+  Value tmaLoop(Value acc, Value kBegin);
   void storeOut(Value value, Value mIdx, Value nIdx);
 
   linalg::LinalgOp op;
@@ -297,6 +384,9 @@ private:
   Value aBase, bBase; // wgmma: first element of each 128-byte aligned slice
   Value tileM0, tileN0; // the block tile's first m and n
   Type smemElem;
+  // TMA: the host's tensor maps (!llvm.array<16 x i64>), their addresses in
+  // the kernel, the f32 stages, the stages' mbarriers.
+  Value hostMap[2], mapPtr[2], staging, barriers;
 };
 
 void GemmBuilder::assignGroup(SmallVector<Value> &at,
@@ -581,6 +671,195 @@ SmallVector<Value> GemmBuilder::computeMma(ValueRange acc) {
   return sums;
 }
 
+// Host side, before the launch: a CUtensorMap of input `operand` with a box
+// of BK along K and `rows` along its M/N dim (1 elsewhere), dims innermost
+// first, encoded by the runtime into a stack slot and loaded as a value.
+Value GemmBuilder::encodeTensorMap(unsigned operand, int64_t rows) {
+  MLIRContext *ctx = b.getContext();
+  Type i64 = b.getI64Type();
+  auto c64 = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v))
+        .getResult();
+  };
+  Value memref = op.getDpsInputOperand(operand)->get();
+  auto type = cast<MemRefType>(memref.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  (void)type.getStridesAndOffset(strides, offset);
+  const GemmPlan::TmaOperand &t = p.tmaIn[operand];
+  int64_t rank = type.getRank();
+  SmallVector<Value> dimsV, stridesV, boxV;
+  for (int64_t j = 0; j < 5; ++j) {
+    int64_t r = rank - 1 - j;
+    bool has = r >= 0;
+    dimsV.push_back(c64(has ? type.getDimSize(r) : 1));
+    boxV.push_back(c64(!has ? 1 : r == t.kDim ? p.bk : r == t.groupDim ? rows : 1));
+    if (j > 0) {
+      // A unit dim's stride is never stepped; TMA still wants a 16-byte
+      // multiple.
+      int64_t bytes = has ? strides[r] * 4 : 0;
+      if (has && type.getDimSize(r) == 1)
+        bytes = llvm::alignTo(std::max<int64_t>(bytes, 16), 16);
+      stridesV.push_back(c64(bytes));
+    }
+  }
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto arrayType = LLVM::LLVMArrayType::get(i64, 16);
+  Value slot = LLVM::AllocaOp::create(b, loc, ptrType, arrayType, c64(1),
+                                      /*alignment=*/64);
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+  Value address = arith::AddIOp::create(
+      b, loc, arith::IndexCastUIOp::create(b, loc, i64, base), c64(offset * 4));
+  SmallVector<Value> args = {slot, address, c64(rank)};
+  args.append(dimsV);
+  args.append(stridesV);
+  args.append(boxV);
+  func::CallOp::create(b, loc, kTensorMapFn, TypeRange{}, args);
+  return LLVM::LoadOp::create(b, loc, arrayType, slot);
+}
+
+// The shared-memory address (!llvm.ptr<3>) `byteOffset` bytes into
+// `memref`.
+Value GemmBuilder::sharedPtr(Value memref, Value byteOffset) {
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+  Value i = arith::IndexCastUIOp::create(b, loc, b.getI64Type(),
+                                         add(base, byteOffset));
+  return LLVM::IntToPtrOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext(), 3), i);
+}
+
+Value GemmBuilder::barrier(Value stage) {
+  return sharedPtr(barriers, mul(stage, cst(8)));
+}
+
+// Element offset in `staging` of input `operand`'s slice of `stage`: A's
+// BM x BK then B's BN x BK per stage.
+Value GemmBuilder::stagingOffset(Value stage, unsigned operand) {
+  Value base = mul(stage, cst((p.bm + p.bn) * p.bk));
+  return operand == p.y ? base : add(base, cst(p.bm * p.bk));
+}
+
+void GemmBuilder::onThread0(function_ref<void()> body) {
+  OpBuilder::InsertionGuard guard(b);
+  Value first =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, cst(0));
+  auto ifOp = scf::IfOp::create(b, loc, first, /*withElseRegion=*/false);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  body();
+}
+
+// Thread 0: the slices of K step `k` of both inputs into `stage`, completing
+// the stage's mbarrier with their bytes.
+void GemmBuilder::issueTma(Value k, Value stage) {
+  MLIRContext *ctx = b.getContext();
+  Type i32 = b.getI32Type();
+  Value bar = barrier(stage);
+  Value bytes = arith::ConstantOp::create(
+      b, loc, b.getI32IntegerAttr((p.bm + p.bn) * p.bk * 4));
+  NVVM::MBarrierArriveExpectTxOp::create(b, loc, Type(), bar, bytes,
+                                         NVVM::MemScopeKindAttr(),
+                                         BoolAttr(), Value());
+  for (unsigned operand : {p.y, p.x}) {
+    const GemmPlan::TmaOperand &t = p.tmaIn[operand];
+    int64_t rank = t.loops.size();
+    SmallVector<Value> coords;
+    for (int64_t j = 0; j < rank; ++j) {
+      int64_t r = rank - 1 - j;
+      Value c = r == t.kDim        ? k
+                : r == t.groupDim  ? (operand == p.y ? tileM0 : tileN0)
+                : t.loops[r] >= 0 ? dims[t.loops[r]]
+                                   : cst(0);
+      coords.push_back(arith::IndexCastUIOp::create(b, loc, i32, c));
+    }
+    Value dst = sharedPtr(staging, mul(stagingOffset(stage, operand), cst(4)));
+    Value cluster = LLVM::AddrSpaceCastOp::create(
+        b, loc, LLVM::LLVMPointerType::get(ctx, 7), dst);
+    NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+        b, loc, cluster, mapPtr[operand], coords, bar, ValueRange(),
+        /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),
+        NVVM::TMALoadModeAttr::get(ctx, NVVM::TMALoadMode::TILE),
+        b.getBoolAttr(false), NVVM::CTAGroupKindAttr(), Value());
+  }
+}
+
+// This thread's elements of a TMA'd slice, in loadTile's order (the box is
+// dense along the operand's innermost dim: element e of the thread
+// walk is element e of the slice).
+SmallVector<Value> GemmBuilder::loadStaging(unsigned operand, int64_t rows,
+                                            Value stage) {
+  Value base = stagingOffset(stage, operand);
+  SmallVector<Value> values;
+  for (int64_t i = 0; i < rows * p.bk / kThreads; ++i)
+    values.push_back(load(staging, {add(base, add(tid, cst(i * kThreads)))}));
+  return values;
+}
+
+// The K loop over TMA stages: step i waits for stage i % 3 (parity
+// (i / 3) % 2), converts it into the wgmma slices and runs the MMA while
+// thread 0 has steps i + 1 and i + 2 in flight.
+Value GemmBuilder::tmaLoop(Value acc, Value kBegin) {
+  Type i32 = b.getI32Type();
+  int64_t stages = kTmaStages;
+  auto fenceAsync = [&] {
+    NVVM::FenceProxyOp::create(
+        b, loc,
+        NVVM::ProxyKindAttr::get(b.getContext(), NVVM::ProxyKind::async_shared),
+        NVVM::SharedSpaceAttr::get(b.getContext(),
+                                   NVVM::SharedSpace::shared_cta));
+  };
+  auto ifBefore = [&](Value k, function_ref<void()> body) {
+    OpBuilder::InsertionGuard guard(b);
+    auto ifOp = scf::IfOp::create(b, loc, ltV(k, kEnd), false);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    body();
+  };
+  onThread0([&] {
+    Value one = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(1));
+    for (int64_t s = 0; s < stages; ++s)
+      NVVM::MBarrierInitOp::create(b, loc, barrier(cst(s)), one, Value());
+    NVVM::FenceMbarrierInitOp::create(b, loc);
+  });
+  gpu::BarrierOp::create(b, loc);
+  onThread0([&] {
+    for (int64_t s = 0; s + 1 < stages; ++s) {
+      Value k = add(kBegin, cst(s * p.bk));
+      ifBefore(k, [&] { issueTma(k, cst(s)); });
+    }
+  });
+  auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, cst(p.bk),
+                                 ValueRange{acc});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value k0 = loop.getInductionVar();
+  Value i = arith::DivUIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, k0, kBegin), cst(p.bk));
+  Value stage = arith::RemUIOp::create(b, loc, i, cst(stages));
+  Value parity = arith::IndexCastUIOp::create(
+      b, loc, i32,
+      arith::RemUIOp::create(
+          b, loc, arith::DivUIOp::create(b, loc, i, cst(stages)), cst(2)));
+  // The stage refilled here was converted in step i - 1, before its
+  // closing barrier.
+  onThread0([&] {
+    Value k = add(k0, cst((stages - 1) * p.bk));
+    ifBefore(k, [&] {
+      fenceAsync();
+      issueTma(k, arith::RemUIOp::create(b, loc, add(i, cst(stages - 1)),
+                                         cst(stages)));
+    });
+  });
+  Value ticks = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(10000000));
+  NVVM::MBarrierTryWaitParityOp::create(b, loc, barrier(stage), parity, ticks);
+  storeTile(loadStaging(p.y, p.bm, stage), p.y, p.bm, aSmem);
+  storeTile(loadStaging(p.x, p.bn, stage), p.x, p.bn, bSmem);
+  fenceAsync();
+  gpu::BarrierOp::create(b, loc);
+  Value sum = computeWgmma(loop.getRegionIterArgs().front());
+  gpu::BarrierOp::create(b, loc);
+  scf::YieldOp::create(b, loc, sum);
+  return loop.getResult(0);
+}
+
 void GemmBuilder::storeOut(Value value, Value mIdx, Value nIdx) {
   OpBuilder::InsertionGuard guard(b);
   int64_t M = p.M, N = p.N;
@@ -633,19 +912,68 @@ void GemmBuilder::build() {
     bType = MemRefType::get({p.bk * p.bn + slack}, smemElem,
                             MemRefLayoutAttrInterface(), workgroup);
   }
+  // TMA: the tensor maps on the host; everything shared in dynamic shared
+  // memory (3 f32 stages, the wgmma slices, the stages' mbarriers, 128
+  // bytes of alignment slack). No workgroup attributions: MLIR's dynamic
+  // shared memory is an internal zero-size global that NVPTX may place
+  // over static shared variables.
+  int64_t elemBytes = smemElem.getIntOrFloatBitWidth() / 8;
+  int64_t stagingElems = kTmaStages * (p.bm + p.bn) * p.bk;
+  int64_t barrierOffset = stagingElems * 4 + (p.bm + p.bn) * p.bk * elemBytes;
+  int64_t dynamicBytes = barrierOffset + kTmaStages * 8 + 128;
+  Value dynamicShared;
+  SmallVector<Type> attributions = {aType, bType};
+  if (p.tma) {
+    hostMap[p.y] = encodeTensorMap(p.y, p.bm);
+    hostMap[p.x] = encodeTensorMap(p.x, p.bn);
+    dynamicShared = arith::ConstantOp::create(
+        b, loc, b.getI32IntegerAttr(dynamicBytes));
+    attributions.clear();
+  }
   Value one = cst(1);
   auto launch = gpu::LaunchOp::create(
       b, loc, cst(llvm::divideCeil(N, p.bn)), cst(llvm::divideCeil(M, p.bm)),
-      cst(batch * p.split), cst(kThreads), one, one, /*dynamicShared=*/Value(),
+      cst(batch * p.split), cst(kThreads), one, one, dynamicShared,
       /*asyncTokenType=*/Type(), /*asyncDependencies=*/ValueRange(),
-      TypeRange{aType, bType});
+      attributions);
   Block &body = launch.getBody().front();
   b.setInsertionPointToEnd(&body);
   gpu::TerminatorOp::create(b, loc);
   b.setInsertionPointToStart(&body);
-  aSmem = launch.getWorkgroupAttributions()[0];
-  bSmem = launch.getWorkgroupAttributions()[1];
   tid = launch.getThreadIds().x;
+  if (p.tma) {
+    auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+    for (unsigned operand : {0u, 1u})
+      mapPtr[operand] = UnrealizedConversionCastOp::create(
+                            b, loc, TypeRange{ptrType}, hostMap[operand])
+                            .getResult(0);
+    Value bytes = gpu::DynamicSharedMemoryOp::create(
+        b, loc,
+        MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                        MemRefLayoutAttrInterface(), workgroup));
+    Value ptr = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, bytes);
+    Value shift = arith::RemUIOp::create(
+        b, loc,
+        arith::SubIOp::create(b, loc, cst(128),
+                              arith::RemUIOp::create(b, loc, ptr, cst(128))),
+        cst(128));
+    auto view = [&](int64_t offset, int64_t elems, Type elem) {
+      return memref::ViewOp::create(
+                 b, loc,
+                 MemRefType::get({elems}, elem, MemRefLayoutAttrInterface(),
+                                 workgroup),
+                 bytes, add(shift, cst(offset)), ValueRange())
+          .getResult();
+    };
+    staging = view(0, stagingElems, b.getF32Type());
+    aSmem = view(stagingElems * 4, p.bm * p.bk, smemElem);
+    bSmem = view(stagingElems * 4 + p.bm * p.bk * elemBytes, p.bn * p.bk,
+                 smemElem);
+    barriers = view(barrierOffset, kTmaStages, b.getI64Type());
+  } else {
+    aSmem = launch.getWorkgroupAttributions()[0];
+    bSmem = launch.getWorkgroupAttributions()[1];
+  }
 
   // Loop indices: batch dims from blockIdx.z (innermost fastest), the K
   // chunk, the tile's first m and n; unit reduction loops stay 0.
@@ -662,7 +990,10 @@ void GemmBuilder::build() {
   Value n0 = mul(launch.getBlockIds().x, cst(p.bn));
   tileM0 = m0;
   tileN0 = n0;
-  if (wgmma) {
+  if (p.tma) {
+    aBase = cst(0);
+    bBase = cst(0);
+  } else if (wgmma) {
     int64_t bytes = smemElem.getIntOrFloatBitWidth() / 8;
     auto alignedBase = [&](Value smem) {
       Value ptr = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, smem);
@@ -693,6 +1024,11 @@ void GemmBuilder::build() {
     acc.assign(tiles, z2);
   } else {
     acc.assign((p.bm / 16) * (p.bn / 16), fconst(0.0f));
+  }
+  if (p.tma) {
+    storeWgmmaOut(tmaLoop(acc.front(), kBegin));
+    op->erase();
+    return;
   }
   SmallVector<Value> pre = loadTile(p.y, p.bm, m0, kBegin);
   SmallVector<Value> preB = loadTile(p.x, p.bn, n0, kBegin);
@@ -792,17 +1128,33 @@ struct GemmKernelsPass
           << precision << "'";
       return signalPassFailure();
     }
+    ModuleOp module = getOperation();
     SmallVector<linalg::LinalgOp> ops;
-    for (Block &block : getOperation().getBody())
-      for (Operation &inner : block)
-        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(inner))
-          ops.push_back(linalgOp);
+    for (auto func : module.getOps<func::FuncOp>())
+      for (Block &block : func.getBody())
+        for (Operation &inner : block)
+          if (auto linalgOp = dyn_cast<linalg::LinalgOp>(inner))
+            ops.push_back(linalgOp);
+    bool useWgmma = wgmma && prec != Precision::FP32;
+    bool usedTma = false;
     for (linalg::LinalgOp op : ops) {
-      bool useWgmma = wgmma && prec != Precision::FP32;
       FailureOr<GemmPlan> p = plan(op, minBlocks);
       if (failed(p))
         continue;
+      p->tma = useWgmma && tma && planTma(op, *p);
+      usedTma |= p->tma;
       GemmBuilder(op, *p, prec, useWgmma).build();
+    }
+    if (usedTma && !module.lookupSymbol(kTensorMapFn)) {
+      // void kiln_rt_cuda_tensor_map(void *map, uint64_t address,
+      //     int64_t rank, int64_t dims[5], int64_t strides[4], int64_t box[5])
+      OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+      Type i64 = b.getI64Type();
+      SmallVector<Type> inputs = {LLVM::LLVMPointerType::get(&getContext())};
+      inputs.append(16, i64);
+      auto decl = func::FuncOp::create(b, module.getLoc(), kTensorMapFn,
+                                       b.getFunctionType(inputs, {}));
+      decl.setPrivate();
     }
   }
 };

@@ -62,7 +62,7 @@ def KilnCudaMapToGpu : Pass<"kiln-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
 }
 
 def KilnCudaGemmKernels
-    : Pass<"kiln-cuda-gemm-kernels", "::mlir::func::FuncOp"> {
+    : Pass<"kiln-cuda-gemm-kernels", "::mlir::ModuleOp"> {
   let summary = "Matmul-shaped contractions as shared-memory tiled kernels";
   let description = [{
     Rewrites a top-level linalg op on buffers whose payload is
@@ -103,7 +103,22 @@ def KilnCudaGemmKernels
       `nvvm.wgmma.mma_async` m64nNk16 (f16) / m64nNk8 (tf32) on its
       64 x BN (BM = 128) or 64 x BN/2 (BM = 64) part, commit, wait 0.
       Needs PTX for sm_90a.
+    - `tma=true` (with wgmma) where both inputs are plain strided tensors
+      (each of their dims holds one loop: the K loop, the operand's single
+      M/N loop, or a batch loop; innermost dim K or M/N, contiguous; other
+      strides 16-byte multiples; static offset): the slices come by TMA
+      instead of thread loads. The host code encodes one CUtensorMap per
+      input before the launch (`kiln_rt_cuda_tensor_map`, box BK x rows,
+      zero fill outside the tensor) and passes it by value
+      (`!llvm.array<16 x i64>`, made a __grid_constant__ parameter by
+      kiln-cuda-grid-constant-args). Thread 0 issues
+      `cp.async.bulk.tensor` for 3 stages of f32 slices in dynamic shared
+      memory, each stage completing an mbarrier (expect_tx); the threads
+      wait on the stage's parity, round (tf32) or convert (f16) it into
+      the core-matrix slices, and run the wgmma step while the next
+      stages are in flight.
     - Epilogue: out = out + acc (the op's init holds the bias or zero).
+    - A module pass: it declares the runtime function it calls.
   }];
   let options = [
     Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
@@ -112,8 +127,11 @@ def KilnCudaGemmKernels
            "Fewest thread blocks before K is split (2 per H100/H200 SM)">,
     Option<"wgmma", "wgmma", "bool", /*default=*/"false",
            "tf32/fp16: Hopper warpgroup MMA (sm_90a) instead of mma.sync">,
+    Option<"tma", "tma", "bool", /*default=*/"false",
+           "with wgmma: plain tensor operands' slices by TMA (3 stages)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
                            "::mlir::gpu::GPUDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",
@@ -230,6 +248,25 @@ def KilnCudaReplaceLibdevice
     Any other `__nv_*` call is an error naming the function.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def KilnCudaGridConstantArgs
+    : Pass<"kiln-cuda-grid-constant-args", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "By-value CUtensorMap kernel arguments as __grid_constant__";
+  let description = [{
+    TMA reads a tensor map from the kernel's parameter space only when the
+    parameter is `__grid_constant__` (a byval pointer the kernel never
+    writes). kiln-cuda-gemm-kernels passes each map as an
+    `!llvm.array<16 x i64>` value and, in the kernel, takes its address
+    with `builtin.unrealized_conversion_cast` to `!llvm.ptr`. After the
+    kernels are in the LLVM dialect, this pass turns every such argument of
+    an `nvvm.kernel` llvm.func into an `!llvm.ptr` with `llvm.byval`
+    (the array type), `llvm.align = 64` and `nvvm.grid_constant`, and
+    replaces the casts with it. The launch still passes the 128 bytes by
+    value, as CUDA passes a struct parameter.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::NVVM::NVVMDialect"];
 }
 
 #endif // KILN_CODEGEN_CUDA_PASSES_TD

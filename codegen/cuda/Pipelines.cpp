@@ -32,15 +32,16 @@ bool usesWgmma(const CudaLoweringOptions &options) {
 
 void buildCudaLinalgToGpuPipeline(OpPassManager &pm,
                                   const CudaLoweringOptions &options) {
-  OpPassManager &funcPm = pm.nest<func::FuncOp>();
   // Copies into/out of subviews as linalg, so they become device loops too.
-  funcPm.addPass(cpu::createKilnCpuLowerStridedCopies());
+  pm.addNestedPass<func::FuncOp>(cpu::createKilnCpuLowerStridedCopies());
   // Matmul-shaped contractions as shared-memory tiled kernels (tensor
-  // cores under --precision tf32|fp16).
+  // cores under --precision tf32|fp16; on sm_90 wgmma, inputs by TMA).
   KilnCudaGemmKernelsOptions gemm;
   gemm.precision = options.precision;
   gemm.wgmma = usesWgmma(options);
-  funcPm.addPass(createKilnCudaGemmKernels(gemm));
+  gemm.tma = gemm.wgmma && options.tma;
+  pm.addPass(createKilnCudaGemmKernels(gemm));
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
   // Row reductions (softmax, LayerNorm statistics) as a warp per row.
   funcPm.addPass(createKilnCudaWarpReductions());
   // Other contractions (depthwise conv, GEMV) as one thread per register
@@ -87,9 +88,11 @@ void buildCudaGpuToLLVMPipeline(OpPassManager &pm,
   // nvgpu.mma.sync (tensor-core GEMMs) to nvvm.mma.sync.
   gpuPm.addPass(createConvertNVGPUToNVVMPass());
   gpuPm.addPass(createConvertGpuOpsToNVVMOps());
-  // nvvm.wgmma.mma_async (sm_90 GEMMs) to inline PTX.
+  // nvvm.wgmma.mma_async, mbarrier waits (sm_90 GEMMs) to inline PTX.
   if (usesWgmma(options))
     gpuPm.addPass(createConvertNVVMToLLVMPass());
+  // By-value TMA tensor maps (sm_90 GEMMs) as __grid_constant__ params.
+  gpuPm.addPass(createKilnCudaGridConstantArgs());
   // What convert-gpu-to-nvvm sent to libdevice, back to intrinsics.
   gpuPm.addPass(createKilnCudaReplaceLibdevice());
   gpuPm.addPass(createReconcileUnrealizedCastsPass());

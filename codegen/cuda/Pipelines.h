@@ -24,6 +24,10 @@ struct CudaLoweringOptions
       *this, "precision",
       llvm::cl::desc("GEMM math: fp32, tf32 or fp16 (f32 accumulate)"),
       llvm::cl::init("fp32")};
+  Option<bool> tma{*this, "tma",
+                   llvm::cl::desc("sm_90 wgmma GEMMs: plain tensor inputs "
+                                  "by TMA"),
+                   llvm::cl::init(true)};
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block"),
                             llvm::cl::init(256)};

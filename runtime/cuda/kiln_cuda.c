@@ -58,6 +58,9 @@ typedef struct CUgraphExec_st *CUgraphExec;
 typedef struct CUevent_st *CUevent;
 enum { KILN_CU_CAPTURE_MODE_THREAD_LOCAL = 1 };
 enum { KILN_CU_POINTER_ATTRIBUTE_MEMORY_TYPE = 2 };
+enum { KILN_CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE = 8 };
+/* CUtensorMapDataType FLOAT32, CUtensorMapL2promotion L2_128B. */
+enum { KILN_CU_TENSOR_MAP_FLOAT32 = 7, KILN_CU_TENSOR_MAP_L2_128B = 2 };
 
 typedef struct kiln_cu_driver {
   void *handle;
@@ -101,6 +104,16 @@ typedef struct kiln_cu_driver {
   /* CUDA 12+ (optional): a recaptured graph's parameters into the exec. */
   CUresult (*cuGraphExecUpdate)(CUgraphExec, CUgraph, void *result_info);
   CUresult (*cuPointerGetAttribute)(void *, int, CUdeviceptr);
+  /* More than 48 KiB of dynamic shared memory (the TMA GEMM kernels). */
+  CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
+  /* CUDA 12+ (optional): TMA tensor maps of the sm_90 GEMM kernels. */
+  CUresult (*cuTensorMapEncodeTiled)(void *map, int dtype, unsigned rank,
+                                     void *address, const uint64_t *dims,
+                                     const uint64_t *strides,
+                                     const unsigned *box,
+                                     const unsigned *element_strides,
+                                     int interleave, int swizzle,
+                                     int l2_promotion, int oob_fill);
   CUcontext context;
   CUdevice device;
   char device_name[128];
@@ -178,11 +191,14 @@ static void cu_driver_init(void) {
   else
     KILN_CU_RESOLVE(cuEventElapsedTime, "cuEventElapsedTime");
   KILN_CU_RESOLVE(cuPointerGetAttribute, "cuPointerGetAttribute");
+  KILN_CU_RESOLVE(cuFuncSetAttribute, "cuFuncSetAttribute");
   {
     void *sym = dlsym(d->handle, "cuFuncGetName"); /* CUDA 12.3+ */
     memcpy(&d->cuFuncGetName, &sym, sizeof(sym));
     sym = dlsym(d->handle, "cuGraphExecUpdate_v2"); /* CUDA 12.0+ */
     memcpy(&d->cuGraphExecUpdate, &sym, sizeof(sym));
+    sym = dlsym(d->handle, "cuTensorMapEncodeTiled"); /* CUDA 12.0+ */
+    memcpy(&d->cuTensorMapEncodeTiled, &sym, sizeof(sym));
   }
   CUresult rc = d->cuInit(0);
   if (rc != 0) {
@@ -365,6 +381,17 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
     return;
   struct kiln_cu_launch_event *e =
       s && s->profile_path ? cu_profile_slot(s, (CUfunction)function) : NULL;
+  /* Dynamic shared memory above the default 48 KiB must be allowed per
+   * function (a host-side attribute; also during graph capture). */
+  if (smem > 48 * 1024) {
+    CUresult rc = kiln_cu_drv.cuFuncSetAttribute(
+        (CUfunction)function, KILN_CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE,
+        smem);
+    if (rc != 0) {
+      cu_fail(s, "allowing a kernel's dynamic shared memory", rc);
+      return;
+    }
+  }
   if (e)
     kiln_cu_drv.cuEventRecord(e->start, (CUstream)stream);
   CUresult rc = kiln_cu_drv.cuLaunchKernel(
@@ -375,6 +402,57 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
     kiln_cu_drv.cuEventRecord(e->stop, (CUstream)stream);
   if (rc != 0)
     cu_fail(s, "a kernel launch", rc);
+}
+
+/* A TMA tensor map (CUtensorMap, 128 bytes) of an f32 tensor for the sm_90
+ * GEMM kernels (kiln-cuda-gemm-kernels with tma), encoded on the host by
+ * the generated code before each such launch and passed to the kernel by
+ * value (a __grid_constant__ parameter), so a captured graph keeps it.
+ * dims and box are innermost first, strides in bytes for dims 1..rank-1;
+ * elements outside the tensor read as zero. A map that cannot be encoded
+ * (no cuTensorMapEncodeTiled, an address not 16-byte aligned) fails the
+ * run with a message and leaves the map zeroed. */
+void kiln_rt_cuda_tensor_map(void *map, uint64_t address, int64_t rank,
+                             int64_t d0, int64_t d1, int64_t d2, int64_t d3,
+                             int64_t d4, int64_t s1, int64_t s2, int64_t s3,
+                             int64_t s4, int64_t b0, int64_t b1, int64_t b2,
+                             int64_t b3, int64_t b4) {
+  kiln_cu_session *s = kiln_cu_current;
+  memset(map, 0, 128);
+  if (s && s->failed)
+    return;
+  if (!kiln_cu_drv.cuTensorMapEncodeTiled) {
+    if (s && !s->failed) {
+      s->failed = 1;
+      snprintf(s->error, sizeof(s->error),
+               "run: this CUDA driver has no cuTensorMapEncodeTiled (the "
+               "sm_90 GEMM kernels need CUDA 12 or newer)");
+    }
+    return;
+  }
+  if (address % 16 != 0) {
+    if (s && !s->failed) {
+      s->failed = 1;
+      snprintf(s->error, sizeof(s->error),
+               "run: a GEMM operand's device address %#llx is not 16-byte "
+               "aligned (the sm_90 GEMM kernels read operands by TMA)",
+               (unsigned long long)address);
+    }
+    return;
+  }
+  uint64_t dims[5] = {(uint64_t)d0, (uint64_t)d1, (uint64_t)d2, (uint64_t)d3,
+                      (uint64_t)d4};
+  uint64_t strides[4] = {(uint64_t)s1, (uint64_t)s2, (uint64_t)s3,
+                         (uint64_t)s4};
+  unsigned box[5] = {(unsigned)b0, (unsigned)b1, (unsigned)b2, (unsigned)b3,
+                     (unsigned)b4};
+  unsigned ones[5] = {1, 1, 1, 1, 1};
+  CUresult rc = kiln_cu_drv.cuTensorMapEncodeTiled(
+      map, KILN_CU_TENSOR_MAP_FLOAT32, (unsigned)rank,
+      (void *)(uintptr_t)address, dims, strides, box, ones, /*interleave=*/0,
+      /*swizzle=*/0, KILN_CU_TENSOR_MAP_L2_128B, /*oob_fill=*/0);
+  if (rc != 0)
+    cu_fail(s, "encoding a TMA tensor map", rc);
 }
 
 /* Buffers whose size depends on dynamic dims (outside the arena):

@@ -20,6 +20,7 @@
 #   node     the backend node tests through `kiln run --target cuda`
 # KILN_CUDA_ARCH (default sm_80) is passed as --cuda-arch to every compile
 # (sm_90: the Hopper wgmma GEMM kernels at tf32/fp16).
+# KILN_CUDA_TMA=on|off is passed as --cuda-tma (default: kiln's, on).
 # KILN_PRECISIONS (comma list, default fp32) compiles the models and the GEMM
 # with each `--precision` (fp32 into the model folder, tf32/fp16 into a
 # subfolder), compares each with ORT (rtol 1e-3 / atol 1e-4 for fp32,
@@ -64,7 +65,8 @@ compile_model() { # name dir [precision]
   local t0=$SECONDS p=${3:-fp32} o
   o=$(libdir "$2" "$p"); mkdir -p "$o"
   (cd "$2" && timeout "${KILN_COMPILE_TIMEOUT:-900}" "$kiln" compile model.onnx --target cuda --emit shared \
-      --cuda-arch "${KILN_CUDA_ARCH:-sm_80}" --precision "$p" --weights file --name "$1" -o "$o" > "$o/compile.log" 2>&1)
+      --cuda-arch "${KILN_CUDA_ARCH:-sm_80}" --precision "$p" ${KILN_CUDA_TMA:+--cuda-tma "$KILN_CUDA_TMA"} \
+      --weights file --name "$1" -o "$o" > "$o/compile.log" 2>&1)
   local rc=$?
   echo "$1 ($p): kiln compile --target cuda rc=$rc $((SECONDS - t0)) s" >> "$work/compile.txt"
   tail -3 "$o/compile.log" >> "$work/compile.txt"
@@ -139,6 +141,21 @@ if has gemm; then
     fi
   done
   echo "]" >> "$out/gemm.json"
+  # KILN_GEMM_TMA_OFF=1: the tf32/fp16 GEMM again with --cuda-tma off
+  # (sm_90: the wgmma kernel with the threads' loads), for comparison.
+  if [ -n "${KILN_GEMM_TMA_OFF:-}" ]; then
+    for p in $(echo "$precisions" | tr , ' '); do
+      [ "$p" = fp32 ] && continue
+      o=$g/$p-notma; mkdir -p "$o"
+      (cd "$g" && timeout 900 "$kiln" compile model.onnx --target cuda --emit shared \
+         --cuda-arch "${KILN_CUDA_ARCH:-sm_80}" --precision "$p" --cuda-tma off \
+         --weights file --name gemm -o "$o" > "$o/compile.log" 2>&1)
+      echo "gemm ($p, --cuda-tma off):" >> "$summary"
+      (cd "$o" && timeout 600 $py "$here/run_model.py" --lib "$o/libgemm.so" --name gemm \
+         --model "$g/model.onnx" --data "$g/test_data_set_0" --rtol 1e-2 --atol 0.5 --iterations 10 \
+         --json "$o/gemm.json") >> "$summary" 2>&1
+    done
+  fi
 fi
 
 if has profile; then

@@ -179,6 +179,7 @@ int compileBackend(ModuleOp module, const BackendOptions &opts,
     gopts.symbol = opts.symbol;
     gopts.arch = opts.cudaArch;
     gopts.precision = opts.precision;
+    gopts.tma = opts.cudaTma;
     FailureOr<cuda::CudaCompiledKernel> gpu =
         cuda::compileLinalgModule(module, llvmContext, gopts);
     if (failed(gpu))

@@ -43,6 +43,7 @@ struct BackendOptions {
   std::string target = "cpu";     ///< cpu|cuda
   std::string cudaArch = "sm_80"; ///< PTX target of --target cuda
   std::string precision = "fp32"; ///< GEMM math of --target cuda
+  bool cudaTma = true;            ///< sm_90 GEMM inputs by TMA
   std::string modelPath;
   unsigned optLevel = 3;
   bool verbose = false;

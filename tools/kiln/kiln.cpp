@@ -38,6 +38,7 @@ const char *kUsage =
     "llvm-ir|asm|ptx]\n"
     "                   [--target cpu|cuda] [-O0|-O1|-O2|-O3] [--mcpu CPU]\n"
     "                   [--cuda-arch SM] [--precision fp32|tf32|fp16]\n"
+    "                   [--cuda-tma on|off]\n"
     "                   [--weights embed|file]\n"
     "                   [--dim NAME=VALUE]... [--threads N] [--timing]\n"
     "                   [--seq-len INPUT=K]... [--absent INPUT]...\n"
@@ -66,6 +67,7 @@ struct CompileOptions {
   std::string target = "cpu";
   std::string cudaArch = "sm_80";
   std::string precision = "fp32";
+  bool cudaTma = true;
   unsigned optLevel = 3;
   bool importOnly = false;
   bool timing = false;
@@ -164,6 +166,12 @@ std::optional<std::string> parseCompileArgs(llvm::ArrayRef<std::string> args,
     } else if (arg == "--cuda-arch") {
       if (auto err = value(opts.cudaArch))
         return err;
+    } else if (arg == "--cuda-tma") {
+      if (auto err = value(v))
+        return err;
+      if (v != "on" && v != "off")
+        return "--cuda-tma expects on or off, got '" + v + "'";
+      opts.cudaTma = v == "on";
     } else if (arg == "--precision") {
       if (auto err = value(opts.precision))
         return err;
@@ -227,6 +235,7 @@ int runCompile(llvm::ArrayRef<std::string> args) {
     backend.target = opts.target;
     backend.cudaArch = opts.cudaArch;
     backend.precision = opts.precision;
+    backend.cudaTma = opts.cudaTma;
     backend.optLevel = opts.optLevel;
     backend.modelPath = opts.model;
     backend.verbose = opts.verbose;

@@ -1,11 +1,11 @@
 // RUN: kiln-opt %s -split-input-file \
-// RUN:   -pass-pipeline='builtin.module(func.func(kiln-cuda-gemm-kernels{precision=fp16 wgmma=true},canonicalize))' \
+// RUN:   -pass-pipeline='builtin.module(kiln-cuda-gemm-kernels{precision=fp16 wgmma=true},canonicalize)' \
 // RUN:   | FileCheck %s --check-prefixes=CHECK,FP16
 // RUN: kiln-opt %s -split-input-file \
-// RUN:   -pass-pipeline='builtin.module(func.func(kiln-cuda-gemm-kernels{precision=tf32 wgmma=true},canonicalize))' \
+// RUN:   -pass-pipeline='builtin.module(kiln-cuda-gemm-kernels{precision=tf32 wgmma=true},canonicalize)' \
 // RUN:   | FileCheck %s --check-prefixes=CHECK,TF32
 // RUN: kiln-opt %s -split-input-file \
-// RUN:   -pass-pipeline='builtin.module(func.func(kiln-cuda-gemm-kernels{precision=fp32 wgmma=true},canonicalize))' \
+// RUN:   -pass-pipeline='builtin.module(kiln-cuda-gemm-kernels{precision=fp32 wgmma=true},canonicalize)' \
 // RUN:   | FileCheck %s --check-prefix=FP32
 
 // Tests that with wgmma a 4096^3 matmul (128 x 128 tiles) stores its K

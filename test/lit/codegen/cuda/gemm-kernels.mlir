@@ -1,11 +1,11 @@
 // RUN: kiln-opt %s -split-input-file \
-// RUN:   -pass-pipeline='builtin.module(func.func(kiln-cuda-gemm-kernels,canonicalize))' \
+// RUN:   -pass-pipeline='builtin.module(kiln-cuda-gemm-kernels,canonicalize)' \
 // RUN:   | FileCheck %s --check-prefixes=CHECK,FP32
 // RUN: kiln-opt %s -split-input-file \
-// RUN:   -pass-pipeline='builtin.module(func.func(kiln-cuda-gemm-kernels{precision=tf32},canonicalize))' \
+// RUN:   -pass-pipeline='builtin.module(kiln-cuda-gemm-kernels{precision=tf32},canonicalize)' \
 // RUN:   | FileCheck %s --check-prefixes=CHECK,TF32
 // RUN: kiln-opt %s -split-input-file \
-// RUN:   -pass-pipeline='builtin.module(func.func(kiln-cuda-gemm-kernels{precision=fp16},canonicalize))' \
+// RUN:   -pass-pipeline='builtin.module(kiln-cuda-gemm-kernels{precision=fp16},canonicalize)' \
 // RUN:   | FileCheck %s --check-prefixes=CHECK,FP16
 
 // Tests that a 4096^3 matmul becomes one launch of 32 x 32 blocks of 128 x 128
