@@ -85,7 +85,10 @@ typedef struct {
   int32_t io_memory;        /* where run's tensor data live: KILN_IO_* */
 } kiln_options;
 #define KILN_IO_HOST 0   /* host memory (the default: 0 / opt NULL) */
-#define KILN_IO_DEVICE 1 /* device memory of the session's GPU (--target cuda) */
+/* KILN_IO_DEVICE: device memory of the session's GPU (--target cuda); with
+ * --cuda-arch sm_90 at tf32/fp16 the GEMM kernels read inputs by TMA, which
+ * needs 16-byte aligned addresses (cudaMalloc's are). */
+#define KILN_IO_DEVICE 1
 #define KILN_OK 0
 #define KILN_ERR_INVALID_ARGUMENT 1
 #define KILN_ERR_WEIGHTS 2
