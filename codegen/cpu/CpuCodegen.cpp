@@ -145,6 +145,20 @@ FailureOr<WeightsLayout> collectWeights(ModuleOp module) {
                << entry.name << "': resource '"
                << resource.getRawHandle().getKey() << "' has no data";
       entry.data = blob->getData();
+    } else if (auto dense = dyn_cast<DenseElementsAttr>(value);
+               dense && dense.getElementType().isInteger(1)) {
+      // One byte per i1, as LLVM stores memref<...xi1> (MLIR's storage of
+      // dense i1 data is not that layout).
+      auto storage = std::make_unique<char[]>(entry.size);
+      int64_t at = 0;
+      for (bool bit : dense.getValues<bool>())
+        if (at < entry.size)
+          storage[at++] = bit ? 1 : 0;
+      if (at != entry.size)
+        return module.emitError("weight '")
+               << entry.name << "' does not fit its place in the blob";
+      entry.data = ArrayRef<char>(storage.get(), entry.size);
+      layout.ownedData.push_back(std::move(storage));
     } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
       ArrayRef<char> raw = dense.getRawData();
       if (dense.isSplat() && entry.size > 0 &&

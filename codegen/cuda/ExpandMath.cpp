@@ -5,9 +5,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cuda/Passes.h"
+#include "codegen/cuda/Patterns.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln::cuda {
@@ -27,6 +29,7 @@ struct ExpandMathPass
     RewritePatternSet patterns(&getContext());
     math::populateExpansionPatterns(patterns,
                                     {"sinh", "cosh", "tan", "powf"});
+    kiln::cuda::populateExpandIntegerPowerPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

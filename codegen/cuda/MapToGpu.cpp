@@ -224,6 +224,20 @@ LogicalResult mapSingleThread(Operation *op) {
   return success();
 }
 
+/// Whether host control flow `op` stays on the host, its regions mapped
+/// like a function body: it carries buffers (memref results), or it holds
+/// loop nests that should be launches of their own rather than run by one
+/// thread.
+bool staysOnHost(Operation *op) {
+  if (!isa<scf::ForOp, scf::WhileOp, scf::IfOp>(op))
+    return false;
+  if (llvm::any_of(op->getResultTypes(),
+                   [](Type t) { return isa<MemRefType>(t); }))
+    return true;
+  return op->walk([](scf::ParallelOp) { return WalkResult::interrupt(); })
+      .wasInterrupted();
+}
+
 struct MapToGpuPass
     : public kiln::cuda::impl::KilnCudaMapToGpuBase<MapToGpuPass> {
   using Base::Base;
@@ -236,13 +250,24 @@ struct MapToGpuPass
       func.emitError("kiln-cuda-map-to-gpu: block-size must be in [1, 1024]");
       return signalPassFailure();
     }
+    for (Block &block : func.getBody())
+      if (failed(mapBlock(block)))
+        return signalPassFailure();
+  }
+
+  /// Maps the host ops of `block` (a function body, or a region of host
+  /// control flow that stays on the host).
+  LogicalResult mapBlock(Block &block) {
     SmallVector<Operation *> work;
     SmallVector<memref::AllocOp> allocs;
     SmallVector<memref::DeallocOp> deallocs;
     SmallVector<memref::CopyOp> copies;
-    for (Block &block : func.getBody())
+    SmallVector<Operation *> hostFlow;
+    {
       for (Operation &op : block) {
-        if (isa<scf::ParallelOp>(op) || touchesMemory(&op))
+        if (staysOnHost(&op))
+          hostFlow.push_back(&op);
+        else if (isa<scf::ParallelOp>(op) || touchesMemory(&op))
           work.push_back(&op);
         else if (auto alloc = dyn_cast<memref::AllocOp>(op))
           allocs.push_back(alloc);
@@ -251,12 +276,13 @@ struct MapToGpuPass
         else if (auto copy = dyn_cast<memref::CopyOp>(op))
           copies.push_back(copy);
       }
+    }
     for (memref::CopyOp copy : copies)
       if (failed(mapCopy(copy)))
-        return signalPassFailure();
+        return failure();
     for (memref::AllocOp alloc : allocs)
       if (failed(mapAlloc(alloc)))
-        return signalPassFailure();
+        return failure();
     for (memref::DeallocOp dealloc : deallocs)
       mapDealloc(dealloc);
     for (Operation *op : work) {
@@ -265,8 +291,14 @@ struct MapToGpuPass
               ? mapParallel(cast<scf::ParallelOp>(op), blockSize)
               : mapSingleThread(op);
       if (failed(result))
-        return signalPassFailure();
+        return failure();
     }
+    for (Operation *op : hostFlow)
+      for (Region &region : op->getRegions())
+        for (Block &inner : region)
+          if (failed(mapBlock(inner)))
+            return failure();
+    return success();
   }
 };
 

@@ -45,7 +45,13 @@ def KilnCudaMapToGpu : Pass<"kiln-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
     thread stores each into a device scratch buffer that `gpu.memcpy`
     copies into a host `memref.alloca` (the runtime waits for a copy into
     host memory), the host reads it there, and the function gets the unit
-    attribute `kiln.host_reads_device` (its runs are not CUDA graphs). Top-level memref.alloc/dealloc (buffers whose size
+    attribute `kiln.host_reads_device` (its runs are not CUDA graphs).
+    Control flow that carries buffers or contains loop nests (scf.for,
+    scf.while, scf.if with memref results, or an scf.parallel inside:
+    Loop, Scan, If and recurrences over a sequence) stays on the host
+    instead: its regions are mapped as the function's body is, so each
+    loop nest in it is a launch and the buffers it carries stay host-side
+    pointers. Top-level memref.alloc/dealloc (buffers whose size
     depends on dynamic dims, which the arena planner leaves alone) become
     stream-ordered gpu.alloc/gpu.dealloc, and top-level memref.copy
     between contiguous buffers a stream-ordered gpu.memcpy. The host keeps
@@ -231,9 +237,13 @@ def KilnCudaExpandMath : Pass<"kiln-cuda-expand-math"> {
     math expansions rewrite them into exp, log, sin and cos (powf: with the
     sign and special-case handling of its expansion), which
     kiln-cpu-approximate-math then turns into polynomials. Runs before it.
+    Scalar integer powers (`math.ipowi`, ONNX Pow on integers) become
+    square-and-multiply loops (scf.while): the CPU's convert-math-to-funcs
+    would add helper functions kernels cannot call.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def KilnCudaReplaceLibdevice

@@ -52,9 +52,8 @@ bool shouldExternalize(memref::GlobalOp global, int64_t minBytes,
     return false;
   if (isa<DenseResourceElementsAttr>(init))
     return true;
-  // i1 dense data is bit-packed in MLIR; keep those as LLVM constants.
-  if (global.getType().getElementType().isInteger(1))
-    return false;
+  // i1 goes into the blob one byte per element, as LLVM stores it (the
+  // weights writer unpacks MLIR's dense i1 storage).
   return isa<DenseElementsAttr>(init) && bytes >= minBytes;
 }
 

@@ -20,3 +20,26 @@ func.func @expand(%x: f32, %y: f32) -> (f32, f32, f32, f32) {
   %d = math.powf %x, %y : f32
   return %a, %b, %c, %d : f32, f32, f32, f32
 }
+
+// Tests that an integer power becomes a square-and-multiply loop over the
+// exponent's bits, with 1 / b^|e| in integers for negative exponents.
+
+// CHECK-LABEL: func.func @ipowi
+// CHECK-SAME: (%[[B:.*]]: i32, %[[E:.*]]: i32)
+// CHECK-NOT: math.ipowi
+// CHECK: %[[LOOP:.*]]:3 = scf.while (%[[R:.*]] = %{{.*}}, %[[S:.*]] = %[[B]], %[[N:.*]] = %[[E]])
+// CHECK: arith.cmpi sgt, %[[N]]
+// CHECK: scf.condition
+// CHECK: arith.andi
+// CHECK: arith.muli
+// CHECK: arith.select
+// CHECK: arith.muli
+// CHECK: arith.shrui
+// CHECK: scf.yield
+// CHECK: %[[NEG:.*]] = arith.cmpi slt, %[[E]]
+// CHECK: %[[RES:.*]] = arith.select %[[NEG]], %{{.*}}, %[[LOOP]]#0
+// CHECK: return %[[RES]]
+func.func @ipowi(%b: i32, %e: i32) -> i32 {
+  %r = math.ipowi %b, %e : i32
+  return %r : i32
+}

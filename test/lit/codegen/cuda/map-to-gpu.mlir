@@ -129,3 +129,33 @@ func.func @host_read(%shape: memref<2xi64>) -> memref<?xf32> {
   %buf = memref.alloc(%size) : memref<?xf32>
   return %buf : memref<?xf32>
 }
+
+// -----
+
+// Tests that a loop carrying buffers (a Scan/Loop body after bufferization)
+// stays on the host: the loop nest in its body becomes a launch inside the
+// host loop, and the buffers are swapped by the host.
+
+// CHECK-LABEL: func.func @host_loop
+// CHECK: %[[R:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[X:.*]] = %arg0, %[[Y:.*]] = %arg1) -> (memref<4xf32>, memref<4xf32>) {
+// CHECK: gpu.launch
+// CHECK: memref.load %[[X]]
+// CHECK: memref.store %{{.*}}, %[[Y]]
+// CHECK: gpu.terminator
+// CHECK: scf.yield %[[Y]], %[[X]] : memref<4xf32>, memref<4xf32>
+// CHECK: return %[[R]]#0
+func.func @host_loop(%a: memref<4xf32>, %b: memref<4xf32>, %n: index) -> memref<4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %r:2 = scf.for %i = %c0 to %n step %c1 iter_args(%x = %a, %y = %b) -> (memref<4xf32>, memref<4xf32>) {
+    scf.parallel (%j) = (%c0) to (%c4) step (%c1) {
+      %v = memref.load %x[%j] : memref<4xf32>
+      %w = arith.addf %v, %v : f32
+      memref.store %w, %y[%j] : memref<4xf32>
+      scf.reduce
+    }
+    scf.yield %y, %x : memref<4xf32>, memref<4xf32>
+  }
+  return %r#0 : memref<4xf32>
+}

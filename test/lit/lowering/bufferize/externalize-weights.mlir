@@ -71,3 +71,19 @@ module {
     return
   }
 }
+
+// -----
+
+// Tests that a large i1 constant goes into the blob at one byte per element.
+
+// CHECK: kiln.weights_layout = [{name = "mask", offset = 0 : i64, size = 96 : i64, value = dense<true> : tensor<96xi1>}]
+// CHECK: func.func @main_graph
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<128xi8> to memref<96xi1>
+module {
+  memref.global "private" constant @mask : memref<96xi1> = dense<true> {alignment = 64 : i64}
+  func.func @main_graph(%out: memref<96xi1> {bufferize.result}) {
+    %0 = memref.get_global @mask : memref<96xi1>
+    "test.use"(%0) : (memref<96xi1>) -> ()
+    return
+  }
+}
