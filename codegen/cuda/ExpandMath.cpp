@@ -30,6 +30,7 @@ struct ExpandMathPass
     math::populateExpansionPatterns(patterns,
                                     {"sinh", "cosh", "tan", "powf"});
     kiln::cuda::populateExpandIntegerPowerPatterns(patterns);
+    kiln::cuda::populateExpandFloat64MathPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -19,6 +19,11 @@ namespace kiln::cuda {
 /// cannot call the helper functions convert-math-to-funcs would add.
 void populateExpandIntegerPowerPatterns(mlir::RewritePatternSet &patterns);
 
+/// Scalar f64 `math.exp`, `math.log`, `math.sin` and `math.cos` as
+/// arith (range reduction and series; NVPTX has no f64 transcendental
+/// instructions and libdevice is not available without the toolkit).
+void populateExpandFloat64MathPatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace kiln::cuda
 
 #endif // KILN_CODEGEN_CUDA_PATTERNS_H

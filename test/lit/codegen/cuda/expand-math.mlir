@@ -43,3 +43,24 @@ func.func @ipowi(%b: i32, %e: i32) -> i32 {
   %r = math.ipowi %b, %e : i32
   return %r : i32
 }
+
+// Tests that f64 exp, log, sin and cos (libdevice otherwise) become arith:
+// no math ops but fma and roundeven are left (their values are checked
+// against libm by test/cuda/kernel_math_vs_libm.py), and f32 ones stay for
+// kiln-cpu-approximate-math.
+
+// CHECK-LABEL: func.func @f64_math
+// CHECK-NOT: math.exp %{{.*}} : f64
+// CHECK-NOT: math.log %{{.*}} : f64
+// CHECK-NOT: math.sin %{{.*}} : f64
+// CHECK-NOT: math.cos %{{.*}} : f64
+// CHECK: math.roundeven
+// CHECK: math.exp %{{.*}} : f32
+func.func @f64_math(%x: f64, %y: f32) -> (f64, f64, f64, f64, f32) {
+  %a = math.exp %x : f64
+  %b = math.log %x : f64
+  %c = math.sin %x : f64
+  %d = math.cos %x : f64
+  %e = math.exp %y : f32
+  return %a, %b, %c, %d, %e : f64, f64, f64, f64, f32
+}
