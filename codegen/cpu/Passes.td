@@ -89,12 +89,25 @@ def KilnCpuLowerDepthwiseConv : Pass<"kiln-cpu-lower-depthwise-conv"> {
     accumulator starts from the bias), and the elementwise generic right
     after it that rewrites the output in place (Clip/Relu: its scalar body
     is applied to the accumulator before the store, then erased).
+
+    Padded inputs: when the input is a fresh allocation filled with a
+    constant and then given a copy of another allocation in its spatial
+    window (what a bufferized `tensor.pad` is), and that source is not
+    touched between the copy and the convolution nor aliased by the output,
+    the loops read the source directly and the fill, the copy and the
+    padded buffer go. Outputs whose taps all fall inside the source take
+    the loop above; border rows clamp each tap's row and select the padding
+    value outside; border columns are computed one output at a time, each
+    tap checked. The same FMAs in the same order: results are bitwise those
+    on the padded copy. Only separate allocations are known apart, so this
+    folds before memory planning, not on views of a planned arena.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "f32 lanes per vector (16: one AVX-512 register, two AVX2 ones)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];

@@ -121,6 +121,11 @@ void buildCpuBufferizePipeline(OpPassManager &pm,
   // absorb as microkernel epilogues; before planning, while every buffer is
   // its own allocation.
   pm.addNestedPass<func::FuncOp>(createKilnCpuPrepareUKernelEpilogues());
+  // Depthwise convolutions become their vector loops here, while every
+  // buffer is its own allocation: a zero-padded copy of the input folds
+  // into the loops (which then read the unpadded buffer) only when the two
+  // buffers are known apart, which they no longer are once planned.
+  pm.addNestedPass<func::FuncOp>(createKilnCpuLowerDepthwiseConv());
   // The static arena, as kiln-bufferize plans it.
   pm.addPass(createKilnPlanMemory());
   pm.addPass(createCSEPass());

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks kiln's graph optimizations against ONNX Runtime on small models.
+"""Checks kiln's graph optimizations (and a few CPU lowerings) against ONNX
+Runtime on small models.
 
   check_graph_opt.py --kiln BUILD/bin/kiln --work-dir DIR
 
@@ -131,6 +132,31 @@ def build_models(np, onnx, h, T, nh):
     # The per-head Transposes fold into the 3-D Attention's head split.
     models.append(("attention", nodes, inits, (1, s, hid),
                    ["onnx.Softmax", "onnx.Div", "onnx.Transpose"]))
+
+    # Depthwise convolutions on padded inputs, each input computed by the
+    # op before (a buffer of its own, so the CPU backend's depthwise loops
+    # read it unpadded): asymmetric pads with stride 2 along the width and
+    # a fused bias and Relu; dilation 2 with pads wider than the dilated
+    # taps reach; a Pad with a non-zero value; odd widths throughout.
+    c = 8
+    inits = [f32("W1", rng.standard_normal((c, c, 1, 1)) * 0.3),
+             f32("lo", 0.0), f32("hi", 6.0),
+             f32("D1", rng.standard_normal((c, 1, 3, 3))),
+             f32("B1", rng.standard_normal(c)),
+             f32("D2", rng.standard_normal((c, 1, 5, 5))),
+             f32("D3", rng.standard_normal((c, 1, 3, 3))),
+             nh.from_array(np.array([0, 0, 1, 2, 0, 0, 2, 1], dtype=np.int64), "pads"),
+             f32("half", 0.5)]
+    nodes = [h.make_node("Conv", ["x", "W1"], ["a0"]),
+             h.make_node("Clip", ["a0", "lo", "hi"], ["a"]),
+             h.make_node("Conv", ["a", "D1", "B1"], ["b0"], group=c,
+                         pads=[1, 2, 1, 0], strides=[1, 2]),
+             h.make_node("Relu", ["b0"], ["b"]),
+             h.make_node("Conv", ["b", "D2"], ["d"], group=c, pads=[4, 4, 4, 4],
+                         dilations=[2, 2], strides=[2, 1]),
+             h.make_node("Pad", ["d", "pads", "half"], ["e"]),
+             h.make_node("Conv", ["e", "D3"], ["y"], group=c)]
+    models.append(("depthwise_padding", nodes, inits, (1, c, 13, 19), []))
     return rng, models
 
 
