@@ -113,6 +113,35 @@ def KilnCpuLowerDepthwiseConv : Pass<"kiln-cpu-lower-depthwise-conv"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def KilnCpuLowerMaxPool : Pass<"kiln-cpu-lower-max-pool"> {
+  let summary = "Vector loop nests for 2-D max pooling";
+  let description = [{
+    `linalg.pooling_nchw_max` on buffers (static shapes, f32, stride at most
+    4 along the width) becomes the window loop nest of
+    kiln-cpu-lower-depthwise-conv (codegen/cpu/WindowLoops.h): parallel
+    over (n, c), each output vector kept in a register across the window's
+    taps, combined with the op's own max (`arith.maximumf`: NaN
+    propagates), with masked last vectors and, for stride 2, wide loads of
+    which the even lanes are kept. The generic loop path would instead
+    iterate the window innermost, one scalar at a time.
+
+    Folded into the loop: the constant fill of the output right before the
+    pooling (-inf: the accumulator starts from it; erased) and, as for
+    depthwise convolutions, a constant-padded copy of the input (-inf
+    padding) when its source is a separate allocation: the loops read the
+    source, select the padding value for taps outside it, and the fill, the
+    copy and the padded buffer go. Results equal those of the loop path.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes per vector (16: one AVX-512 register, two AVX2 ones)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def KilnCpuInterchangeForVectorization
     : Pass<"kiln-cpu-interchange-for-vectorization"> {
   let summary = "Reorder linalg loops so the innermost one is parallel and "

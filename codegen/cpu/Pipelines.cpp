@@ -41,6 +41,8 @@ void buildCpuLinalgToLoopsPipeline(OpPassManager &pm,
   // accumulating over the taps, bias and activation fused) before the
   // generic path below would turn them into plain loops.
   funcPm.addPass(createKilnCpuLowerDepthwiseConv());
+  // Max pooling takes the same window loops (a vector max per tap).
+  funcPm.addPass(createKilnCpuLowerMaxPool());
   // Matmuls, convolutions and pooling iterate a unit-stride parallel loop
   // innermost, which LLVM's loop vectorizer turns into SIMD FMAs.
   funcPm.addPass(createKilnCpuInterchangeForVectorization());
@@ -121,11 +123,12 @@ void buildCpuBufferizePipeline(OpPassManager &pm,
   // absorb as microkernel epilogues; before planning, while every buffer is
   // its own allocation.
   pm.addNestedPass<func::FuncOp>(createKilnCpuPrepareUKernelEpilogues());
-  // Depthwise convolutions become their vector loops here, while every
-  // buffer is its own allocation: a zero-padded copy of the input folds
-  // into the loops (which then read the unpadded buffer) only when the two
-  // buffers are known apart, which they no longer are once planned.
+  // Depthwise convolutions and max pooling become their vector loops here,
+  // while every buffer is its own allocation: a padded copy of the input
+  // folds into the loops (which then read the unpadded buffer) only when
+  // the two buffers are known apart, which they no longer are once planned.
   pm.addNestedPass<func::FuncOp>(createKilnCpuLowerDepthwiseConv());
+  pm.addNestedPass<func::FuncOp>(createKilnCpuLowerMaxPool());
   // The static arena, as kiln-bufferize plans it.
   pm.addPass(createKilnPlanMemory());
   pm.addPass(createCSEPass());

@@ -157,6 +157,17 @@ def build_models(np, onnx, h, T, nh):
              h.make_node("Pad", ["d", "pads", "half"], ["e"]),
              h.make_node("Conv", ["e", "D3"], ["y"], group=c)]
     models.append(("depthwise_padding", nodes, inits, (1, c, 13, 19), []))
+
+    # Max pooling on padded inputs (-inf padding), input computed by the op
+    # before: ResNet's 3x3 stride-2 pool, then asymmetric pads, dilation 2
+    # and stride 3 along the width over negative values too.
+    inits = [f32("W1", rng.standard_normal((c, c, 1, 1)) * 0.3)]
+    nodes = [h.make_node("Conv", ["x", "W1"], ["a"]),
+             h.make_node("MaxPool", ["a"], ["b"], kernel_shape=[3, 3],
+                         strides=[2, 2], pads=[1, 1, 1, 1]),
+             h.make_node("MaxPool", ["b"], ["y"], kernel_shape=[3, 2],
+                         strides=[1, 3], pads=[1, 0, 2, 1], dilations=[2, 1])]
+    models.append(("max_pool_padding", nodes, inits, (1, c, 17, 23), []))
     return rng, models
 
 
