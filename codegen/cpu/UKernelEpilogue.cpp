@@ -62,6 +62,15 @@ std::optional<Extent> extentOf(Value v) {
   if (isa<BlockArgument>(v))
     return Extent{v};
   Operation *def = v.getDefiningOp();
+  // A constant global (a small weight kept out of the weights blob, such
+  // as a bias of fewer than 64 floats) is memory of its own, never written.
+  if (auto global = dyn_cast_or_null<memref::GetGlobalOp>(def)) {
+    auto symbol = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        global, global.getNameAttr());
+    if (symbol && symbol.getConstant())
+      return Extent{v};
+    return std::nullopt;
+  }
   if (isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp,
                       memref::CastOp>(def))
     return extentOf(def->getOperand(0));

@@ -40,8 +40,8 @@ mlir::FailureOr<ElementwiseEpilogue> matchElementwiseEpilogue(
     mlir::Operation *op, mlir::Value in);
 
 /// Whether buffers `a` and `b` provably share no byte: different function
-/// arguments, or constant-offset static views of one argument that do not
-/// intersect (through reshapes and casts).
+/// arguments or constant globals, or constant-offset static views of one
+/// argument that do not intersect (through reshapes and casts).
 bool provablyDisjoint(mlir::Value a, mlir::Value b);
 
 /// The nearest op after/before `op` in its block that may touch memory

@@ -291,6 +291,53 @@ func.func @conv_bias_add_relu(%x: memref<1x4x6x6xf32>, %r: memref<1x8x6x6xf32>,
 
 // -----
 
+// Tests that a bias kept as a constant global (too small for the weights
+// blob) is known apart from the arena: the convolution still absorbs it and
+// the in-place residual add after it.
+
+// CHECK-LABEL: func.func @conv_global_bias_add
+// CHECK-SAME: (%[[X:.*]]: memref<1x4x6x6xf32>, %{{.*}}: memref<8x4x1x1xf32>, %[[ARENA:.*]]: memref<4096xi8>)
+// CHECK-NOT: linalg.generic
+// CHECK-DAG: %[[BIAS:.*]] = memref.get_global @bias : memref<8xf32>
+// CHECK-DAG: %[[R:.*]] = memref.view %[[ARENA]][%{{.*}}][] : memref<4096xi8> to memref<1x8x6x6xf32>
+// CHECK-DAG: %[[BIASPTR:.*]] = memref.extract_aligned_pointer_as_index %[[BIAS]]
+// CHECK-DAG: %[[RPTR:.*]] = memref.extract_aligned_pointer_as_index %[[R]]
+// CHECK: call @kiln_uk_sconv2d_avx512
+// CHECK-NOT: linalg.generic
+memref.global "private" constant @bias : memref<8xf32> = dense<[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]>
+func.func @conv_global_bias_add(%x: memref<1x4x6x6xf32>, %w: memref<8x4x1x1xf32>,
+                                %arena: memref<4096xi8>) {
+  %c0 = arith.constant 0 : index
+  %c2048 = arith.constant 2048 : index
+  %bias = memref.get_global @bias : memref<8xf32>
+  %y = memref.view %arena[%c0][] : memref<4096xi8> to memref<1x8x6x6xf32>
+  %r = memref.view %arena[%c2048][] : memref<4096xi8> to memref<1x8x6x6xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1)>,
+                                   affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bias : memref<8xf32>) outs(%y : memref<1x8x6x6xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>,
+                            strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x4x6x6xf32>, memref<8x4x1x1xf32>)
+    outs(%y : memref<1x8x6x6xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
+                                   affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
+                                   affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r, %y : memref<1x8x6x6xf32>, memref<1x8x6x6xf32>)
+      outs(%y : memref<1x8x6x6xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// -----
+
 // Tests that the Relu is not absorbed when its buffer overlaps the
 // convolution's input (the arena reuses the input's bytes): the call writes
 // the convolution's own buffer and the Relu stays.
