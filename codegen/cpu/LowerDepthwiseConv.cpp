@@ -131,20 +131,9 @@ void lowerConv(linalg::DepthwiseConv2DNchwChwOp conv, int64_t lanes) {
   Value output = conv.getDpsInits()[0];
   std::optional<PaddedInput> pad = findPaddedInput(conv, input, output);
   ArrayRef<int64_t> fShape = cast<MemRefType>(filter.getType()).getShape();
-  auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
-  auto dilations = llvm::to_vector(conv.getDilations().getValues<int64_t>());
-
-  WindowLoopSpec spec;
-  spec.input = pad ? pad->source : input;
-  spec.output = output;
-  spec.kh = fShape[1];
-  spec.kw = fShape[2];
-  spec.strideH = strides[0];
-  spec.strideW = strides[1];
-  spec.dilationH = dilations[0];
-  spec.dilationW = dilations[1];
-  spec.pad = pad ? &*pad : nullptr;
-  spec.lanes = lanes;
+  WindowLoopSpec spec =
+      makeWindowLoopSpec(input, output, fShape[1], fShape[2], conv.getStrides(),
+                         conv.getDilations(), pad, lanes);
 
   // Per channel: the filter values (scalars and splats) and the bias.
   SmallVector<Value> weights, taps;
@@ -207,12 +196,7 @@ bool isSupported(linalg::DepthwiseConv2DNchwChwOp conv) {
       !isVectorizableBuffer(conv.getDpsInputs()[1], 3) ||
       !isVectorizableBuffer(conv.getDpsInits()[0], 4))
     return false;
-  auto strides = llvm::to_vector(conv.getStrides().getValues<int64_t>());
-  auto dilations = llvm::to_vector(conv.getDilations().getValues<int64_t>());
-  // Strides beyond 4 would waste most of each wide load.
-  return strides.size() == 2 && dilations.size() == 2 && strides[0] >= 1 &&
-         strides[1] >= 1 && strides[1] <= 4 && dilations[0] >= 1 &&
-         dilations[1] >= 1;
+  return isSupportedWindow(conv.getStrides(), conv.getDilations());
 }
 
 struct LowerDepthwiseConvPass

@@ -74,12 +74,7 @@ bool isSupported(linalg::PoolingNchwMaxOp pool) {
   bool accFirst;
   if (!findCombiner(pool, accFirst))
     return false;
-  auto strides = llvm::to_vector(pool.getStrides().getValues<int64_t>());
-  auto dilations = llvm::to_vector(pool.getDilations().getValues<int64_t>());
-  // Strides beyond 4 would waste most of each wide load.
-  return strides.size() == 2 && dilations.size() == 2 && strides[0] >= 1 &&
-         strides[1] >= 1 && strides[1] <= 4 && dilations[0] >= 1 &&
-         dilations[1] >= 1;
+  return isSupportedWindow(pool.getStrides(), pool.getDilations());
 }
 
 void lowerPool(linalg::PoolingNchwMaxOp pool, int64_t lanes) {
@@ -91,20 +86,9 @@ void lowerPool(linalg::PoolingNchwMaxOp pool, int64_t lanes) {
   Value output = pool.getDpsInits()[0];
   std::optional<PaddedInput> pad = findPaddedInput(pool, input, output);
   ArrayRef<int64_t> wShape = cast<MemRefType>(window.getType()).getShape();
-  auto strides = llvm::to_vector(pool.getStrides().getValues<int64_t>());
-  auto dilations = llvm::to_vector(pool.getDilations().getValues<int64_t>());
-
-  WindowLoopSpec spec;
-  spec.input = pad ? pad->source : input;
-  spec.output = output;
-  spec.kh = wShape[0];
-  spec.kw = wShape[1];
-  spec.strideH = strides[0];
-  spec.strideW = strides[1];
-  spec.dilationH = dilations[0];
-  spec.dilationW = dilations[1];
-  spec.pad = pad ? &*pad : nullptr;
-  spec.lanes = lanes;
+  WindowLoopSpec spec =
+      makeWindowLoopSpec(input, output, wShape[0], wShape[1], pool.getStrides(),
+                         pool.getDilations(), pad, lanes);
   auto init = [&](OpBuilder &b, Location loc, int64_t width) -> Value {
     if (!width)
       return fillValue;

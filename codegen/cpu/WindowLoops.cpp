@@ -411,6 +411,34 @@ void WindowEmitter::emitScalar(Value ow) {
 
 } // namespace
 
+bool kiln::cpu::isSupportedWindow(DenseIntElementsAttr strides,
+                                  DenseIntElementsAttr dilations) {
+  auto s = llvm::to_vector(strides.getValues<int64_t>());
+  auto d = llvm::to_vector(dilations.getValues<int64_t>());
+  return s.size() == 2 && d.size() == 2 && s[0] >= 1 && s[1] >= 1 &&
+         s[1] <= 4 && d[0] >= 1 && d[1] >= 1;
+}
+
+WindowLoopSpec kiln::cpu::makeWindowLoopSpec(
+    Value input, Value output, int64_t kh, int64_t kw,
+    DenseIntElementsAttr strides, DenseIntElementsAttr dilations,
+    const std::optional<PaddedInput> &pad, int64_t lanes) {
+  auto s = llvm::to_vector(strides.getValues<int64_t>());
+  auto d = llvm::to_vector(dilations.getValues<int64_t>());
+  WindowLoopSpec spec;
+  spec.input = pad ? pad->source : input;
+  spec.output = output;
+  spec.kh = kh;
+  spec.kw = kw;
+  spec.strideH = s[0];
+  spec.strideW = s[1];
+  spec.dilationH = d[0];
+  spec.dilationW = d[1];
+  spec.pad = pad ? &*pad : nullptr;
+  spec.lanes = lanes;
+  return spec;
+}
+
 void kiln::cpu::emitWindowLoops(OpBuilder &b, Location loc,
                                 const WindowLoopSpec &spec) {
   WindowEmitter(b, loc, spec).emit();

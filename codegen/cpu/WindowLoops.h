@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Support/LLVM.h"
 
 #include <optional>
@@ -84,6 +85,22 @@ struct WindowLoopSpec {
                                  mlir::Value acc, int64_t width)>
       finish;
 };
+
+/// Whether a window op's `strides` and `dilations` suit the loops: 2-D, at
+/// least 1, width stride at most 4 (beyond, most of each wide load would be
+/// wasted).
+bool isSupportedWindow(mlir::DenseIntElementsAttr strides,
+                       mlir::DenseIntElementsAttr dilations);
+
+/// The geometry of a kh x kw window op from `input` (its padded copy when
+/// `pad` is set: the spec reads pad's source) to `output`; callbacks are
+/// left to the caller. `pad` must outlive the spec.
+WindowLoopSpec makeWindowLoopSpec(mlir::Value input, mlir::Value output,
+                                  int64_t kh, int64_t kw,
+                                  mlir::DenseIntElementsAttr strides,
+                                  mlir::DenseIntElementsAttr dilations,
+                                  const std::optional<PaddedInput> &pad,
+                                  int64_t lanes);
 
 /// Emits, at `b`'s insertion point,
 ///

@@ -305,13 +305,11 @@ bool planTma(linalg::LinalgOp op, GemmPlan &p) {
       return false;
     p.tmaIn[operand] = t;
   }
+  // Only once both inputs qualify (else the threads' loads keep theirs).
   for (unsigned operand : {0u, 1u})
-    p.kInner[operand] = p.tmaIn[operand].kDim ==
-                        cast<MemRefType>(op.getDpsInputOperand(operand)
-                                             ->get()
-                                             .getType())
-                                .getRank() -
-                            1;
+    p.kInner[operand] =
+        p.tmaIn[operand].kDim ==
+        static_cast<int64_t>(p.tmaIn[operand].loops.size()) - 1;
   return true;
 }
 

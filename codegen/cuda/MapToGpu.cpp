@@ -263,19 +263,17 @@ struct MapToGpuPass
     SmallVector<memref::DeallocOp> deallocs;
     SmallVector<memref::CopyOp> copies;
     SmallVector<Operation *> hostFlow;
-    {
-      for (Operation &op : block) {
-        if (staysOnHost(&op))
-          hostFlow.push_back(&op);
-        else if (isa<scf::ParallelOp>(op) || touchesMemory(&op))
-          work.push_back(&op);
-        else if (auto alloc = dyn_cast<memref::AllocOp>(op))
-          allocs.push_back(alloc);
-        else if (auto dealloc = dyn_cast<memref::DeallocOp>(op))
-          deallocs.push_back(dealloc);
-        else if (auto copy = dyn_cast<memref::CopyOp>(op))
-          copies.push_back(copy);
-      }
+    for (Operation &op : block) {
+      if (staysOnHost(&op))
+        hostFlow.push_back(&op);
+      else if (isa<scf::ParallelOp>(op) || touchesMemory(&op))
+        work.push_back(&op);
+      else if (auto alloc = dyn_cast<memref::AllocOp>(op))
+        allocs.push_back(alloc);
+      else if (auto dealloc = dyn_cast<memref::DeallocOp>(op))
+        deallocs.push_back(dealloc);
+      else if (auto copy = dyn_cast<memref::CopyOp>(op))
+        copies.push_back(copy);
     }
     for (memref::CopyOp copy : copies)
       if (failed(mapCopy(copy)))

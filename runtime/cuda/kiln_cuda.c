@@ -421,22 +421,18 @@ void kiln_rt_cuda_tensor_map(void *map, uint64_t address, int64_t rank,
   memset(map, 0, 128);
   if (s && s->failed)
     return;
-  if (!kiln_cu_drv.cuTensorMapEncodeTiled) {
-    if (s && !s->failed) {
+  const char *why = !kiln_cu_drv.cuTensorMapEncodeTiled
+                        ? "this CUDA driver has no cuTensorMapEncodeTiled "
+                          "(CUDA 12 or newer is needed)"
+                    : address % 16 != 0
+                        ? "a GEMM operand's device address is not 16-byte "
+                          "aligned"
+                        : NULL;
+  if (why) {
+    if (s) {
       s->failed = 1;
       snprintf(s->error, sizeof(s->error),
-               "run: this CUDA driver has no cuTensorMapEncodeTiled (the "
-               "sm_90 GEMM kernels need CUDA 12 or newer)");
-    }
-    return;
-  }
-  if (address % 16 != 0) {
-    if (s && !s->failed) {
-      s->failed = 1;
-      snprintf(s->error, sizeof(s->error),
-               "run: a GEMM operand's device address %#llx is not 16-byte "
-               "aligned (the sm_90 GEMM kernels read operands by TMA)",
-               (unsigned long long)address);
+               "run: %s (the sm_90 GEMM kernels read operands by TMA)", why);
     }
     return;
   }

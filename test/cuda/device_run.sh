@@ -61,9 +61,9 @@ fi
 libdir() { # dir precision
   if [ "$2" = fp32 ]; then echo "$1"; else echo "$1/$2"; fi
 }
-compile_model() { # name dir [precision]
+compile_model() { # name dir [precision [outdir]]
   local t0=$SECONDS p=${3:-fp32} o
-  o=$(libdir "$2" "$p"); mkdir -p "$o"
+  o=${4:-$(libdir "$2" "$p")}; mkdir -p "$o"
   (cd "$2" && timeout "${KILN_COMPILE_TIMEOUT:-900}" "$kiln" compile model.onnx --target cuda --emit shared \
       --cuda-arch "${KILN_CUDA_ARCH:-sm_80}" --precision "$p" ${KILN_CUDA_TMA:+--cuda-tma "$KILN_CUDA_TMA"} \
       --weights file --name "$1" -o "$o" > "$o/compile.log" 2>&1)
@@ -130,12 +130,14 @@ if has gemm; then
   g=$work/models/gemm
   $py "$here/make_gemm.py" "$g" "${KILN_GEMM_N:-4096}"
   echo "[" > "$out/gemm.json"; sep=""
+  run_gemm() { # libdir: compare with the test data, time 10 runs
+    (cd "$1" && timeout 600 $py "$here/run_model.py" --lib "$1/libgemm.so" --name gemm \
+       --model "$g/model.onnx" --data "$g/test_data_set_0" --rtol 1e-2 --atol 0.5 --iterations 10 \
+       --json "$1/gemm.json") >> "$summary" 2>&1
+  }
   for p in $(echo "$precisions" | tr , ' '); do
     o=$(libdir "$g" "$p")
-    compile_model gemm "$g" "$p" && \
-    (cd "$o" && timeout 600 $py "$here/run_model.py" --lib "$o/libgemm.so" --name gemm \
-       --model "$g/model.onnx" --data "$g/test_data_set_0" --rtol 1e-2 --atol 0.5 --iterations 10 \
-       --json "$o/gemm.json") >> "$summary" 2>&1
+    compile_model gemm "$g" "$p" && run_gemm "$o"
     if [ -f "$o/gemm.json" ]; then
       printf '%s{"precision": "%s", "report": %s}\n' "$sep" "$p" "$(cat "$o/gemm.json")" >> "$out/gemm.json"; sep=","
     fi
@@ -146,14 +148,8 @@ if has gemm; then
   if [ -n "${KILN_GEMM_TMA_OFF:-}" ]; then
     for p in $(echo "$precisions" | tr , ' '); do
       [ "$p" = fp32 ] && continue
-      o=$g/$p-notma; mkdir -p "$o"
-      (cd "$g" && timeout 900 "$kiln" compile model.onnx --target cuda --emit shared \
-         --cuda-arch "${KILN_CUDA_ARCH:-sm_80}" --precision "$p" --cuda-tma off \
-         --weights file --name gemm -o "$o" > "$o/compile.log" 2>&1)
       echo "gemm ($p, --cuda-tma off):" >> "$summary"
-      (cd "$o" && timeout 600 $py "$here/run_model.py" --lib "$o/libgemm.so" --name gemm \
-         --model "$g/model.onnx" --data "$g/test_data_set_0" --rtol 1e-2 --atol 0.5 --iterations 10 \
-         --json "$o/gemm.json") >> "$summary" 2>&1
+      KILN_CUDA_TMA=off compile_model gemm "$g" "$p" "$g/$p-notma" && run_gemm "$g/$p-notma"
     done
   fi
 fi

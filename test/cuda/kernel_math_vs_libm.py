@@ -26,32 +26,25 @@ def hexbits(x):
     return "0x%016X" % struct.unpack("<Q", struct.pack("<d", x))[0]
 
 
-def program(fn, inputs):
-    """MLIR that prints the bits of fn(x) for each input (one per line)."""
-    # The op sits in its own function: on constants it would be folded
-    # (by libm) before the expansion.
+def program(op, type, arity, calls):
+    """MLIR that prints the i64 bits of `op` (in a function of its own: on
+    constants it would be folded, by libm, before the expansion) applied to
+    each tuple of constant literals in `calls`, one result per line."""
+    params = ", ".join(f"%a{k}: {type}" for k in range(arity))
+    args = ", ".join(f"%a{k}" for k in range(arity))
+    bits = "" if type == "i64" else f"\n  %r = arith.bitcast %v : {type} to i64"
+    value = "%v" if type == "i64" else "%r"
     lines = ["func.func private @printI64(i64)", "func.func private @printNewline()",
-             f"func.func @f(%x: f64) -> f64 {{\n  %r = math.{fn} %x : f64\n  return %r : f64\n}}",
+             f"func.func @f({params}) -> i64 {{\n  %v = {op} {args} : {type}{bits}\n"
+             f"  return {value} : i64\n}}",
              "func.func @main() {"]
-    for i, x in enumerate(inputs):
-        lines.append(f"  %x{i} = arith.constant {x} : f64")
-        lines.append(f"  %r{i} = func.call @f(%x{i}) : (f64) -> f64")
-        lines.append(f"  %b{i} = arith.bitcast %r{i} : f64 to i64")
-        lines.append(f"  func.call @printI64(%b{i}) : (i64) -> ()")
-        lines.append("  func.call @printNewline() : () -> ()")
-    lines += ["  return", "}"]
-    return "\n".join(lines)
-
-
-def ipowi_program(pairs):
-    lines = ["func.func private @printI64(i64)", "func.func private @printNewline()",
-             "func.func @f(%b: i64, %e: i64) -> i64 {\n  %r = math.ipowi %b, %e : i64\n"
-             "  return %r : i64\n}",
-             "func.func @main() {"]
-    for i, (b, e) in enumerate(pairs):
-        lines.append(f"  %b{i} = arith.constant {b} : i64")
-        lines.append(f"  %e{i} = arith.constant {e} : i64")
-        lines.append(f"  %r{i} = func.call @f(%b{i}, %e{i}) : (i64, i64) -> i64")
+    types = ", ".join([type] * arity)
+    for i, literals in enumerate(calls):
+        names = []
+        for k, literal in enumerate(literals):
+            lines.append(f"  %c{i}_{k} = arith.constant {literal} : {type}")
+            names.append(f"%c{i}_{k}")
+        lines.append(f"  %r{i} = func.call @f({', '.join(names)}) : ({types}) -> i64")
         lines.append(f"  func.call @printI64(%r{i}) : (i64) -> ()")
         lines.append("  func.call @printNewline() : () -> ()")
     lines += ["  return", "}"]
@@ -95,7 +88,7 @@ def main():
     }
     failures = 0
     for fn, xs in cases.items():
-        got = [f64(b) for b in run(tools, program(fn, [hexbits(float(x)) for x in xs]))]
+        got = [f64(b) for b in run(tools, program(f"math.{fn}", "f64", 1, [(hexbits(float(x)),) for x in xs]))]
         worst = 0.0
         for x, y in zip(xs, got):
             ref = getattr(math, fn)(x)
@@ -109,7 +102,7 @@ def main():
                 failures += 1
                 print(f"FAIL: {fn}({x!r}) = {y!r}, libm {ref!r} ({err:.1f} ulp)")
             worst = max(worst, err)
-        got = [f64(b) for b in run(tools, program(fn, [s for s, _ in specials[fn]]))]
+        got = [f64(b) for b in run(tools, program(f"math.{fn}", "f64", 1, [(s,) for s, _ in specials[fn]]))]
         for (s, ref), y in zip(specials[fn], got):
             if not (y == ref or (math.isnan(ref) and math.isnan(y))):
                 failures += 1
@@ -117,7 +110,7 @@ def main():
         print(f"{fn}: {len(xs)} inputs, max {worst:.1f} ulp; {len(specials[fn])} special values")
     pairs = [(2, 10), (3, 3), (-2, 5), (1, -3), (-1, -3), (-1, -4), (0, 0), (5, 0), (7, 2),
              (2, -1), (-3, 7), (10, 18), (2, 62), (0, 5)]
-    got = [int(v) for v in run(tools, ipowi_program(pairs))]
+    got = [int(v) for v in run(tools, program("math.ipowi", "i64", 2, pairs))]
     for (b, e), y in zip(pairs, got):
         ref = b ** e if e >= 0 else (1 if b == 1 else (-1) ** (-e) if b == -1 else 0)
         if y != ref:
