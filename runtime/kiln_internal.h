@@ -45,6 +45,22 @@ int kiln_rt_map_weights(const kiln_rt_model *m, const char *path,
                         kiln_rt_mapping *map, char *err);
 void kiln_rt_unmap_weights(kiln_rt_mapping *map);
 
+/// Weights and arenas of at least this size live in 2 MiB pages.
+#define KILN_RT_LARGE_BYTES ((uint64_t)4 << 20)
+
+/// `bytes` of zeroed read-write memory starting on a 2 MiB boundary, advised
+/// for transparent huge pages; *mapped receives the size to free. NULL when
+/// the system has no memory for it.
+void *kiln_rt_large_alloc(size_t bytes, size_t *mapped);
+void kiln_rt_large_free(void *p, size_t mapped);
+
+/// The weights a session of `m` reads: for embedded weights of at least
+/// KILN_RT_LARGE_BYTES, one read-only copy in huge pages shared by the
+/// process's sessions of `m` (counted); otherwise, or when the copy cannot
+/// be made, m->weights itself. Pair with kiln_rt_release_weights.
+const void *kiln_rt_acquire_weights(const kiln_rt_model *m);
+void kiln_rt_release_weights(const kiln_rt_model *m, const void *weights);
+
 /// Output buffer owned by a session (dynamic-shape outputs only).
 typedef struct kiln_rt_buffer {
   void *data;
@@ -119,6 +135,7 @@ struct kiln_rt_session {
   const void *weights;
   kiln_rt_mapping mapping;
   void *arena;
+  size_t arena_mapped; /* nonzero: arena from kiln_rt_large_alloc */
   kiln_rt_pool *pool;
   /* Frame arrays, one slot per input/output, preallocated at create. */
   void **in_ptrs;

@@ -128,7 +128,7 @@ int kiln_rt_create(const kiln_rt_model *m, kiln_rt_session **out,
       return create_failed(s, rc);
     s->weights = s->mapping.blob;
   } else {
-    s->weights = m->weights;
+    s->weights = kiln_rt_acquire_weights(m);
   }
 
   size_t n_in = (size_t)m->num_inputs, n_out = (size_t)m->num_outputs;
@@ -136,8 +136,12 @@ int kiln_rt_create(const kiln_rt_model *m, kiln_rt_session **out,
   for (size_t o = 0; o < n_out; ++o)
     out_dims += (size_t)m->outputs[o].rank;
   if (m->workspace_bytes > 0) {
-    if (m->workspace_bytes > (uint64_t)SIZE_MAX - 64 ||
-        !(s->arena = alloc_aligned((size_t)m->workspace_bytes))) {
+    if (m->workspace_bytes >= KILN_RT_LARGE_BYTES &&
+        m->workspace_bytes <= (uint64_t)SIZE_MAX)
+      s->arena = kiln_rt_large_alloc((size_t)m->workspace_bytes,
+                                     &s->arena_mapped);
+    if (!s->arena && (m->workspace_bytes > (uint64_t)SIZE_MAX - 64 ||
+                      !(s->arena = alloc_aligned((size_t)m->workspace_bytes)))) {
       kiln_rt_fail(s, KILN_ERR_OUT_OF_MEMORY,
                    "create: cannot allocate the %llu-byte workspace",
                    (unsigned long long)m->workspace_bytes);
@@ -199,7 +203,12 @@ void kiln_rt_destroy(kiln_rt_session *s) {
   free(s->out_ptrs);
   free(s->in_shapes);
   free(s->in_ptrs);
-  free(s->arena);
+  if (s->arena_mapped)
+    kiln_rt_large_free(s->arena, s->arena_mapped);
+  else
+    free(s->arena);
+  if (!s->model->weights_in_file)
+    kiln_rt_release_weights(s->model, s->weights);
   kiln_rt_unmap_weights(&s->mapping);
   free(s);
 }

@@ -1,4 +1,4 @@
-/*===- kiln_weights.c - Mapping a model's `.weights` file ------------------===*
+/*===- kiln_weights.c - Where a session's weights and arena live -----------===*
  *
  * Models compiled with `--weights file` keep their constants in
  * `<m>.weights` (header layout in kiln_runtime.h). The file is mapped
@@ -6,12 +6,25 @@
  * the OS between sessions and processes. The header's size and hash must
  * match the model descriptor, so a weights file of another model or build is
  * refused instead of read out of bounds.
+ *
+ * Weights embedded in the library (the default) are read from the library
+ * image through 4 KiB pages: every run streams all of them (ResNet-50's
+ * 100 MB, BERT-base's 340 MB) and pays a TLB miss per page. Above
+ * KILN_RT_LARGE_BYTES they are copied once per process into anonymous
+ * memory in 2 MiB pages (transparent huge pages, madvise mode included),
+ * shared by all sessions of the model and made read-only; the workspace
+ * arena is allocated the same way. Where huge pages are not available the
+ * memory is still correct, only in small pages.
  *===----------------------------------------------------------------------===*/
 
+#define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -90,4 +103,100 @@ void kiln_rt_unmap_weights(kiln_rt_mapping *map) {
   if (map->base)
     munmap(map->base, map->size);
   memset(map, 0, sizeof(*map));
+}
+
+/*--- Large allocations in 2 MiB pages ------------------------------------*/
+
+#define KILN_RT_HUGE_PAGE ((size_t)2 << 20)
+
+void *kiln_rt_large_alloc(size_t bytes, size_t *mapped) {
+  *mapped = 0;
+  size_t len = (bytes + KILN_RT_HUGE_PAGE - 1) & ~(KILN_RT_HUGE_PAGE - 1);
+  if (bytes == 0 || len < bytes || len > SIZE_MAX - KILN_RT_HUGE_PAGE)
+    return NULL;
+  /* Over-map by one huge page and trim, so the block starts on a 2 MiB
+   * boundary (the kernel can only back aligned ranges with huge pages). */
+  char *raw = (char *)mmap(NULL, len + KILN_RT_HUGE_PAGE,
+                           PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == (char *)MAP_FAILED)
+    return NULL;
+  char *base = (char *)(((uintptr_t)raw + KILN_RT_HUGE_PAGE - 1) &
+                        ~(uintptr_t)(KILN_RT_HUGE_PAGE - 1));
+  if (base > raw)
+    munmap(raw, (size_t)(base - raw));
+  size_t tail = (size_t)(raw + len + KILN_RT_HUGE_PAGE - (base + len));
+  if (tail)
+    munmap(base + len, tail);
+#ifdef MADV_HUGEPAGE
+  madvise(base, len, MADV_HUGEPAGE); /* advice only: may fail harmlessly */
+#endif
+  *mapped = len;
+  return base;
+}
+
+void kiln_rt_large_free(void *p, size_t mapped) {
+  if (p && mapped)
+    munmap(p, mapped);
+}
+
+/*--- Embedded weights, copied once per process ---------------------------*/
+
+typedef struct resident_weights {
+  const kiln_rt_model *model;
+  void *copy;
+  size_t mapped;
+  int64_t sessions;
+  struct resident_weights *next;
+} resident_weights;
+
+static pthread_mutex_t resident_lock = PTHREAD_MUTEX_INITIALIZER;
+static resident_weights *resident_list;
+
+const void *kiln_rt_acquire_weights(const kiln_rt_model *m) {
+  if (!m->weights || m->weights_bytes < KILN_RT_LARGE_BYTES ||
+      m->weights_bytes > SIZE_MAX)
+    return m->weights;
+  const void *result = m->weights;
+  pthread_mutex_lock(&resident_lock);
+  resident_weights *r = resident_list;
+  while (r && r->model != m)
+    r = r->next;
+  if (r) {
+    ++r->sessions;
+    result = r->copy;
+  } else if ((r = (resident_weights *)calloc(1, sizeof(*r)))) {
+    size_t mapped;
+    void *copy = kiln_rt_large_alloc((size_t)m->weights_bytes, &mapped);
+    if (copy) {
+      memcpy(copy, m->weights, (size_t)m->weights_bytes);
+      mprotect(copy, mapped, PROT_READ); /* a stray store faults */
+      *r = (resident_weights){m, copy, mapped, 1, resident_list};
+      resident_list = r;
+      result = copy;
+    } else {
+      free(r); /* no memory for the copy: read the library image */
+    }
+  }
+  pthread_mutex_unlock(&resident_lock);
+  return result;
+}
+
+void kiln_rt_release_weights(const kiln_rt_model *m, const void *weights) {
+  if (!weights || weights == m->weights)
+    return;
+  pthread_mutex_lock(&resident_lock);
+  for (resident_weights **link = &resident_list; *link;
+       link = &(*link)->next) {
+    resident_weights *r = *link;
+    if (r->model != m || r->copy != weights)
+      continue;
+    if (--r->sessions == 0) {
+      *link = r->next;
+      kiln_rt_large_free(r->copy, r->mapped);
+      free(r);
+    }
+    break;
+  }
+  pthread_mutex_unlock(&resident_lock);
 }

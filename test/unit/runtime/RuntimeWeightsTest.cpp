@@ -3,13 +3,17 @@
 // A model compiled with `--weights file` maps its weights read-only at
 // create; a missing, truncated or foreign file fails create with a message
 // and leaves no session, and running on that (NULL) session fails cleanly.
+// Large embedded weights are read from one shared copy in 2 MiB-aligned
+// memory; small ones straight from the model.
 //
 //===----------------------------------------------------------------------===//
 
 #include "FakeModels.h"
+#include "runtime/kiln_internal.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -115,6 +119,56 @@ TEST_F(WeightsFile, RejectsBadMagicAndForeignHash) {
   EXPECT_EQ(create(), KILN_ERR_WEIGHTS);
   EXPECT_NE(std::string(kiln_rt_error(nullptr)).find("hash differs"),
             std::string::npos);
+}
+
+float runY5(kiln_rt_session *s) {
+  float a[8] = {}, b[4] = {}, y[8] = {};
+  int64_t sa[2] = {2, 4}, sb[1] = {4};
+  kiln_tensor in[2] = {{a, sa, 2, 1}, {b, sb, 1, 1}};
+  kiln_tensor out[1] = {{y, nullptr, 0, 0}};
+  EXPECT_EQ(kiln_rt_run(s, in, 2, out, 1), KILN_OK) << kiln_rt_error(s);
+  return y[5];
+}
+
+TEST(EmbeddedWeights, LargeOnesAreOneSharedAlignedCopy) {
+  // 8 MiB of weights (above KILN_RT_LARGE_BYTES) with a workspace as big.
+  std::vector<float> big(2u << 20, 0.0f);
+  big[0] = 0.75f;
+  big.back() = 9.0f;
+  kiln_rt_model model = fake::staticModel();
+  model.weights = big.data();
+  model.weights_bytes = big.size() * sizeof(float);
+  model.workspace_bytes = 8u << 20;
+  kiln_options opt{1, nullptr, 0};
+  kiln_rt_session *s1 = nullptr, *s2 = nullptr;
+  ASSERT_EQ(kiln_rt_create(&model, &s1, &opt), KILN_OK) << kiln_rt_error(nullptr);
+  ASSERT_EQ(kiln_rt_create(&model, &s2, &opt), KILN_OK) << kiln_rt_error(nullptr);
+  EXPECT_NE(s1->weights, static_cast<const void *>(big.data()));
+  EXPECT_EQ(s1->weights, s2->weights);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(s1->weights) % (2u << 20), 0u);
+  EXPECT_EQ(std::memcmp(s1->weights, big.data(), model.weights_bytes), 0);
+  EXPECT_NE(s1->arena, s2->arena);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(s1->arena) % (2u << 20), 0u);
+  static_cast<char *>(s1->arena)[model.workspace_bytes - 1] = 1; // writable
+  big[0] = -1.0f; // the sessions read their copy, made at the first create
+  EXPECT_EQ(runY5(s1), 0.75f);
+  kiln_rt_destroy(s1);
+  EXPECT_EQ(runY5(s2), 0.75f); // the copy outlives the first session
+  kiln_rt_destroy(s2);
+  // The last session freed it: a new one copies the weights as they are now.
+  ASSERT_EQ(kiln_rt_create(&model, &s1, &opt), KILN_OK) << kiln_rt_error(nullptr);
+  EXPECT_EQ(runY5(s1), -1.0f);
+  kiln_rt_destroy(s1);
+}
+
+TEST(EmbeddedWeights, SmallOnesAreReadInPlace) {
+  kiln_rt_model model = fake::staticModel();
+  kiln_options opt{1, nullptr, 0};
+  kiln_rt_session *s = nullptr;
+  ASSERT_EQ(kiln_rt_create(&model, &s, &opt), KILN_OK) << kiln_rt_error(nullptr);
+  EXPECT_EQ(s->weights, static_cast<const void *>(fake::kWeights));
+  EXPECT_EQ(runY5(s), 0.5f);
+  kiln_rt_destroy(s);
 }
 
 } // namespace
