@@ -141,6 +141,10 @@ typedef struct kiln_rt_model {
  * computed (--target cuda: shapes from tensors), so a run cannot be
  * recorded as a CUDA graph. */
 #define KILN_RT_MODEL_HOST_READS_DEVICE 1
+/* Set by the CUDA runtime on its host session's model: the host reads the
+ * embedded weights once, to upload them, so they stay in the library image
+ * (no huge-page copy, see kiln_weights.c). */
+#define KILN_RT_MODEL_WEIGHTS_IN_PLACE 2
 
 typedef struct kiln_rt_session kiln_rt_session;
 

@@ -125,7 +125,7 @@ void *kiln_rt_large_alloc(size_t bytes, size_t *mapped) {
                         ~(uintptr_t)(KILN_RT_HUGE_PAGE - 1));
   if (base > raw)
     munmap(raw, (size_t)(base - raw));
-  size_t tail = (size_t)(raw + len + KILN_RT_HUGE_PAGE - (base + len));
+  size_t tail = KILN_RT_HUGE_PAGE - (size_t)(base - raw);
   if (tail)
     munmap(base + len, tail);
 #ifdef MADV_HUGEPAGE
@@ -154,8 +154,8 @@ static pthread_mutex_t resident_lock = PTHREAD_MUTEX_INITIALIZER;
 static resident_weights *resident_list;
 
 const void *kiln_rt_acquire_weights(const kiln_rt_model *m) {
-  if (!m->weights || m->weights_bytes < KILN_RT_LARGE_BYTES ||
-      m->weights_bytes > SIZE_MAX)
+  if (!m->weights || (m->flags & KILN_RT_MODEL_WEIGHTS_IN_PLACE) ||
+      m->weights_bytes < KILN_RT_LARGE_BYTES || m->weights_bytes > SIZE_MAX)
     return m->weights;
   const void *result = m->weights;
   pthread_mutex_lock(&resident_lock);

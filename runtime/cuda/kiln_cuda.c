@@ -813,6 +813,7 @@ int kiln_cu_create(const kiln_rt_model *m, kiln_cu_session **out,
   s->model = *m;
   s->device_kernel = m->kernel;
   s->model.kernel = kiln_cu_trampoline;
+  s->model.flags |= KILN_RT_MODEL_WEIGHTS_IN_PLACE;
   /* The host session only validates and copies: one thread, no pool work. */
   kiln_options host_opt;
   memset(&host_opt, 0, sizeof(host_opt));

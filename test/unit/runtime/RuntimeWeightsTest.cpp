@@ -43,6 +43,15 @@ std::vector<unsigned char> weightsFile(const void *blob, uint64_t n,
   return f;
 }
 
+float runY5(kiln_rt_session *s) {
+  float a[8] = {}, b[4] = {}, y[8] = {};
+  int64_t sa[2] = {2, 4}, sb[1] = {4};
+  kiln_tensor in[2] = {{a, sa, 2, 1}, {b, sb, 1, 1}};
+  kiln_tensor out[1] = {{y, nullptr, 0, 0}};
+  EXPECT_EQ(kiln_rt_run(s, in, 2, out, 1), KILN_OK) << kiln_rt_error(s);
+  return y[5];
+}
+
 class WeightsFile : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -74,12 +83,7 @@ TEST_F(WeightsFile, MapsAGoodFile) {
   model.weights_hash = fnv1a(blob, sizeof(blob));
   write(weightsFile(blob, sizeof(blob), model.weights_hash));
   ASSERT_EQ(create(), KILN_OK) << kiln_rt_error(nullptr);
-  float a[8] = {}, b[4] = {}, y[8] = {};
-  int64_t sa[2] = {2, 4}, sb[1] = {4};
-  kiln_tensor in[2] = {{a, sa, 2, 1}, {b, sb, 1, 1}};
-  kiln_tensor out[1] = {{y, nullptr, 0, 0}};
-  ASSERT_EQ(kiln_rt_run(s, in, 2, out, 1), KILN_OK) << kiln_rt_error(s);
-  EXPECT_EQ(y[5], 0.25f);
+  EXPECT_EQ(runY5(s), 0.25f);
   kiln_rt_destroy(s);
 }
 
@@ -121,15 +125,6 @@ TEST_F(WeightsFile, RejectsBadMagicAndForeignHash) {
             std::string::npos);
 }
 
-float runY5(kiln_rt_session *s) {
-  float a[8] = {}, b[4] = {}, y[8] = {};
-  int64_t sa[2] = {2, 4}, sb[1] = {4};
-  kiln_tensor in[2] = {{a, sa, 2, 1}, {b, sb, 1, 1}};
-  kiln_tensor out[1] = {{y, nullptr, 0, 0}};
-  EXPECT_EQ(kiln_rt_run(s, in, 2, out, 1), KILN_OK) << kiln_rt_error(s);
-  return y[5];
-}
-
 TEST(EmbeddedWeights, LargeOnesAreOneSharedAlignedCopy) {
   // 8 MiB of weights (above KILN_RT_LARGE_BYTES) with a workspace as big.
   std::vector<float> big(2u << 20, 0.0f);
@@ -159,6 +154,21 @@ TEST(EmbeddedWeights, LargeOnesAreOneSharedAlignedCopy) {
   ASSERT_EQ(kiln_rt_create(&model, &s1, &opt), KILN_OK) << kiln_rt_error(nullptr);
   EXPECT_EQ(runY5(s1), -1.0f);
   kiln_rt_destroy(s1);
+}
+
+TEST(EmbeddedWeights, InPlaceFlagKeepsLargeOnesInTheImage) {
+  std::vector<float> big(2u << 20, 0.0f);
+  big[0] = 0.75f;
+  kiln_rt_model model = fake::staticModel();
+  model.weights = big.data();
+  model.weights_bytes = big.size() * sizeof(float);
+  model.flags = KILN_RT_MODEL_WEIGHTS_IN_PLACE; // the CUDA host session's
+  kiln_options opt{1, nullptr, 0};
+  kiln_rt_session *s = nullptr;
+  ASSERT_EQ(kiln_rt_create(&model, &s, &opt), KILN_OK) << kiln_rt_error(nullptr);
+  EXPECT_EQ(s->weights, static_cast<const void *>(big.data()));
+  EXPECT_EQ(runY5(s), 0.75f);
+  kiln_rt_destroy(s);
 }
 
 TEST(EmbeddedWeights, SmallOnesAreReadInPlace) {
