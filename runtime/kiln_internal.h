@@ -26,6 +26,11 @@ typedef struct kiln_rt_pool kiln_rt_pool;
 /// workers are created). Returns NULL on failure.
 kiln_rt_pool *kiln_rt_pool_create(int32_t threads);
 void kiln_rt_pool_destroy(kiln_rt_pool *pool);
+/// Brackets one run of a model on the pool: run_begin wakes sleeping
+/// workers and keeps them off the caller's CPU; until run_end, threads
+/// between jobs spin (yielding) instead of sleeping. NULL: nothing.
+void kiln_rt_pool_run_begin(kiln_rt_pool *pool);
+void kiln_rt_pool_run_end(kiln_rt_pool *pool);
 
 /// Chunk `c` of `chunks` over [0, n): [*begin, *end).
 void kiln_rt_chunk(int64_t n, int64_t chunks, int64_t c, int64_t *begin,

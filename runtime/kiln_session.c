@@ -401,6 +401,7 @@ static int run_kernel(kiln_rt_session *s, const kiln_frame *frame) {
   kiln_rt_strings *outer_strings = kiln_rt_strings_current();
   kiln_rt_heap *outer_heap = kiln_rt_heap_make_current(NULL);
   if (setjmp(jump)) {
+    kiln_rt_pool_run_end(s->pool);
     kiln_rt_running = outer;
     kiln_rt_check_jump = outer_jump;
     kiln_rt_strings_make_current(outer_strings);
@@ -412,7 +413,9 @@ static int run_kernel(kiln_rt_session *s, const kiln_frame *frame) {
   kiln_rt_check_jump = &jump;
   kiln_rt_strings_make_current(&s->strings);
   kiln_rt_heap_make_current(&s->heap);
+  kiln_rt_pool_run_begin(s->pool);
   s->model->kernel(frame);
+  kiln_rt_pool_run_end(s->pool);
   kiln_rt_running = outer;
   kiln_rt_check_jump = outer_jump;
   kiln_rt_strings_make_current(outer_strings);

@@ -1,7 +1,8 @@
 //===- RuntimeThreadPoolTest.cpp - kiln_rt_parallel_for partitioning ------===//
 //
 // Static partitioning: every index runs exactly once, chunks are contiguous
-// and fixed by (n, threads), nested calls run inline.
+// and fixed by (n, threads), nested calls run inline; runs (run_begin ..
+// run_end) hand jobs off to woken workers kept off the caller's CPU.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include <atomic>
@@ -92,6 +95,83 @@ TEST(RuntimeThreadPool, HandOffWhileSpinningAndSleeping) {
     setenv("KILN_SPIN_US", saved.c_str(), 1);
   else
     unsetenv("KILN_SPIN_US");
+}
+
+// Workers asleep when a run begins (spin 0 and 30 us: they sleep between
+// runs, and with 0 between jobs too) are woken by run_begin and take every
+// job of the run; a run may also begin and end without a job.
+TEST(RuntimeThreadPool, HandOffInsideRuns) {
+  const char *old = std::getenv("KILN_SPIN_US");
+  std::string saved = old ? old : "";
+  for (const char *spin : {"0", "30", "1000"}) {
+    ASSERT_EQ(setenv("KILN_SPIN_US", spin, 1), 0);
+    for (int32_t threads : {2, 3}) {
+      kiln_rt_pool *pool = kiln_rt_pool_create(threads);
+      ASSERT_NE(pool, nullptr);
+      for (int run = 0; run < 40; ++run) {
+        std::this_thread::sleep_for(std::chrono::microseconds(100 * (run % 3)));
+        kiln_rt_pool_run_begin(pool);
+        for (int job = 0; job < run % 6; ++job) {
+          int64_t n = 1 + (run * 7 + job) % 29;
+          Record r(n);
+          kiln_rt_parallel_for(pool, n, mark, &r);
+          for (int64_t i = 0; i < n; ++i)
+            ASSERT_EQ(r.hits[i].load(), 1) << "spin " << spin << " threads "
+                                           << threads << " run " << run;
+        }
+        kiln_rt_pool_run_end(pool);
+      }
+      kiln_rt_pool_destroy(pool);
+    }
+  }
+  if (old)
+    setenv("KILN_SPIN_US", saved.c_str(), 1);
+  else
+    unsetenv("KILN_SPIN_US");
+  kiln_rt_pool_run_begin(nullptr);
+  kiln_rt_pool_run_end(nullptr);
+}
+
+struct CpuOfChunks {
+  std::vector<std::atomic<int>> cpu;
+  explicit CpuOfChunks(int64_t n) : cpu(n) {}
+};
+
+void recordCpu(void *raw, int64_t begin, int64_t end) {
+  auto *c = static_cast<CpuOfChunks *>(raw);
+  for (int64_t i = begin; i < end; ++i)
+    c->cpu[i].store(sched_getcpu());
+}
+
+// With the caller held on one CPU, a run's chunks on workers run elsewhere
+// (a woken worker queued behind the spinning caller waited for a tick).
+TEST(RuntimeThreadPool, WorkersStayOffTheCallersCpu) {
+  cpu_set_t allowed;
+  ASSERT_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+  if (CPU_COUNT(&allowed) < 2)
+    GTEST_SKIP() << "one CPU";
+  int home = -1;
+  for (int c = 0; c < CPU_SETSIZE && home < 0; ++c)
+    if (CPU_ISSET(c, &allowed))
+      home = c;
+  kiln_rt_pool *pool = kiln_rt_pool_create(3);
+  ASSERT_NE(pool, nullptr);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(home, &one);
+  ASSERT_EQ(pthread_setaffinity_np(pthread_self(), sizeof one, &one), 0);
+  for (int run = 0; run < 5; ++run) {
+    kiln_rt_pool_run_begin(pool);
+    CpuOfChunks c(3);
+    kiln_rt_parallel_for(pool, 3, recordCpu, &c);
+    kiln_rt_pool_run_end(pool);
+    EXPECT_EQ(c.cpu[0].load(), home);
+    EXPECT_NE(c.cpu[1].load(), home) << "run " << run;
+    EXPECT_NE(c.cpu[2].load(), home) << "run " << run;
+  }
+  kiln_rt_pool_destroy(pool);
+  ASSERT_EQ(pthread_setaffinity_np(pthread_self(), sizeof allowed, &allowed),
+            0);
 }
 
 struct Nested {
