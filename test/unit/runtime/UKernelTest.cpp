@@ -103,6 +103,8 @@ TEST(UKernel, SgemmMatchesNaive) {
       {1, 300, 9, 260, false, false, false, 0},
       {1, 1, 1000, 700, false, true, false, 0},
       {1, 130, 771, 600, false, false, true, 0, true},
+      // K <= 64: tiles row by row across the column block.
+      {1, 100, 300, 40, false, false, false, KILN_UK_CLAMP, true},
   };
   for (const Variant &v : variants()) {
     for (const GemmCase &g : cases)
@@ -193,6 +195,8 @@ TEST(UKernel, Conv2dMatchesNaive) {
       {1, 1, 40, 9, 9, 36, 3, 3, 1, 1, 1, 1, 0, false, true},
       // Several K blocks, a partial row panel.
       {1, 1, 64, 9, 9, 70, 3, 3, 1, 1, 1, 1, KILN_UK_CLAMP, true, true},
+      // K = 64 (tiles row by row), partial row panel and column panel.
+      {1, 1, 64, 30, 30, 70, 1, 1, 1, 1, 1, 1, KILN_UK_CLAMP, true, true},
   };
   for (const Variant &v : variants()) {
     for (const ConvCase &q : cases)
