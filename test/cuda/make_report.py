@@ -78,8 +78,10 @@ def main():
     lines.append("")
     lines.append("Batch 1, `--precision` as listed (fp32 tolerance rtol 1e-3 / "
                  "atol 1e-4, tf32/fp16 1e-2 / 1e-2; at tf32/fp16 the reference is ORT with "
-                 "the Conv/Gemm/MatMul operands rounded to 10 mantissa bits as the library "
-                 "rounds them, and *vs f32* the largest difference to plain f32 ORT; "
+                 "the operands of the tensor-core Convs/Gemms/MatMuls rounded to 10 mantissa "
+                 "bits as the library rounds them, *vs f32* is the largest difference to "
+                 "plain f32 ORT (in brackets: that reference's own), and an output also "
+                 "matches when it is no farther from f32 ORT than 1.25x the reference; "
                  "test/cuda/run_model.py). *run*: median wall time of one `m_run` (host copies "
                  "included); *kernels*: median device time of the run's kernels "
                  "(CUDA events). With and without the CUDA graph.")
@@ -91,8 +93,12 @@ def main():
         r = entry["report"]
         diff = max(o["max_abs_diff"] for o in r["outputs"]) if r["outputs"] else 0
         f32 = [o["max_abs_diff_f32"] for o in r["outputs"] if "max_abs_diff_f32" in o]
+        ref = [o["reference_diff_f32"] for o in r["outputs"] if "reference_diff_f32" in o]
+        versus = f"{max(f32):.2g}" if f32 else ""
+        if ref:
+            versus += f" ({max(ref):.2g})"
         lines.append(f"| {NAMES.get(r['model'], r['model'])} | {entry['precision']} | "
-                     f"{entry['set']} | {diff:.2g} | {f'{max(f32):.2g}' if f32 else ''} | "
+                     f"{entry['set']} | {diff:.2g} | {versus} | "
                      f"{'yes' if r['ok'] else '**no**'} | {fmt(r.get('median_ms'))} | "
                      f"{fmt(r.get('device_median_ms'))} | {fmt(r.get('eager_median_ms'))} | "
                      f"{fmt(r.get('eager_device_median_ms'))} |")

@@ -15,14 +15,16 @@ Prints one line per output and exits 0 when all match. Loads the library
 with ctypes (no build step on the GPU machine).
 
 --precision tf32|fp16 (the library's `kiln compile --precision`): the
-reference is ONNX Runtime on the model with the float operands of every
-Conv, ConvTranspose, Gemm and MatMul rounded as the library rounds them, to
-a 10-bit mantissa (a Cast to float16 and back: tf32 and fp16 both keep 10
-bits), products summed in f32. The plain f32 ORT result is off by more than
-rtol/atol 1e-2 for any engine that rounds so: ORT itself, rounding this
-way, differs from its f32 logits of the random-weight ResNet-50 by up to
-0.069 (39 of 1000 beyond 1e-2 + 1e-2 |x|). The difference to the f32
-result is printed too.
+reference is ONNX Runtime on the model with the f32 operands of the Convs,
+Gemms and MatMuls that the library runs on tensor cores rounded as it
+rounds them, to a 10-bit mantissa (a Cast to float16 and back: tf32 and
+fp16 both keep 10 bits), products summed in f32. An output matches when it
+is within rtol/atol of that reference, or when it is no farther from the
+plain f32 ORT result than 1.25x the reference's own distance to it (the
+rounding's error: for the random-weight ResNet-50, ORT rounding so differs
+from its f32 logits by up to 0.07, 39 of 1000 beyond 1e-2 + 1e-2 |x|, and
+two such computations that sum in different orders differ by about half
+that). Both distances are printed.
 """
 import argparse
 import ctypes
@@ -58,23 +60,58 @@ def load_inputs(args, names):
     return None
 
 
+def _dims(types, shapes, name):
+    shape = shapes.get(name)
+    return shape if shape and all(d > 0 for d in shape) else None
+
+
 def rounded_operands_model(path):
-    """The model at `path` with the float operands (inputs 0 and 1) of every
-    Conv, ConvTranspose, Gemm and MatMul rounded to a 10-bit mantissa through
-    a Cast to float16 and back; None when no such operand has a known float
-    type. Serialized, for onnxruntime."""
+    """The model at `path` with the two f32 operands of every Conv, Gemm and
+    MatMul that kiln's tensor-core GEMM kernels run (codegen/cuda/
+    GemmKernels.cpp: M and N of at least 32, K of at least 16; smaller
+    products, GEMVs and depthwise convolutions stay in f32) rounded to a
+    10-bit mantissa through a Cast to float16 and back; None when there is
+    none. Serialized, for onnxruntime."""
     import onnx
     from onnx import TensorProto, helper
     model = onnx.load(path)
     inferred = onnx.shape_inference.infer_shapes(model)
-    types = {v.name: v.type.tensor_type.elem_type for v in
-             list(inferred.graph.value_info) + list(inferred.graph.input) +
-             list(inferred.graph.output)}
-    types.update({t.name: t.data_type for t in model.graph.initializer})
+    values = (list(inferred.graph.value_info) + list(inferred.graph.input) +
+              list(inferred.graph.output))
+    types = {v.name: v.type.tensor_type.elem_type for v in values}
+    shapes = {v.name: [d.dim_value if d.HasField("dim_value") else -1
+                       for d in v.type.tensor_type.shape.dim] for v in values}
+    for t in model.graph.initializer:
+        types[t.name] = t.data_type
+        shapes[t.name] = list(t.dims)
+
+    def gemm_sized(node):
+        a, b = (_dims(types, shapes, n) for n in node.input[:2])
+        y = _dims(types, shapes, node.output[0])
+        if not a or not b or not y:
+            return False
+        attrs = {x.name: helper.get_attribute_value(x) for x in node.attribute}
+        if node.op_type == "Conv":
+            if len(b) < 3:
+                return False
+            group = attrs.get("group", 1)
+            m, k = b[0] // group, b[1] * int(np.prod(b[2:]))
+            n = y[0] * int(np.prod(y[2:]))
+        elif node.op_type == "Gemm":
+            if len(a) != 2 or len(b) != 2:
+                return False
+            m, k = (a[1], a[0]) if attrs.get("transA", 0) else (a[0], a[1])
+            n = b[0] if attrs.get("transB", 0) else b[1]
+        else:  # MatMul
+            if len(a) < 2 or len(b) < 2:
+                return False
+            m, k, n = a[-2], a[-1], b[-1]
+        return min(m, n) >= 32 and k >= 16
+
     nodes, count = [], 0
     for node in model.graph.node:
-        if node.op_type in ("Conv", "ConvTranspose", "Gemm", "MatMul"):
-            for i in range(min(2, len(node.input))):
+        if node.op_type in ("Conv", "Gemm", "MatMul") and gemm_sized(node):
+            for i in range(2):
                 name = node.input[i]
                 if types.get(name) != TensorProto.FLOAT:
                     continue
@@ -102,6 +139,7 @@ def main():
     ap.add_argument("--iterations", type=int, default=20)
     ap.add_argument("--precision", default="fp32", choices=["fp32", "tf32", "fp16"])
     ap.add_argument("--json")
+    ap.add_argument("--save", help="write each output to SAVE.<index>.npy")
     ap.add_argument("--eager", action="store_true",
                     help="also time a session without CUDA graphs")
     args = ap.parse_args()
@@ -191,15 +229,23 @@ def main():
         close = got.shape == e.shape and np.allclose(got, e, rtol=args.rtol, atol=args.atol)
         same = got.shape == e.shape and e.size
         err = float(np.max(np.abs(got.astype(np.float64) - e))) if same else 0.0
-        ok &= bool(close)
-        entry = {"shape": list(got.shape), "max_abs_diff": err, "ok": bool(close)}
+        entry = {"shape": list(got.shape), "max_abs_diff": err}
         versus = ""
         if expected_f32 is not expected:
-            entry["max_abs_diff_f32"] = float(np.max(np.abs(got.astype(np.float64) - expected_f32[o]))) if same else 0.0
-            versus = f" vs ORT with {args.precision} operands (vs f32 ORT: {entry['max_abs_diff_f32']:.3g})"
+            def dist(x):
+                return float(np.max(np.abs(x.astype(np.float64) - expected_f32[o]))) if same else 0.0
+            entry["max_abs_diff_f32"] = dist(got)
+            entry["reference_diff_f32"] = dist(e)
+            close = close or (same and entry["max_abs_diff_f32"] <= 1.25 * entry["reference_diff_f32"])
+            versus = (f" vs ORT with {args.precision} operands; vs f32 ORT {entry['max_abs_diff_f32']:.3g}"
+                      f" (that reference: {entry['reference_diff_f32']:.3g})")
+        ok &= bool(close)
+        entry["ok"] = bool(close)
         print(f"{m}: output {o} shape {list(got.shape)} max|diff| {err:.3g}{versus} "
               f"{'OK' if close else 'MISMATCH'} (rtol {args.rtol}, atol {args.atol})")
         report["outputs"].append(entry)
+        if args.save:
+            np.save(f"{args.save}.{o}.npy", got)
     times = []
     for _ in range(args.iterations):
         t = time.perf_counter()
